@@ -1,0 +1,163 @@
+"""Cost: where the energy goes, how long it takes, what area it needs, and what was counted.
+
+A Cost is immutable. ``a + b`` is sequential composition (energies and latencies add), ``a | b``
+is parallel composition (energies add, latency is the max, areas add), ``a * n`` repeats.
+``boundary`` names the components counted; photonic and spiking efficiency claims swing by
+orders of magnitude on it, so every derived efficiency carries it along.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from wattlab.errors import SpecError
+from wattlab.params import Param, describe
+from wattlab.units import format_si
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _merge(a: Mapping[str, float], b: Mapping[str, float], how: str = "sum") -> dict[str, float]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0.0) + v if how == "sum" else max(out.get(k, 0.0), v)
+    return out
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Energy per component (J), latency (s), area per component (mm²), action counts, boundary."""
+
+    energy_j: Mapping[str, float] = field(default_factory=dict)
+    latency_s: float = 0.0
+    area_mm2: Mapping[str, float] = field(default_factory=dict)
+    counts: Mapping[str, float] = field(default_factory=dict)
+    boundary: frozenset[str] = frozenset()
+    sources: Mapping[str, Param] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, v in [*self.energy_j.items(), ("latency_s", self.latency_s),
+                        *self.area_mm2.items(), *self.counts.items()]:
+            if not math.isfinite(v) or v < 0:
+                raise SpecError(f"Cost component '{name}' is {v!r}; costs must be finite and >= 0")
+        object.__setattr__(self, "boundary", frozenset(self.boundary) | frozenset(self.energy_j))
+
+    # -- composition -------------------------------------------------------------------------
+    def __add__(self, other: Cost) -> Cost:
+        """Sequential: the same hardware does one then the other (area is shared: max)."""
+        return Cost(_merge(self.energy_j, other.energy_j), self.latency_s + other.latency_s,
+                    _merge(self.area_mm2, other.area_mm2, "max"),
+                    _merge(self.counts, other.counts), self.boundary | other.boundary,
+                    {**self.sources, **other.sources})
+
+    def __or__(self, other: Cost) -> Cost:
+        """Parallel: separate hardware at the same time (latency is the max, area adds)."""
+        return Cost(_merge(self.energy_j, other.energy_j), max(self.latency_s, other.latency_s),
+                    _merge(self.area_mm2, other.area_mm2), _merge(self.counts, other.counts),
+                    self.boundary | other.boundary, {**self.sources, **other.sources})
+
+    def __mul__(self, n: float) -> Cost:
+        """``n`` repetitions in sequence on the same hardware."""
+        if not (math.isfinite(n) and n >= 0):
+            raise SpecError(f"a Cost can be repeated a finite, non-negative number of times, not {n!r}")
+        return Cost({k: v * n for k, v in self.energy_j.items()}, self.latency_s * n,
+                    dict(self.area_mm2), {k: v * n for k, v in self.counts.items()},
+                    self.boundary, dict(self.sources))
+
+    __rmul__ = __mul__
+
+    # -- derived metrics ---------------------------------------------------------------------
+    @property
+    def energy_total_j(self) -> float:
+        return math.fsum(self.energy_j.values())
+
+    @property
+    def area_total_mm2(self) -> float:
+        return math.fsum(self.area_mm2.values())
+
+    @property
+    def power_w(self) -> float:
+        """Mean power over the latency."""
+        return self.energy_total_j / self.latency_s if self.latency_s else math.nan
+
+    def _count(self, name: str) -> float:
+        if name not in self.counts:
+            raise SpecError(f"this Cost has no '{name}' count (it has {sorted(self.counts)}); "
+                            f"the model that made it must record counts['{name}']")
+        return self.counts[name]
+
+    @property
+    def ops_per_s(self) -> float:
+        return self._count("ops") / self.latency_s if self.latency_s else math.nan
+
+    @property
+    def ops_per_j(self) -> float:
+        e = self.energy_total_j
+        return self._count("ops") / e if e else math.nan
+
+    @property
+    def tops(self) -> float:
+        return self.ops_per_s / 1e12
+
+    @property
+    def tops_per_w(self) -> float:
+        return self.ops_per_j / 1e12
+
+    @property
+    def edp(self) -> float:
+        """Energy-delay product (J·s)."""
+        return self.energy_total_j * self.latency_s
+
+    @property
+    def j_per_token(self) -> float:
+        return self.energy_total_j / self._count("tokens")
+
+    @property
+    def j_per_bit(self) -> float:
+        return self.energy_total_j / self._count("bits")
+
+    def share(self) -> dict[str, float]:
+        """Each component's fraction of the total energy."""
+        total = self.energy_total_j
+        return {k: v / total if total else math.nan for k, v in self.energy_j.items()}
+
+    # -- export ------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {"energy_j": dict(self.energy_j), "energy_total_j": self.energy_total_j,
+                "latency_s": self.latency_s, "area_mm2": dict(self.area_mm2),
+                "counts": dict(self.counts), "boundary": sorted(self.boundary),
+                "sources": {k: describe(p) for k, p in sorted(self.sources.items())}}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per energy component: joules, share and whether it is inside the boundary."""
+        import pandas as pd
+
+        share = self.share()
+        return pd.DataFrame(
+            [{"component": k, "energy_j": v, "share": share[k]} for k, v in self.energy_j.items()]
+        ).set_index("component")
+
+    def summary(self) -> str:
+        parts = [f"{format_si(self.energy_total_j, 'J')}", f"{format_si(self.latency_s, 's')}"]
+        if "ops" in self.counts and self.energy_total_j:
+            parts.append(f"{self.tops_per_w:.3g} TOPS/W")
+        return f"Cost({', '.join(parts)}; boundary: {', '.join(sorted(self.boundary))})"
+
+    def __rich__(self) -> Any:
+        from rich.table import Table
+
+        t = Table(title=self.summary(), show_lines=False)
+        t.add_column("component")
+        t.add_column("energy", justify="right")
+        t.add_column("share", justify="right")
+        for k, v in sorted(self.energy_j.items(), key=lambda kv: -kv[1]):
+            t.add_row(k, format_si(v, "J"), f"{self.share()[k]:.1%}")
+        return t

@@ -1,0 +1,270 @@
+"""The parameter registry: every physical constant wattlab uses, with its source.
+
+Data files (``params/data/*.toml``, shipped as package data) hold entries such as::
+
+    [sources.horowitz2014]
+    citation = "M. Horowitz, Computing's energy problem, ISSCC 2014"
+    url = "https://doi.org/10.1109/ISSCC.2014.6757323"
+
+    [params."horowitz45.int8_add"]
+    value = 0.03
+    unit = "pJ"
+    source = "horowitz2014"
+    locator = "Fig. 1.1.9"
+    evidence = "published"      # measured | published | derived | assumed
+    node_nm = 45
+    min = 0.0                   # valid range, in the entry's own unit
+    max = 1.0
+
+Values are converted to SI on load. A user file in the same format layers over the defaults:
+it may change any entry (the unit's dimension must stay) or add new ones.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from wattlab.errors import ParamError, SpecError
+from wattlab.units import to_si
+
+Evidence = Literal["measured", "published", "derived", "assumed"]
+SCHEMA_VERSION = 1
+
+
+class _SourceSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    citation: str
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not v.startswith(("https://", "http://", "doi:", "arXiv:")):
+            raise ValueError("must be an https:// URL, 'doi:...' or 'arXiv:...'")
+        return v
+
+
+class _ParamSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value: float
+    unit: str
+    source: str
+    locator: str
+    evidence: Evidence
+    node_nm: float | None = None
+    voltage_v: float | None = None
+    min: float | None = None
+    max: float | None = None
+    note: str = ""
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        return v
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a value comes from: a citation and a URL/DOI."""
+
+    key: str
+    citation: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Param:
+    """One sourced constant. ``value`` is in SI (``unit``); ``given`` is how the file wrote it."""
+
+    key: str
+    value: float
+    unit: str
+    given: str
+    source: Source
+    locator: str
+    evidence: Evidence
+    node_nm: float | None = None
+    voltage_v: float | None = None
+    valid_range: tuple[float, float] = (-math.inf, math.inf)
+    note: str = ""
+    file: str = ""
+
+    def cite(self) -> str:
+        """One-line provenance: citation, locator and evidence label."""
+        return f"{self.source.citation}, {self.locator} [{self.evidence}] <{self.source.url}>"
+
+
+@dataclass(frozen=True)
+class Registry(Mapping[str, Param]):
+    """An immutable set of parameters, looked up by key."""
+
+    params: Mapping[str, Param] = field(default_factory=dict)
+    #: When set, every key looked up is recorded here (the report lists the sources used).
+    used: set[str] | None = field(default=None, compare=False, repr=False)
+
+    def __getitem__(self, key: str) -> Param:
+        try:
+            p = self.params[key]
+            if self.used is not None:
+                self.used.add(key)
+            return p
+        except KeyError:
+            close = difflib.get_close_matches(key, self.params, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; see `wattlab params list`"
+            raise ParamError(f"unknown parameter '{key}'{hint}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.params))
+
+    def __len__(self) -> int:
+        return len(self.params)
+
+    def value(self, key: str) -> float:
+        """The SI value of ``key``."""
+        return self[key].value
+
+    def values(self, *keys: str) -> tuple[float, ...]:  # type: ignore[override]
+        """SI values of several keys, in order."""
+        return tuple(self[k].value for k in keys)
+
+    def subset(self, *keys: str) -> dict[str, Param]:
+        """The named parameters, for a Cost's ``sources``."""
+        return {k: self[k] for k in keys}
+
+    def with_value(self, key: str, value: float, why: str) -> Registry:
+        """A copy with ``key`` set to an SI ``value`` (labelled ``assumed``: ``why``); range-checked."""
+        p = self[key]
+        _check_range(p.key, value, p.valid_range, p.file or "override")
+        new = replace(p, value=float(value), evidence="assumed", note=why,
+                      given=f"{value:g} {p.unit} (set: {why})")
+        return Registry({**self.params, key: new}, self.used)
+
+    def tracking(self) -> Registry:
+        """A view that records every key looked up in ``.used``."""
+        return Registry(self.params, set())
+
+    def digest(self) -> str:
+        """A stable hash of every key and value, for caches."""
+        h = hashlib.sha256()
+        for k in sorted(self.params):
+            p = self.params[k]
+            h.update(f"{k}={p.value!r}{p.unit};".encode())
+        return h.hexdigest()[:16]
+
+
+def _check_range(key: str, value: float, rng: tuple[float, float], where: str) -> None:
+    lo, hi = rng
+    if not lo <= value <= hi:
+        raise ParamError(f"{where}: entry '{key}', field 'value': {value:g} is outside the valid "
+                         f"range [{lo:g}, {hi:g}] (SI); correct the value or the range")
+
+
+def _parse_file(text: str, where: str, known_sources: Mapping[str, Source]) -> dict[str, Param]:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ParamError(f"{where}: not valid TOML ({exc}); fix the syntax at the position shown") from exc
+    unknown = set(raw) - {"schema", "meta", "sources", "params"}
+    if unknown:
+        raise ParamError(f"{where}: unknown top-level table(s) {sorted(unknown)}; "
+                         "allowed: schema, meta, sources, params")
+    if raw.get("schema", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise ParamError(f"{where}: field 'schema' is {raw['schema']!r}; this wattlab reads "
+                         f"schema {SCHEMA_VERSION}")
+    sources = dict(known_sources)
+    for skey, sraw in raw.get("sources", {}).items():
+        try:
+            spec = _SourceSpec.model_validate(sraw)
+        except ValidationError as exc:
+            raise ParamError(f"{where}: source '{skey}': {_first_error(exc)}") from None
+        sources[skey] = Source(skey, spec.citation, spec.url)
+    out: dict[str, Param] = {}
+    for key, praw in raw.get("params", {}).items():
+        try:
+            spec = _ParamSpec.model_validate(praw)
+        except ValidationError as exc:
+            raise ParamError(f"{where}: entry '{key}', {_first_error(exc)}") from None
+        if spec.source not in sources:
+            raise ParamError(f"{where}: entry '{key}', field 'source': '{spec.source}' is not "
+                             f"defined; add a [sources.{spec.source}] table with citation and url")
+        try:
+            value, unit = to_si(spec.value, spec.unit)
+            lo = to_si(spec.min, spec.unit)[0] if spec.min is not None else -math.inf
+            hi = to_si(spec.max, spec.unit)[0] if spec.max is not None else math.inf
+        except SpecError as exc:
+            raise ParamError(f"{where}: entry '{key}', field 'unit': {exc}") from None
+        _check_range(key, value, (lo, hi), where)
+        out[key] = Param(key=key, value=value, unit=unit, given=f"{spec.value:g} {spec.unit}",
+                         source=sources[spec.source], locator=spec.locator,
+                         evidence=spec.evidence, node_nm=spec.node_nm, voltage_v=spec.voltage_v,
+                         valid_range=(lo, hi), note=spec.note, file=where)
+    return out
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(x) for x in err["loc"]) or "(entry)"
+    return f"field '{loc}': {err['msg']}"
+
+
+def _default_files() -> Iterable[tuple[str, str]]:
+    data = resources.files("wattlab.params") / "data"
+    for f in sorted(data.iterdir(), key=lambda t: t.name):
+        if f.name.endswith(".toml"):
+            yield f"wattlab/params/data/{f.name}", f.read_text(encoding="utf-8")
+
+
+@cache
+def default_registry() -> Registry:
+    """The registry shipped with wattlab."""
+    params: dict[str, Param] = {}
+    sources: dict[str, Source] = {}
+    for where, text in _default_files():
+        for key, p in _parse_file(text, where, sources).items():
+            if key in params:
+                raise ParamError(f"{where}: entry '{key}' is already defined in {params[key].file}; "
+                                 "each default key lives in one file")
+            params[key] = p
+            sources[p.source.key] = p.source
+    return Registry(params)
+
+
+def load_registry(overrides: Iterable[str | Path] = ()) -> Registry:
+    """The default registry with user files layered over it, in order."""
+    reg = default_registry()
+    for path in overrides:
+        path = Path(path)
+        if not path.is_file():
+            raise ParamError(f"parameter file '{path}' does not exist; pass an existing TOML file")
+        known = {p.source.key: p.source for p in reg.params.values()}
+        layer = _parse_file(path.read_text(encoding="utf-8"), str(path), known)
+        for key, p in layer.items():
+            if key in reg.params and reg.params[key].unit != p.unit:
+                raise ParamError(f"{path}: entry '{key}', field 'unit': '{p.given}' is {p.unit} but "
+                                 f"the default is {reg.params[key].unit}; use a unit of that dimension")
+        reg = Registry({**reg.params, **layer})
+    return reg
+
+
+def describe(p: Param) -> dict[str, Any]:
+    """A plain-dict view of a parameter, for JSON and reports."""
+    return {"key": p.key, "value": p.value, "unit": p.unit, "given": p.given,
+            "evidence": p.evidence, "citation": p.source.citation, "url": p.source.url,
+            "locator": p.locator, "node_nm": p.node_nm, "note": p.note}
+
+
+__all__ = ["Evidence", "Param", "Registry", "Source", "default_registry", "describe",
+           "load_registry"]

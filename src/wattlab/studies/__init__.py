@@ -1,0 +1,1 @@
+"""One module per paper; each defines ``STUDIES`` (see :mod:`wattlab.study`)."""
