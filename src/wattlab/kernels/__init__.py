@@ -1,0 +1,1 @@
+"""Exact arithmetic on matrix engines: fields, RNS/Montgomery, NTT, MSM."""

@@ -1,0 +1,1 @@
+"""Meters: NVML, RAPL and a labelled estimate — never silently mixed."""

@@ -1,0 +1,1 @@
+"""Bridge to PyTorch: patch a model so every Linear runs on a substrate; the offline model zoo."""
