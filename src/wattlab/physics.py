@@ -102,7 +102,8 @@ def photon_energy_j(params: Registry, wavelength_m: ArrayLike) -> Real:
     return _out(h * c / lam)
 
 
-def shot_limited_optical_energy_j(params: Registry, bits: ArrayLike, wavelength_m: ArrayLike) -> Real:
+def shot_limited_optical_energy_j(params: Registry, bits: ArrayLike,
+                                  wavelength_m: ArrayLike) -> Real:
     """Optical energy at the detector for a shot-noise-limited SNR of 2^bits: 4^bits photons (J).
 
     A lower bound before laser wall-plug efficiency, coupling and detector losses.
@@ -154,11 +155,11 @@ ScaleKind = Literal["logic", "sram"]
 def _node_table(params: Registry, prefix: str) -> tuple[NDArray[np.float64], list[str]]:
     """Nodes (ascending, nm) and their keys for registry entries ``scale.<prefix>_<N>nm``."""
     keys = [k for k in params.params if k.startswith(f"scale.{prefix}_")]
-    nodes = [params.params[k].node_nm for k in keys]
-    if not keys or any(n is None for n in nodes):
+    nodes = np.array([params.params[k].node_nm or math.nan for k in keys], dtype=float)
+    if not keys or not np.all(nodes > 0):
         raise SpecError(f"the registry has no complete 'scale.{prefix}_*' table with node_nm set")
     order = np.argsort(nodes)
-    return np.asarray(nodes, dtype=float)[order], [keys[i] for i in order]
+    return nodes[order], [keys[i] for i in order]
 
 
 def _scalar(name: str, x: float) -> float:

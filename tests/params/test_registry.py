@@ -138,7 +138,7 @@ def test_with_value_relabels_and_range_checks():
     assert changed.value("photonic.laser_wpe") == 0.3
     assert changed["photonic.laser_wpe"].evidence == "assumed"
     assert "vendor datasheet" in changed["photonic.laser_wpe"].note
-    with pytest.raises(ParamError, match="photonic.laser_wpe"):
+    with pytest.raises(ParamError, match=r"photonic\.laser_wpe"):
         reg.with_value("photonic.laser_wpe", 1.5, "impossible")
 
 
