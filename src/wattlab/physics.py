@@ -177,18 +177,22 @@ def _check_node(name: str, node: float, lo: float, hi: float, extrapolate: bool)
     return node
 
 
-def _stillmaker_energy(params: Registry, node: float, vdd: float) -> float:
-    """The Stillmaker-Baas energy polynomial at ``node`` and ``vdd``, log-log interpolated."""
-    nodes, keys = _node_table(params, "stillmaker_c")
+def _stillmaker_energy(params: Registry, table: NDArray[np.float64], keys: list[str],
+                       nodes_nm: tuple[float, float],
+                       vdds: tuple[float, float]) -> NDArray[np.float64]:
+    """The Stillmaker-Baas energy polynomial at each (node, vdd), log-log interpolated over the
+    tabulated nodes ``table`` whose ``c`` coefficients are ``keys``."""
     coeff = np.array([[params.value(k.replace("_c_", f"_{x}_")) for x in "abc"] for k in keys])
-    f = coeff[:, 0] * vdd**2 + coeff[:, 1] * vdd + coeff[:, 2]
+    v = np.asarray(vdds, dtype=float)[:, None]
+    f = coeff[:, 0] * v**2 + coeff[:, 1] * v + coeff[:, 2]  # (2, nodes)
     if np.any(f <= 0):
-        raise SpecError(f"supply voltage {vdd:g} V makes the Stillmaker-Baas energy fit "
-                        "non-positive at some node; use a voltage inside the fit's range")
-    inside = min(max(node, nodes[0]), nodes[-1])
-    value = math.exp(np.interp(math.log(inside), np.log(nodes), np.log(f)))
+        raise SpecError(f"supply voltages {vdds} make the Stillmaker-Baas energy fit "
+                        "non-positive at some node; use voltages inside the fit's range")
+    node = np.asarray(nodes_nm, dtype=float)
+    inside = np.clip(node, table[0], table[-1])
+    log_f = [np.interp(math.log(x), np.log(table), np.log(row)) for x, row in zip(inside, f, strict=True)]
     beyond = params.value("scale.energy_exponent_beyond_table")
-    return value * (node / inside) ** beyond
+    return np.exp(log_f) * (node / inside) ** beyond
 
 
 def scale_energy(params: Registry, energy_j: ArrayLike, from_nm: float, to_nm: float,
@@ -207,14 +211,15 @@ def scale_energy(params: Registry, energy_j: ArrayLike, from_nm: float, to_nm: f
     """
     e = _arr("energy_j", energy_j, allow_zero=True)
     if kind == "logic":
-        nodes, _ = _node_table(params, "stillmaker_c")
+        nodes, keys = _node_table(params, "stillmaker_c")
         lo, hi = float(nodes[0]), float(nodes[-1])
         f_nm = _check_node("from_nm", from_nm, lo, hi, extrapolate)
         t_nm = _check_node("to_nm", to_nm, lo, hi, extrapolate)
         v_ref = params.value("scale.vdd_reference")
         fv = v_ref if from_v is None else _scalar("from_v", from_v)
         tv = v_ref if to_v is None else _scalar("to_v", to_v)
-        factor = _stillmaker_energy(params, t_nm, tv) / _stillmaker_energy(params, f_nm, fv)
+        e_from, e_to = _stillmaker_energy(params, nodes, keys, (f_nm, t_nm), (fv, tv))
+        factor = float(e_to / e_from)
     elif kind == "sram":
         if from_v is not None or to_v is not None:
             raise SpecError("from_v/to_v apply to kind='logic' only; the 'sram' fit has no voltage")

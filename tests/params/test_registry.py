@@ -240,3 +240,14 @@ def test_registry_from_mapping_is_independent():
     reg = Registry({"op45.int8_add": default_registry()["op45.int8_add"]})
     assert len(reg) == 1 and list(reg) == ["op45.int8_add"]
     assert math.isfinite(reg.value("op45.int8_add"))
+
+
+@pytest.mark.parametrize("name", sorted(SEEDED))
+def test_each_seeded_file_is_self_contained(name):
+    from importlib import resources
+
+    from wattlab.params import _parse_file
+
+    text = (resources.files("wattlab.params") / "data" / name).read_text(encoding="utf-8")
+    params = _parse_file(text, name, {})  # no sources borrowed from other files
+    assert params and all(k.startswith(SEEDED[name]) for k in params)
