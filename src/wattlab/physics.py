@@ -190,7 +190,9 @@ def _stillmaker_energy(params: Registry, table: NDArray[np.float64], keys: list[
                         "non-positive at some node; use voltages inside the fit's range")
     node = np.asarray(nodes_nm, dtype=float)
     inside = np.clip(node, table[0], table[-1])
-    log_f = [np.interp(math.log(x), np.log(table), np.log(row)) for x, row in zip(inside, f, strict=True)]
+    log_table = np.log(table)
+    log_f = [np.interp(math.log(x), log_table, np.log(row))
+             for x, row in zip(inside, f, strict=True)]
     beyond = params.value("scale.energy_exponent_beyond_table")
     return np.exp(log_f) * (node / inside) ** beyond
 
