@@ -72,8 +72,6 @@ def test_missing_override_file_is_named(tmp_path):
         load_registry([tmp_path / "absent.toml"])
 
 
-@pytest.mark.xfail(strict=True, reason="core gap: pydantic lax mode coerces TOML true/'3.9' to "
-                   "a float; _ParamSpec.value needs Field(strict=True) (see report)")
 @pytest.mark.parametrize("literal", ["true", '"3.9"'])
 def test_non_numeric_value_is_rejected(tmp_path, literal):
     path = write(tmp_path, SOURCE + entry(value=None) + f"value = {literal}\n")
@@ -93,8 +91,6 @@ def test_unknown_key_without_close_match_points_to_listing():
         default_registry()["zzzz"]
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: Mapping.__contains__/get catch KeyError, but "
-                   "Registry.__getitem__ raises ParamError (see report)")
 def test_membership_and_get_follow_the_mapping_protocol():
     reg = default_registry()
     assert "op45.int8_add" in reg
