@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -64,10 +65,11 @@ def elastic(model: nn.Module, spec: Elastic | None) -> Iterator[None]:
 class _Cached:
     """A causal LM with a KV cache that tracks which tokens it holds."""
 
-    def __init__(self, model: nn.Module, spec: Elastic | None = None) -> None:
+    def __init__(self, model: nn.Module, spec: Elastic | None = None,
+                 on_route: Callable[[list[np.ndarray]], None] | None = None) -> None:
         from transformers import DynamicCache
 
-        self.model, self.spec = model, spec
+        self.model, self.spec, self.on_route = model, spec, on_route
         self.cache = DynamicCache()
         self.fed: list[int] = []
         self.calls = 0
@@ -83,8 +85,17 @@ class _Cached:
             self.cache.crop(keep - len(self.fed))  # negative: drop that many positions
             self.fed = self.fed[:keep]
         new = tokens[keep:]
-        with torch.no_grad(), elastic(self.model, self.spec):
-            out = self.model(input_ids=torch.tensor([new]), past_key_values=self.cache, use_cache=True)
+        layers = moe_layers(self.model) if self.on_route is not None else []
+        for m in layers:
+            m.trace = []
+        try:
+            with torch.no_grad(), elastic(self.model, self.spec):
+                out = self.model(input_ids=torch.tensor([new]), past_key_values=self.cache, use_cache=True)
+            if self.on_route is not None:
+                self.on_route([torch.cat(m.trace or []).numpy() for m in layers])
+        finally:
+            for m in layers:
+                m.trace = None
         self.fed = list(tokens)
         self.calls += 1
         return out.logits[0].float()
@@ -227,11 +238,13 @@ def generate(model: nn.Module, prompt: list[int], n_new: int,
 
 
 def speculate(model: nn.Module, prompt: list[int], n_new: int, gamma: int, draft: Draft,
-              sampler: Sampler | None = None) -> tuple[list[int], SpecStats]:
-    """Speculative decoding: ``gamma`` drafts per round, verified by one pass of the full model."""
+              sampler: Sampler | None = None,
+              on_verify: Callable[[list[np.ndarray]], None] | None = None) -> tuple[list[int], SpecStats]:
+    """Speculative decoding: ``gamma`` drafts per round, verified by one pass of the full model.
+    ``on_verify`` receives each verification pass's per-layer routing (e.g. ``ExpertCache.access_pass``)."""
     check_gamma(gamma)
     _budget(prompt, n_new)
-    target, seq = _Cached(model), list(prompt)
+    target, seq = _Cached(model, on_route=on_verify), list(prompt)
     stats = SpecStats(gamma=gamma)
     t0, c0 = time.perf_counter(), time.process_time()
     while len(seq) - len(prompt) < n_new:

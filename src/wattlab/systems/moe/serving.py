@@ -1,0 +1,147 @@
+"""Modelled long-context MoE prefill on a heterogeneous SoC: NPUMoE plan vs single-device baselines.
+
+Per layer and prefill chunk the operator chain is: attention projections (static), attention core
+(dynamic: the context grows), router + top-k (dynamic), experts, combine (dynamic). Baselines run
+every operator on one device with one dispatch per active expert. The NPUMoE plan runs resident
+experts as tiered, grouped static programs (eligible for the NPU) and the rest on an exact
+fallback operator, and the Viterbi planner places every operator. MODEL ONLY: no Apple hardware
+is measured; the device figures are the ``npumoe.*`` parameters, most of them assumed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from wattlab.cost import Cost
+from wattlab.errors import SpecError
+from wattlab.params import Registry
+from wattlab.systems.moe.calibrate import RoutingProfile
+from wattlab.systems.moe.devices import BITS_PER_BYTE, Device, m2max, m2max_sources
+from wattlab.systems.moe.planner import Objective, Op, Placement, assign, choose_resident, evaluate
+from wattlab.systems.moe.tiers import check_tiers, choose_tiers, tier_of
+
+Policy = Literal["cpu", "gpu", "npumoe"]
+
+
+@dataclass(frozen=True)
+class MoEShape:
+    layers: int
+    experts: int
+    top_k: int
+    hidden: int
+    expert_ffn: int
+    attn_dim: int
+    kv_dim: int
+    weight_bytes: float
+
+    @classmethod
+    def from_params(cls, params: Registry, prefix: str = "npumoe.model") -> MoEShape:
+        keys = ("layers", "experts", "top_k", "hidden", "expert_ffn", "attn_dim", "kv_dim")
+        vals = [int(v) for v in params.values(*(f"{prefix}.{k}" for k in keys))]
+        return cls(*vals, weight_bytes=params.value("npumoe.weight_bytes") / BITS_PER_BYTE)
+
+    @property
+    def row_flops(self) -> float:
+        """FLOPs of one token through one SwiGLU expert."""
+        return 6.0 * self.hidden * self.expert_ffn
+
+    @property
+    def expert_bytes(self) -> float:
+        return 3.0 * self.hidden * self.expert_ffn * self.weight_bytes
+
+    @property
+    def attn_params(self) -> float:
+        return float(self.hidden * (2 * self.attn_dim + 2 * self.kv_dim))
+
+
+@dataclass(frozen=True)
+class TierPlan:
+    tiers: tuple[int, ...]
+    group: int
+    resident: np.ndarray  # [layers, experts] bool
+
+
+def plan_tiers(profile: RoutingProfile, shape: MoEShape, devices: Mapping[str, Device], n_tiers: int,
+               group: int, budget_bytes: float, align: int = 16) -> TierPlan:
+    """Offline plan from calibration: tiers by DP on the count histogram (per-row NPU vs fallback
+    time as costs, one NPU dispatch per tier as the tier penalty), residency by popularity."""
+    npu, fb = devices["ane"], devices["gpu"]
+    a = shape.row_flops / (npu.efficiency * npu.peak_ops)
+    b = shape.row_flops / (fb.efficiency * fb.peak_ops)
+    tiers = choose_tiers(profile.counts, n_tiers, align, a, b, lam=npu.dispatch_s)
+    resident = np.stack([choose_resident(p, shape.expert_bytes, budget_bytes) for p in profile.popularity])
+    return TierPlan(tiers, group, resident)
+
+
+def layer_ops(shape: MoEShape, counts: np.ndarray, chunk: int, ctx: int,
+              plan: TierPlan | None, layer: int) -> list[Op]:
+    """The operator chain of one layer for one prefill chunk with per-expert ``counts``."""
+    wb, h = shape.weight_bytes, shape.hidden
+    active = counts > 0
+    ops = [Op("attn_proj", 2.0 * chunk * shape.attn_params, shape.attn_params * wb, static=True),
+           Op("attn_core", 4.0 * chunk * ctx * shape.attn_dim, 2.0 * ctx * shape.kv_dim * wb),
+           Op("router_topk", 2.0 * chunk * h * shape.experts, h * shape.experts * wb)]
+    if plan is None:
+        ops.append(Op("experts", counts.sum() * shape.row_flops, active.sum() * shape.expert_bytes,
+                      dispatches=float(active.sum())))
+    else:
+        res = plan.resident[layer] & active
+        cap = tier_of(counts, plan.tiers)
+        groups = sum(-(-int((res & (cap == c)).sum()) // plan.group) for c in plan.tiers)
+        fb_rows = np.where(res, np.maximum(counts - cap, 0), counts).sum()
+        fb_experts = int((active & (~res | (counts > cap))).sum())
+        ops.append(Op("experts_tiered", cap[res].sum() * shape.row_flops, res.sum() * shape.expert_bytes,
+                      dispatches=float(groups), static=True))
+        ops.append(Op("experts_fallback", fb_rows * shape.row_flops, fb_experts * shape.expert_bytes,
+                      dispatches=float(fb_experts)))
+    ops.append(Op("combine", 2.0 * chunk * shape.top_k * h, 0.0))
+    return ops
+
+
+def prefill(profile: RoutingProfile, shape: MoEShape, params: Registry, policy: Policy,
+            plan: TierPlan | None = None, objective: Objective = "latency") -> Cost:
+    """Modelled cost of prefilling ``profile.counts.shape[1]`` chunks (context grows chunk by chunk)."""
+    devices = m2max(params)
+    sync_s, static_w = params.values("npumoe.sync", "npumoe.soc_static_power")
+    if policy == "npumoe" and plan is None:
+        raise SpecError("the npumoe policy needs a TierPlan (see plan_tiers)")
+    if policy not in ("cpu", "gpu", "npumoe"):
+        raise SpecError(f"policy={policy!r}: use 'cpu', 'gpu' or 'npumoe'")
+    t = e = flops = 0.0
+    by: dict[str, float] = {}
+    syncs = 0
+    n_layers, n_chunks, _ = profile.counts.shape
+    for c in range(n_chunks):
+        for layer in range(n_layers):
+            ops = layer_ops(shape, profile.counts[layer, c], profile.chunk, (c + 1) * profile.chunk,
+                            plan if policy == "npumoe" else None, layer)
+            p: Placement = (assign(ops, devices, sync_s, static_w, objective) if policy == "npumoe"
+                            else evaluate(ops, devices, [policy] * len(ops), sync_s, static_w))
+            t, e, syncs = t + p.latency_s, e + p.energy_j, syncs + p.syncs
+            flops += sum(op.flops for op in ops)
+            for k, v in p.energy_by_device.items():
+                by[k] = by.get(k, 0.0) + v
+    # the chain is per layer; layers beyond the profiled ones repeat its cost
+    scale = shape.layers / n_layers
+    return Cost({k: v * scale for k, v in by.items()}, t * scale,
+                counts={"tokens": float(n_chunks * profile.chunk), "ops": flops * scale,
+                        "syncs": syncs * scale},
+                sources=m2max_sources(params))
+
+
+def ratios(base: Cost, ours: Cost) -> tuple[float, float]:
+    """(latency speed-up, energy-efficiency gain) of ``ours`` over ``base``."""
+    return base.latency_s / ours.latency_s, base.energy_total_j / ours.energy_total_j
+
+
+def check_plan_inputs(tiers: Sequence[int], group: int, budget_bytes: float, shape: MoEShape) -> None:
+    check_tiers(tiers)
+    if group < 1:
+        raise SpecError(f"group={group}: at least one expert per dispatch group")
+    if budget_bytes < shape.expert_bytes:
+        raise SpecError(f"memory budget {budget_bytes:.3g} B is smaller than one expert "
+                        f"({shape.expert_bytes:.3g} B)")
