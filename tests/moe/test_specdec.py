@@ -105,7 +105,7 @@ def test_speculative_sampling_matches_the_model_two_tokens_deep(tiny_model):
     prompt, v, n, temp = [9, 10], tiny_model.config.vocab_size, 400, 2.0
     with torch.no_grad():
         p1 = torch.softmax(tiny_model(input_ids=torch.tensor([prompt])).logits[0, -1] / temp, -1)
-        seqs = torch.tensor([prompt + [x] for x in range(v)])
+        seqs = torch.tensor([[*prompt, x] for x in range(v)])
         p2 = torch.softmax(tiny_model(input_ids=seqs).logits[:, -1] / temp, -1)
     marginal = (p1[:, None] * p2).sum(0).double().numpy()
     sampler = sd.Sampler(temp, torch.Generator().manual_seed(3))

@@ -150,7 +150,7 @@ def elastic_sd(model: DecodeModel, batch: int, alpha: float, gamma: int, hit_rat
     if not 0 <= hit_rate <= 1:
         raise SpecError(f"hit_rate={hit_rate}: a cache hit rate lies in [0, 1]")
     frac = model.cached_fraction()
-    n_hot = max(int(round(frac * model.shape.experts)), draft_k)
+    n_hot = max(round(frac * model.shape.experts), draft_k)
     hot = np.zeros(model.shape.experts, dtype=bool)
     hot[np.argsort(-model.popularity, kind="stable")[:n_hot]] = True
     tau = expected_tokens(alpha, gamma)

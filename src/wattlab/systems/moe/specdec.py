@@ -255,7 +255,7 @@ def speculate(model: nn.Module, prompt: list[int], n_new: int, gamma: int, draft
         else:
             assert q is not None, "a sampling draft must return its probabilities"
             n, nxt = accept_sampled(sampler.probs(logits), q, drafted, sampler)
-        seq += drafted[:n] + [nxt]
+        seq += [*drafted[:n], nxt]
         stats.accepted_per_round.append(n)
     stats.wall_s, stats.cpu_s = time.perf_counter() - t0, time.process_time() - c0
     stats.target_calls = target.calls

@@ -49,7 +49,8 @@ def choose_tiers(counts: np.ndarray, n_tiers: int, align: int, a: float, b: floa
     if cand.size == 0:
         return (align,)
     if len(cand) > max_candidates:  # keep the DP small: quantiles of the candidates, and the largest
-        cand = np.unique(np.append(cand[np.linspace(0, len(cand) - 1, max_candidates).astype(int)], cand[-1]))
+        pick = np.linspace(0, len(cand) - 1, max_candidates).astype(int)
+        cand = np.unique(np.append(cand[pick], cand[-1]))
     s = len(n)
     best: tuple[float, tuple[int, ...]] = (np.inf, ())
     below = np.searchsorted(np.sort(n[n > 0]), cand, side="right").astype(float)
