@@ -54,7 +54,7 @@ def choose_tiers(counts: np.ndarray, n_tiers: int, align: int, a: float, b: floa
     s = len(n)
     best: tuple[float, tuple[int, ...]] = (np.inf, ())
     below = np.searchsorted(np.sort(n[n > 0]), cand, side="right").astype(float)
-    # seg[j, i + 1]: padded cost of the samples in (cand[i], cand[j]] at capacity cand[j]; i = -1: (0, cand[j]]
+    # seg[j, i + 1]: padded cost of samples in (cand[i], cand[j]] at capacity cand[j]; i = -1: (0, cand[j]]
     seg = (below[:, None] - np.concatenate([[0.0], below])[None, :]) * cand[:, None] * a
     f = [seg[:, 0].astype(float)]
     arg: list[np.ndarray] = [np.full(len(cand), -1)]
