@@ -48,3 +48,18 @@ def test_hot_mask_restricts_routing():
     idx, w = m.route(torch.randn(20, 8))
     assert set(np.unique(idx.numpy())) <= {0, 2}
     assert torch.allclose(w.sum(-1), torch.ones(20))
+
+
+def test_fused_hot_set_equals_routing_over_the_hot_experts():
+    torch.manual_seed(2)
+    m = MoEFFN(8, 4, 6, 3, combine="ones")
+    x = torch.randn(7, 8)
+    m.allowed = torch.tensor([True, False, True, True, False, False])
+    with torch.no_grad():
+        fused = m(x)
+        m.trace = []  # tracing takes the routed path
+        routed = m(x)
+        assert torch.allclose(fused, routed, atol=1e-6)
+        assert m.trace[0].shape == (7, 3)
+        m.weight_bits = 4
+        assert not torch.allclose(m(x), routed, atol=1e-6)

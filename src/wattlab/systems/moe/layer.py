@@ -8,7 +8,9 @@ partition the neurons, so routing to all experts gives back the dense FFN exactl
 
 Elasticity knobs (used by the self-speculative draft, left at ``None`` for the full model):
 ``k_override`` (fewer experts), ``allowed`` (a bool mask of experts the router may pick: the
-cached "hot" set) and ``weight_bits`` (the MSB slice of the bit-sliced weights). ``trace``, when a
+cached "hot" set; with ``k_override=None`` every token uses all hot experts, which for
+``combine="ones"`` runs as one fused dense FFN) and ``weight_bits`` (the MSB slice of the
+bit-sliced weights). ``trace``, when a
 list, receives every routing decision ``idx [N, k]``.
 """
 
@@ -53,6 +55,7 @@ class MoEFFN(nn.Module):
         self.weight_bits: int | None = None
         self.trace: list[torch.Tensor] | None = None
         self._lowbit: dict[int, tuple[torch.Tensor, ...]] = {}
+        self._fused: dict[tuple[int, bytes], tuple[torch.Tensor, ...]] = {}
 
     # -- routing ---------------------------------------------------------------------------
     def route(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -60,7 +63,8 @@ class MoEFFN(nn.Module):
         logits = self.router(x)
         k = self.k_override or self.top_k
         if self.allowed is not None:
-            k = min(k, int(self.allowed.sum()))
+            n_hot = int(self.allowed.sum())
+            k = n_hot if self.k_override is None else min(k, n_hot)
             logits = logits.masked_fill(~self.allowed, float("-inf"))
         top, idx = logits.topk(k, dim=-1)
         w = torch.softmax(top, dim=-1) if self.combine == "softmax" else torch.ones_like(top)
@@ -96,8 +100,27 @@ class MoEFFN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shape = x.shape
         flat = x.reshape(-1, shape[-1])
+        if self._all_hot():
+            return self._hot_dense(flat).reshape(shape)
         idx, w = self.route(flat)
         return self.experts_forward(flat, idx, w).reshape(shape)
+
+    def _all_hot(self) -> bool:
+        """Every token uses every hot expert with weight 1: the hot set acts as one dense FFN."""
+        return (self.allowed is not None and self.k_override is None and self.combine == "ones"
+                and self.trace is None)
+
+    def _hot_dense(self, x: torch.Tensor) -> torch.Tensor:
+        """The sum of the hot experts as one fused FFN (weights concatenated once per hot set)."""
+        assert self.allowed is not None
+        key = (self.weight_bits or 0, bytes(self.allowed.numpy()))
+        if key not in self._fused:
+            sel = self.allowed.nonzero().reshape(-1)
+            g, u, d = self.expert_weights()
+            self._fused = {key: (torch.cat(list(g[sel].detach()), 1), torch.cat(list(u[sel].detach()), 1),
+                                 torch.cat(list(d[sel].detach()), 0))}
+        g, u, d = self._fused[key]
+        return (F.silu(x @ g) * (x @ u)) @ d
 
     def expert_params(self) -> int:
         """Parameters of one expert."""

@@ -32,7 +32,8 @@ from wattlab.systems.moe.layer import moe_layers
 @dataclass(frozen=True)
 class Elastic:
     """Draft elasticity: ``top_k`` experts per token, only the ``hot`` experts (per-layer bool masks,
-    or a callable giving them at draft time, e.g. an expert cache's contents) and ``weight_bits``."""
+    or a callable giving them at draft time, e.g. an expert cache's contents) and ``weight_bits``.
+    ``top_k=None`` with a hot set: every token uses all hot experts."""
 
     top_k: int | None = 1
     hot: list[torch.Tensor] | Callable[[], list[torch.Tensor]] | None = None
