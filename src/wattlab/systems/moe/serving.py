@@ -66,13 +66,14 @@ class TierPlan:
 
 
 def plan_tiers(profile: RoutingProfile, shape: MoEShape, devices: Mapping[str, Device], n_tiers: int,
-               group: int, budget_bytes: float, align: int = 16) -> TierPlan:
+               group: int, budget_bytes: float, align: int = 16, lam: float = 0.0) -> TierPlan:
     """Offline plan from calibration: tiers by DP on the count histogram (per-row NPU vs fallback
-    time as costs, one NPU dispatch per tier as the tier penalty), residency by popularity."""
+    time as costs, ``lam`` seconds of penalty per extra tier), residency by popularity."""
+    check_plan_inputs((align,), group, budget_bytes, shape)
     npu, fb = devices["ane"], devices["gpu"]
     a = shape.row_flops / (npu.efficiency * npu.peak_ops)
     b = shape.row_flops / (fb.efficiency * fb.peak_ops)
-    tiers = choose_tiers(profile.counts, n_tiers, align, a, b, lam=npu.dispatch_s)
+    tiers = choose_tiers(profile.counts, n_tiers, align, a, b, lam=lam)
     resident = np.stack([choose_resident(p, shape.expert_bytes, budget_bytes) for p in profile.popularity])
     return TierPlan(tiers, group, resident)
 
