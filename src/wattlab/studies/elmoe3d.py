@@ -1,0 +1,164 @@
+"""ELMoE-3D (arXiv 2604.14626): elastic self-speculative MoE decoding on a hybrid-bonded stack.
+
+Measured part (real, on this CPU): SmolLM2-135M is MoEfied (16 experts, top-12), its perplexity
+cost is scored, and self-speculative greedy decoding with a fewer-experts draft is run against
+plain greedy decoding of the same MoE: acceptance α, tokens per verification, wall-clock speed-up,
+and an *estimated* CPU energy per token (CPU time x an assumed per-core power). An LRU expert
+cache sized like the modelled HB stack is fed by the verification passes' routing.
+
+Modelled part: α and the cache hit rate feed the ELMoE-3D memory-stack cost model (naive xPU
+with HBM vs the HB-3D stack) on a Qwen3-30B-A3B-shaped MoE at the paper's batch sizes 1-16.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from wattlab.study import Claim, Outcome, RunContext, Study
+
+PAPER = ("ELMoE-3D: Leveraging Intrinsic Elasticity of MoE for Hybrid-Bonding-Enabled "
+         "Self-Speculative Decoding in On-Premises Serving")
+ARXIV = "2604.14626"
+BOUNDARY = ("modelled xPU decode energy: HBM and HB-DRAM access energy, datapath FLOP energy and "
+            "static power over the step time; host, network and cooling excluded")
+#: Study knobs (wattlab's choices): draft experts, γ for the measured run, Zipf skew of the
+#: modelled routing, batch sizes between the paper's published ends.
+DRAFT_K, GAMMA, ZIPF_S = 8, 4, 1.0
+_MEASURED: dict[str, dict[str, Any]] = {}
+
+
+def measure(quick: bool, host_core_power_w: float, cached_fraction: float) -> dict[str, Any]:
+    """MoEfication perplexity, speculative vs plain greedy decoding, expert-cache hit rate (cached
+    per process and scale: the run is deterministic)."""
+    key = f"{quick}:{host_core_power_w}:{cached_fraction}"
+    if key in _MEASURED:
+        return _MEASURED[key]
+    from wattlab.nn.corpus import load_corpus
+    from wattlab.nn.evaluate import perplexity
+    from wattlab.systems.moe import specdec as sd
+    from wattlab.systems.moe.elastic import ExpertCache
+    from wattlab.systems.moe.moefy import set_top_k
+    from wattlab.systems.moe.smol import moefied_smollm2, token_ids
+
+    dense, moe, tok, info = moefied_smollm2()
+    texts = load_corpus("eval")
+    n_ppl = 256 if quick else 1024
+    dense_ppl = perplexity(dense, tok, texts, max_tokens=n_ppl).value
+    ppl = [{"model": "dense", "top_k": "-", "perplexity": dense_ppl}]
+    for k in ((info.top_k,) if quick else (4, 8, 12, 16)):
+        set_top_k(moe, k)
+        ppl.append({"model": "MoEfied", "top_k": k,
+                    "perplexity": perplexity(moe, tok, texts, max_tokens=n_ppl).value})
+    set_top_k(moe, info.top_k)
+    ids = token_ids(tok, "eval", 4000)
+    n_prompts, n_new, plen = (1, 16, 24) if quick else (3, 48, 32)
+    prompts = [ids[i * 997: i * 997 + plen] for i in range(n_prompts)]
+    cap = max(1, round(cached_fraction * info.n_experts))
+    cache = ExpertCache(info.layers, info.n_experts, cap, "lru")
+    rows = []
+    for p in prompts:
+        ref, ar = sd.generate(moe, p, n_new)
+        out, st = sd.speculate(moe, p, n_new, GAMMA, sd.SelfDraft(moe, sd.Elastic(top_k=DRAFT_K)),
+                               on_verify=cache.access_pass)
+        rows.append({"prompt_tokens": len(p), "new_tokens": n_new, "identical_to_greedy": out == ref,
+                     "alpha": st.alpha, "tokens_per_verification": st.tokens_per_round,
+                     "expected_tokens_formula": sd.expected_tokens(st.alpha, GAMMA),
+                     "ar_s": ar.wall_s, "spec_s": st.wall_s, "speedup": ar.wall_s / st.wall_s,
+                     "ar_j_per_token_est": ar.cpu_s * host_core_power_w / n_new,
+                     "spec_j_per_token_est": st.cpu_s * host_core_power_w / n_new,
+                     "ar_s_per_call": ar.wall_s / ar.target_calls,
+                     "spec_s_per_call": st.wall_s / (st.target_calls + st.draft_calls),
+                     "_accepted": st.accepted_per_round})
+    acc = [n for r in rows for n in r.pop("_accepted")]
+    rej = sum(1 for n in acc if n < GAMMA)
+    alpha = sum(acc) / (sum(acc) + rej) if acc else 0.0
+    res = {"ppl": ppl, "runs": rows, "alpha": alpha, "hit_rate": cache.hit_rate,
+           "cache_experts": cap, "info": info,
+           "speedup": sum(r["ar_s"] for r in rows) / sum(r["spec_s"] for r in rows),
+           "identical": all(r["identical_to_greedy"] for r in rows)}
+    _MEASURED[key] = res
+    return res
+
+
+def _modelled(ctx: RunContext, alpha: float, hit_rate: float) -> tuple[list[dict[str, Any]], Any]:
+    from wattlab.systems.moe.calibrate import zipf_popularity
+    from wattlab.systems.moe.elastic import DecodeModel, Stack, best_gamma
+    from wattlab.systems.moe.serving import MoEShape
+
+    shape = MoEShape.from_params(ctx.params)
+    pop = zipf_popularity(shape.experts, ZIPF_S, ctx.rng, 1)[0]
+    model = DecodeModel(shape, Stack.from_params(ctx.params), pop)
+    lo, hi = (int(v) for v in ctx.params.values("elmoe.batch_min", "elmoe.batch_max"))
+    batches = [b for b in (1, 2, 4, 8, 16, 32, 64) if lo <= b <= hi]
+    rows, costs = [], {}
+    for b in batches:
+        r = best_gamma(model, b, alpha, hit_rate, draft_k=1)
+        rows.append({"batch": b, "best_gamma": r.gamma, "tokens_per_round": r.tokens_per_round,
+                     "speedup": r.speedup, "energy_gain": r.energy_gain,
+                     "ar_j_per_token": r.ar.j_per_token,
+                     "sd_j_per_token": r.round.energy_total_j / (r.tokens_per_round * b)})
+        costs[f"ar_step_b{b}"], costs[f"sd_round_b{b}"] = r.ar, r.round
+    return rows, (costs, model)
+
+
+def _run(ctx: RunContext, metric: str) -> Outcome:
+    from wattlab.systems.moe.elastic import DecodeModel, Stack
+    from wattlab.systems.moe.serving import MoEShape
+
+    probe = DecodeModel(MoEShape.from_params(ctx.params), Stack.from_params(ctx.params),
+                        np.ones(1))
+    frac = probe.cached_fraction()
+    m = measure(ctx.quick, ctx.params.value("elmoe.host_core_power"), frac)
+    rows, (costs, _) = _modelled(ctx, m["alpha"], m["hit_rate"])
+    value = float(np.mean([r[metric] for r in rows]))
+    run0 = m["runs"][0]
+    dense_ppl = m["ppl"][0]["perplexity"]
+    moe_ppl = next(r["perplexity"] for r in m["ppl"] if r["top_k"] == m["info"].top_k)
+    need = (GAMMA * run0["spec_s_per_call"] + run0["spec_s_per_call"]) / run0["ar_s_per_call"]
+    out = Outcome(value, tables={"modelled_batches": rows, "measured_cpu": m["runs"],
+                                 "moefication_perplexity": m["ppl"]}, costs=costs, basis="mixed")
+    out.notes += [
+        f"Value = mean modelled {metric.replace('_', ' ')} over batch {rows[0]['batch']}-{rows[-1]['batch']} "
+        "(best γ per batch) on a Qwen3-30B-A3B-shaped MoE: MODEL ONLY for the xPU and the "
+        "hybrid-bonded stack; bandwidths, pJ/bit, static power and HB capacity are assumed "
+        "(elmoe.* parameters). Not fitted to the paper.",
+        f"Measured inputs to the model: acceptance α = {m['alpha']:.2f} of a top-{DRAFT_K} draft "
+        f"(full model top-{m['info'].top_k} of {m['info'].n_experts}) on the MoEfied SmolLM2, and an "
+        f"LRU expert-cache hit rate {m['hit_rate']:.2f} with {m['cache_experts']} of "
+        f"{m['info'].n_experts} experts per layer cached (the HB stack's modelled share, "
+        f"{frac:.0%}). The cost model's draft is top-1 over the cached experts.",
+        f"Measured on this CPU (real wall clock, greedy, γ={GAMMA}): speculative vs plain greedy "
+        f"{m['speedup']:.2f}x; output identical to plain greedy: {m['identical']}. One forward "
+        f"costs about the same whatever the expert count ({run0['spec_s_per_call'] * 1e3:.0f} ms "
+        f"vs {run0['ar_s_per_call'] * 1e3:.0f} ms per AR step): at batch 1 on a CPU the per-operator "
+        f"overhead, not the expert FLOPs, dominates, so the draft saves little. To break even a round "
+        f"would need {need:.1f} tokens per verification — more than γ+1 = {GAMMA + 1} when that "
+        "exceeds it, i.e. no acceptance rate suffices without a cheaper draft.",
+        f"Expected-tokens formula (1-α^(γ+1))/(1-α) = {run0['expected_tokens_formula']:.2f} vs "
+        f"measured {run0['tokens_per_verification']:.2f} tokens per verification (first prompt).",
+        "CPU energy per token in the measured table is ESTIMATED: process CPU time x "
+        "elmoe.host_core_power (assumed); no energy counter was read.",
+        f"MoEfication cost (no fine-tuning): perplexity {dense_ppl:.1f} dense -> {moe_ppl:.1f} "
+        f"with top-{m['info'].top_k} of {m['info'].n_experts} experts on the corpus eval split; "
+        "lower top-k costs far more (see the perplexity table at full scale).",
+    ]
+    return out
+
+
+STUDIES = [
+    Study(id="elmoe3d.speedup", paper=PAPER, arxiv=ARXIV,
+          claim=Claim("Elastic self-speculative decoding on a hybrid-bonded stack gives 6.6x average "
+                      "speed-up over naive MoE serving on an xPU (batch 1-16)",
+                      "modelled decode speed-up, mean over batch 1-16", "x", 6.6, rel_tol=0.25,
+                      kind="approx", trend_threshold=1.0),
+          run=lambda ctx: _run(ctx, "speedup"), basis="mixed", boundary=BOUNDARY,
+          inputs_from_paper=("batch sizes 1-16",)),
+    Study(id="elmoe3d.energy", paper=PAPER, arxiv=ARXIV,
+          claim=Claim("ELMoE-3D gives 4.4x energy efficiency over naive MoE serving on an xPU",
+                      "modelled decode energy-efficiency gain, mean over batch 1-16", "x", 4.4,
+                      rel_tol=0.25, kind="approx", trend_threshold=1.0),
+          run=lambda ctx: _run(ctx, "energy_gain"), basis="mixed", boundary=BOUNDARY,
+          inputs_from_paper=("batch sizes 1-16",)),
+]
