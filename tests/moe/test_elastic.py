@@ -55,3 +55,13 @@ def test_frozen_cache_never_changes_and_bad_capacity_fails():
     assert c.hit_rate == pytest.approx(1 / 3)
     with pytest.raises(SpecError):
         ExpertCache(1, 4, 0)
+
+
+def test_simulated_hit_rate_is_capacity_share_for_uniform_single_expert_passes():
+    from wattlab.systems.moe.elastic import simulate_hit_rate
+
+    rng = np.random.default_rng(0)
+    h = simulate_hit_rate(np.full(20, 0.05), 1, 1, 5, rng, passes=4000)
+    assert h == pytest.approx(0.25, abs=0.03)  # LRU under uniform single accesses: capacity / experts
+    skewed = np.array([0.5, 0.3] + [0.2 / 18] * 18)
+    assert simulate_hit_rate(skewed, 1, 1, 5, rng, passes=2000) > 0.7

@@ -118,3 +118,10 @@ def test_speculative_sampling_matches_the_model_two_tokens_deep(tiny_model):
     obs = np.append(counts[keep], counts[~keep].sum())
     exp = np.append(marginal[keep], marginal[~keep].sum()) * n
     assert stats.chisquare(obs, exp * obs.sum() / exp.sum()).pvalue > 1e-3
+
+
+def test_alpha_needed_inverts_the_expected_tokens_formula():
+    a = sd.alpha_needed(4, 3.0)
+    assert a is not None and sd.expected_tokens(a, 4) == pytest.approx(3.0, abs=1e-9)
+    assert sd.alpha_needed(4, 5.5) is None
+    assert sd.alpha_needed(2, 0.5) == pytest.approx(0.0, abs=1e-9)

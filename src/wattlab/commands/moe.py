@@ -70,7 +70,7 @@ def serve_sim(
     for col in ("plan", "latency", "energy", "J/token", "speed-up", "energy gain"):
         table.add_column(col)
     for name in ("cpu", "gpu", "npumoe"):
-        c = ours if name == "npumoe" else sv.prefill(ev, shape, params, name)  # type: ignore[arg-type]
+        c = ours if name == "npumoe" else sv.prefill(ev, shape, params, name)
         s, g = sv.ratios(c, ours)
         table.add_row(name, f"{c.latency_s:.3f} s", f"{c.energy_total_j:.1f} J",
                       f"{c.j_per_token * 1e3:.2f} mJ",

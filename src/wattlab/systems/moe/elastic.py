@@ -17,9 +17,9 @@ weights and a cache of experts, the rest of the experts and the KV cache sitting
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -160,10 +160,11 @@ def elastic_sd(model: DecodeModel, batch: int, alpha: float, gamma: int, hit_rat
                     tau * ar.energy_total_j / rnd.energy_total_j, ar, rnd)
 
 
-def best_gamma(model: DecodeModel, batch: int, alpha: float, hit_rate: float,
+def best_gamma(model: DecodeModel, batch: int, alpha: float, hit_rate: Callable[[int], float],
                gammas: Iterable[int] = range(1, 9), draft_k: int = 1) -> SDResult:
-    """The γ with the largest modelled speed-up at this batch size."""
-    return max((elastic_sd(model, batch, alpha, g, hit_rate, draft_k) for g in gammas),
+    """The γ with the largest modelled speed-up at this batch size; ``hit_rate(n)`` gives the
+    expert-cache hit rate of a verification pass over ``n`` tokens."""
+    return max((elastic_sd(model, batch, alpha, g, hit_rate(batch * (g + 1)), draft_k) for g in gammas),
                key=lambda r: r.speedup)
 
 
@@ -224,7 +225,7 @@ class ExpertCache:
         total = self.hits + self.misses
         return self.hits / total if total else float("nan")
 
-    def hot_masks(self) -> list[object]:
+    def hot_masks(self) -> list[Any]:
         """Current contents as per-layer bool tensors (for ``Elastic(hot=cache.hot_masks)``)."""
         import torch
 
@@ -234,3 +235,20 @@ class ExpertCache:
             m[list(resident)] = True
             out.append(m)
         return out
+
+
+def simulate_hit_rate(popularity: np.ndarray, top_k: int, tokens_per_pass: int, capacity: int,
+                      rng: np.random.Generator, passes: int = 60, warmup: int = 10,
+                      policy: Policy = "lru") -> float:
+    """Hit rate of an ``ExpertCache`` fed with synthetic passes: each token picks ``top_k``
+    distinct experts with probabilities ``popularity`` (Gumbel top-k); the first ``warmup``
+    passes only fill the cache."""
+    n_experts = len(popularity)
+    cache = ExpertCache(1, n_experts, capacity, policy)
+    logp = np.log(np.clip(popularity, 1e-300, None))
+    for i in range(warmup + passes):
+        if i == warmup:
+            cache.hits = cache.misses = 0
+        g = logp + rng.gumbel(size=(tokens_per_pass, n_experts))
+        cache.access(0, np.unique(np.argpartition(-g, top_k - 1, axis=1)[:, :top_k]))
+    return cache.hit_rate

@@ -11,6 +11,7 @@ their outputs unscaled (``combine="ones"``): with ``top_k = E`` the MoE equals t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -61,7 +62,7 @@ def balanced_kmeans(feats: np.ndarray, k: int, rng: np.random.Generator,
     return labels
 
 
-def mlp_inputs(model: nn.Module, ids: torch.Tensor) -> list[torch.Tensor]:
+def mlp_inputs(model: Any, ids: torch.Tensor) -> list[torch.Tensor]:
     """The input of every decoder layer's MLP on the calibration tokens ``ids [1, T]``."""
     layers = model.model.layers
     seen: list[torch.Tensor] = [torch.empty(0)] * len(layers)
@@ -85,7 +86,7 @@ def _router(x: torch.Tensor, mass: torch.Tensor, ridge: float) -> tuple[torch.Te
     return sol[:-1].T.contiguous(), sol[-1].contiguous()
 
 
-def moefy_mlp(mlp: nn.Module, x: torch.Tensor, n_experts: int, top_k: int,
+def moefy_mlp(mlp: Any, x: torch.Tensor, n_experts: int, top_k: int,
               rng: np.random.Generator, ridge: float = 1e-3) -> MoEFFN:
     """An ``MoEFFN`` made from a Llama MLP (gate/up/down projections) and its calibration inputs."""
     gate, up, down = mlp.gate_proj.weight.detach(), mlp.up_proj.weight.detach(), mlp.down_proj.weight.detach()
@@ -106,7 +107,7 @@ def moefy_mlp(mlp: nn.Module, x: torch.Tensor, n_experts: int, top_k: int,
     return moe
 
 
-def moefy(model: nn.Module, calib_ids: torch.Tensor, n_experts: int, top_k: int,
+def moefy(model: Any, calib_ids: torch.Tensor, n_experts: int, top_k: int,
           rng: np.random.Generator) -> MoEfied:
     """Replace every decoder MLP of a Llama-style model by an ``MoEFFN`` in place (copy it first
     if the dense model is shared). ``calib_ids [1, T]`` are the calibration tokens."""

@@ -41,8 +41,8 @@ class MoEShape:
     @classmethod
     def from_params(cls, params: Registry, prefix: str = "npumoe.model") -> MoEShape:
         keys = ("layers", "experts", "top_k", "hidden", "expert_ffn", "attn_dim", "kv_dim")
-        vals = [int(v) for v in params.values(*(f"{prefix}.{k}" for k in keys))]
-        return cls(*vals, weight_bytes=params.value("npumoe.weight_bytes") / BITS_PER_BYTE)
+        vals = {k: int(v) for k, v in zip(keys, params.values(*(f"{prefix}.{k}" for k in keys)), strict=True)}
+        return cls(**vals, weight_bytes=params.value("npumoe.weight_bytes") / BITS_PER_BYTE)
 
     @property
     def row_flops(self) -> float:

@@ -158,6 +158,8 @@ class SpecStats:
     draft_calls: int = 0
     wall_s: float = 0.0
     cpu_s: float = 0.0
+    draft_s: float = 0.0  # wall time spent drafting
+    verify_s: float = 0.0  # wall time spent in target passes
 
     @property
     def rounds(self) -> int:
@@ -174,6 +176,12 @@ class SpecStats:
         return acc / (acc + rej) if acc + rej else float("nan")
 
     @property
+    def alpha_first(self) -> float:
+        """Share of rounds whose first draft was accepted: an estimate of α independent of the
+        round-length counts the expected-tokens check compares against."""
+        return sum(n >= 1 for n in self.accepted_per_round) / self.rounds if self.rounds else float("nan")
+
+    @property
     def tokens_per_round(self) -> float:
         """Measured tokens emitted per target verification (accepted drafts + the target's token)."""
         return (sum(self.accepted_per_round) + self.rounds) / self.rounds if self.rounds else float("nan")
@@ -185,6 +193,19 @@ def expected_tokens(alpha: float, gamma: int) -> float:
     if not 0 <= alpha <= 1:
         raise SpecError(f"alpha={alpha}: an acceptance rate lies in [0, 1]")
     return gamma + 1.0 if alpha == 1 else (1 - alpha ** (gamma + 1)) / (1 - alpha)
+
+
+def alpha_needed(gamma: int, round_cost: float) -> float | None:
+    """The acceptance rate at which a round costing ``round_cost`` plain decoding steps breaks even
+    (expected tokens = round_cost), or None when even α = 1 (γ+1 tokens) is not enough."""
+    check_gamma(gamma)
+    if round_cost > gamma + 1:
+        return None
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if expected_tokens(mid, gamma) < round_cost else (lo, mid)
+    return hi
 
 
 def check_gamma(gamma: int) -> None:
@@ -249,8 +270,12 @@ def speculate(model: nn.Module, prompt: list[int], n_new: int, gamma: int, draft
     stats = SpecStats(gamma=gamma)
     t0, c0 = time.perf_counter(), time.process_time()
     while len(seq) - len(prompt) < n_new:
+        t1 = time.perf_counter()
         drafted, q = draft.propose(seq, gamma, sampler)
+        t2 = time.perf_counter()
         logits = target.logits(seq + drafted)[-(gamma + 1):]
+        stats.draft_s += t2 - t1
+        stats.verify_s += time.perf_counter() - t2
         if sampler is None:
             n, nxt = accept_greedy(logits, drafted)
         else:

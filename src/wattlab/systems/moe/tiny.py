@@ -39,7 +39,8 @@ def build(cfg: TinyConfig, seed: int = 0) -> nn.Module:
     lc = LlamaConfig(vocab_size=cfg.vocab, hidden_size=cfg.hidden, intermediate_size=cfg.expert_ffn,
                      num_hidden_layers=cfg.layers, num_attention_heads=cfg.heads,
                      num_key_value_heads=cfg.kv_heads, max_position_embeddings=cfg.max_len,
-                     tie_word_embeddings=True, attn_implementation="eager")
+                     tie_word_embeddings=True,
+                     attn_implementation="eager")  # type: ignore[call-arg]
     model = LlamaForCausalLM(lc)
     for layer in model.model.layers:
         layer.mlp = MoEFFN(cfg.hidden, cfg.expert_ffn, cfg.n_experts, cfg.top_k)
