@@ -126,7 +126,7 @@ def speculate(
     if model == "tiny":
         from wattlab.systems.moe import tiny
 
-        lm = tiny.train()
+        lm = tiny.train(steps=80)
         ids = [3, 4, 5]
         calib = tiny.synthetic_batch(tiny.TinyConfig(), 1, 64, torch.Generator().manual_seed(1))
     elif model == "smollm2":
