@@ -125,6 +125,27 @@ def _modelled(ctx: RunContext, alpha: float) -> tuple[list[dict[str, Any]], dict
     return rows, {"costs": costs, "cached_experts": cap, "alpha_sweep": sweep}
 
 
+def _figure(rows: list[dict[str, Any]], sweep: list[dict[str, Any]], metric: str) -> Any:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 3.2))
+    ax, bx = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    ax.plot([r["batch"] for r in rows], [r[metric] for r in rows], marker="o")
+    ax.axhline(1.0, color="grey", lw=0.8)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("batch")
+    ax.set_ylabel(f"modelled {metric.replace('_', ' ')} (x)")
+    ax.set_title("measured α (MODEL ONLY hardware)")
+    key = "speedup" if metric == "speedup" else "energy_gain"
+    for b in (1, 16):
+        bx.plot([s["alpha"] for s in sweep], [s[f"{key}_b{b}"] for s in sweep], marker="o",
+                label=f"batch {b}")
+    bx.set_xlabel("acceptance α")
+    bx.set_title("α sweep")
+    bx.legend()
+    return fig
+
+
 def _run(ctx: RunContext, metric: str) -> Outcome:
     from wattlab.systems.moe.elastic import DecodeModel, Stack
     from wattlab.systems.moe.serving import MoEShape
@@ -146,6 +167,7 @@ def _run(ctx: RunContext, metric: str) -> Outcome:
     out = Outcome(value, tables={"modelled_batches": rows, "modelled_alpha_sweep": mod["alpha_sweep"],
                                  "measured_cpu": m["runs"], "moefication_perplexity": m["ppl"]},
                   costs=mod["costs"], basis="mixed")
+    out.figure("batches", _figure(rows, mod["alpha_sweep"], metric))
     out.notes += [
         f"Value = mean modelled {metric.replace('_', ' ')} over batch {rows[0]['batch']}-{rows[-1]['batch']} "
         "(best γ per batch) on a Qwen3-30B-A3B-shaped MoE: MODEL ONLY for the xPU and the "

@@ -109,6 +109,22 @@ def measured_dispatch(rng: np.random.Generator, repeats: int = 9) -> dict[str, f
             "grouped_dispatches": float(plan.dispatches)}
 
 
+def _figure(sens: list[dict[str, Any]], metric: str) -> Any:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5, 3.2))
+    ax = fig.add_subplot()
+    key = "speedup_vs_gpu" if metric == "speedup" else "energy_gain_vs_gpu"
+    for n in sorted({r["n_tiers"] for r in sens}):
+        pts = [(r["zipf_s"], r[key]) for r in sens if r["n_tiers"] == n]
+        ax.plot(*zip(*pts, strict=True), marker="o", label=f"{n} tier(s)")
+    ax.set_xlabel("expert popularity skew (Zipf exponent)")
+    ax.set_ylabel(f"modelled {metric.replace('_', ' ')} vs GPU-only (x)")
+    ax.set_title("NPUMoE plan, 4k-token prefill (MODEL ONLY)")
+    ax.legend()
+    return fig
+
+
 def _run(ctx: RunContext, metric: str, paper_min: float) -> Outcome:
     rows, info = _workloads(ctx)
     sens, disp = _sensitivity(ctx), measured_dispatch(ctx.rng)
@@ -117,6 +133,7 @@ def _run(ctx: RunContext, metric: str, paper_min: float) -> Outcome:
     out = Outcome(max(vs_gpu), tables={"workloads": rows, "sensitivity": sens,
                                        "measured_dispatch_cpu": [disp]},
                   costs=dict(info["costs"]))
+    out.figure("sensitivity", _figure(sens, metric))
     out.notes += [
         "MODEL ONLY: no Apple hardware was measured; every device figure is an npumoe.* parameter, "
         "most of them assumed (ANE/GPU/CPU power, efficiencies, dispatch and sync times).",
