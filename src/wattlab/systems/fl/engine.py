@@ -11,7 +11,7 @@ ledgers from counts alone (no training), for sweeps; a test holds plan and run e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -67,7 +67,6 @@ class RunResult:
     params: Arrays
     accuracy: list[float]
     ledger: EnergyLedger
-    meta: dict[str, float] = field(default_factory=dict)
 
     @property
     def final_accuracy(self) -> float:
