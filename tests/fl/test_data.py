@@ -8,7 +8,13 @@ import pytest
 from wattlab.errors import SpecError
 from wattlab.params import Registry
 from wattlab.systems.fl import CLASSES, RailSpec, generate_fleet
-from wattlab.systems.fl.data import N_FEATURES, _Physics, _synthesise, extract_features, feature_flops
+from wattlab.systems.fl.data import (
+    N_FEATURES,
+    _Physics,
+    _synthesise,
+    extract_features,
+    feature_flops,
+)
 
 
 def test_shapes_and_determinism(params: Registry) -> None:

@@ -136,7 +136,7 @@ def _energy_study(ctx: RunContext) -> Outcome:
         f"radio) among settings whose FL accuracy is within 3 points of centralised: "
         f"{best['saving']:.1%} at hidden={best['hidden']}, rounds={best['rounds']}, "
         f"{best['windows_per_node']} windows/node (FL accuracy {best['acc_federated']:.1%}).",
-        f"Savings within ±5 points of 70% in the sweep: "
+        "Savings within ±5 points of 70% in the sweep: "
         + ("; ".join(f"h={r['hidden']}, R={r['rounds']}, {r['windows_per_node']} windows: "
                      f"{r['saving']:.0%}" for r in near[:8]) if near else "none")
         + ". The 70% saving is reached from "

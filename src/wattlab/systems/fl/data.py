@@ -184,8 +184,8 @@ def extract_features(x: np.ndarray, speed: np.ndarray, phy: _Physics) -> np.ndar
     # envelope by complex demodulation: shift the band around the resonance to baseband and
     # decimate by _DECIMATE (the fault orders lie far below the decimated Nyquist rate)
     m = n // _DECIMATE
-    k_lo = int(round((phy.resonance - 0.25 * phy.resonance) * n / phy.fs))
-    k_hi = int(round((phy.resonance + 0.25 * phy.resonance) * n / phy.fs))
+    k_lo = round(0.75 * phy.resonance * n / phy.fs)
+    k_hi = round(1.25 * phy.resonance * n / phy.fs)
     base = np.zeros((w, m), dtype=complex)
     k_hi = min(k_hi, k_lo + m)
     base[:, : k_hi - k_lo] = spec[:, k_lo:k_hi]
@@ -219,7 +219,7 @@ def generate_fleet(spec: RailSpec, params: Registry, rng: np.random.Generator) -
     """Generate every node's windows, extract features, split train/test (test sets pooled)."""
     phy = _Physics.from_params(params)
     xs_train, ys_train, xs_test, ys_test = [], [], [], []
-    n_test = max(1, int(round(spec.test_fraction * spec.samples_per_client)))
+    n_test = max(1, round(spec.test_fraction * spec.samples_per_client))
     total = spec.samples_per_client + n_test
     for _ in range(spec.n_clients):
         prior, node = _node(spec, rng)

@@ -89,15 +89,14 @@ def radio_link(name: str, params: Registry) -> Link:
     ``nbiot``: 3GPP's reference transmit/receive powers over assumed sustained rates.
     """
     if name == "lte":
-        keys = ("fl.lte.alpha_ul", "fl.lte.alpha_dl", "fl.lte.base_power", "fl.lte.rate_ul",
-                "fl.lte.rate_dl")
-        a_ul, a_dl, base, r_ul, r_dl = params.values(*keys)
-        return Link(name, a_ul + base / r_ul, a_dl + base / r_dl, keys)
+        lte = ("fl.lte.alpha_ul", "fl.lte.alpha_dl", "fl.lte.base_power", "fl.lte.rate_ul",
+               "fl.lte.rate_dl")
+        a_ul, a_dl, base, r_ul, r_dl = params.values(*lte)
+        return Link(name, a_ul + base / r_ul, a_dl + base / r_dl, lte)
     if name in ("ltem", "nbiot"):
-        keys = ("fl.ciot.tx_power", "fl.ciot.rx_power", f"fl.{name}.rate_ul",
-                f"fl.{name}.rate_dl")
-        tx, rx, r_ul, r_dl = params.values(*keys)
-        return Link(name, tx / r_ul, rx / r_dl, keys)
+        ciot = ("fl.ciot.tx_power", "fl.ciot.rx_power", f"fl.{name}.rate_ul", f"fl.{name}.rate_dl")
+        tx, rx, r_ul, r_dl = params.values(*ciot)
+        return Link(name, tx / r_ul, rx / r_dl, ciot)
     raise SpecError(f"unknown radio '{name}'; choose one of {RADIOS} or build a Link")
 
 

@@ -30,7 +30,6 @@ from wattlab.systems.fl.model import (
     to_wire,
 )
 
-
 _SERVER_STREAM = 2**31  # the random stream id of server-side (centralised) training
 
 

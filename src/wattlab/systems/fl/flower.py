@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from wattlab.systems.fl.model import ModelSpec, accuracy, local_train, to_wire
 
 def _import_flwr() -> Any:
     os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")
+    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
     os.environ.setdefault("FLWR_HOME", tempfile.mkdtemp(prefix="wattlab-flwr-"))
     return require("flwr", extra="fl", purpose="the Flower federated simulation")
 
@@ -58,9 +59,9 @@ def run_flower(data: FleetData, model: ModelSpec, fed: FedSpec, energy: EnergyMo
 
     @client_app.train()
     def train(msg: Message, context: Context) -> Message:
-        cid = int(context.node_config["partition-id"])
-        rnd = int(msg.content["config"]["server-round"])
-        start = msg.content["arrays"].to_numpy_ndarrays()
+        cid = cast(int, context.node_config["partition-id"])
+        rnd = cast(int, msg.content.config_records["config"]["server-round"])
+        start = msg.content.array_records["arrays"].to_numpy_ndarrays()
         new = local_train(start, x_train[cid], y_train[cid], model, fed.local_epochs,
                           client_rng(seed, rnd, cid))
         flops = fed.local_epochs * y_train[cid].size * model.train_flops_per_sample
@@ -70,7 +71,7 @@ def run_flower(data: FleetData, model: ModelSpec, fed: FedSpec, energy: EnergyMo
                                      "partition-id": cid, "train-flops": float(flops)})})
         return Message(content=content, reply_to=msg)
 
-    class LedgerFedAvg(FedAvg):  # type: ignore[misc]
+    class LedgerFedAvg(FedAvg):
         """Flower's FedAvg, booking every message it sends and receives into the ledger."""
 
         def __init__(self) -> None:
@@ -89,9 +90,10 @@ def run_flower(data: FleetData, model: ModelSpec, fed: FedSpec, energy: EnergyMo
             replies = list(replies)
             by_client: dict[int, tuple[float, float]] = {}
             for r in replies:
-                m = r.content["metrics"]
-                by_client[int(m["partition-id"])] = (8.0 * r.content["arrays"].count_bytes(),
-                                                     float(m["train-flops"]))
+                m = r.content.metric_records["metrics"]
+                by_client[cast(int, m["partition-id"])] = (
+                    8.0 * r.content.array_records["arrays"].count_bytes(),
+                    cast(float, m["train-flops"]))
             for cid in sorted(by_client):
                 up, flops = by_client[cid]
                 energy.send(ledger, "downlink", f"client-{cid}", self.down_bits, up=False,
@@ -101,7 +103,7 @@ def run_flower(data: FleetData, model: ModelSpec, fed: FedSpec, energy: EnergyMo
                 energy.send(ledger, "uplink", f"client-{cid}", up, up=True, rnd=server_round)
             energy.compute(ledger, "aggregate", "server", 2.0 * k * model.n_params,
                            energy.server, server_round)
-            return super().aggregate_train(server_round, replies)  # type: ignore[no-any-return]
+            return super().aggregate_train(server_round, replies)
 
     def evaluate(server_round: int, arrays: ArrayRecord) -> MetricRecord:
         params = [a.astype(np.float64) for a in arrays.to_numpy_ndarrays()]

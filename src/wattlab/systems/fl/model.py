@@ -8,6 +8,7 @@ seed gives the same model in the NumPy FedAvg engine and in the Flower ClientApp
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +44,7 @@ class ModelSpec:
     def shapes(self) -> list[tuple[int, ...]]:
         dims = [self.n_features, *([self.hidden] if self.hidden else []), self.n_classes]
         out: list[tuple[int, ...]] = []
-        for a, b in zip(dims[:-1], dims[1:], strict=True):
+        for a, b in itertools.pairwise(dims):
             out += [(a, b), (b,)]
         return out
 

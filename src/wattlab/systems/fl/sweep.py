@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from wattlab.errors import SpecError
 from wattlab.systems.fl.energy import EnergyModel
@@ -24,7 +25,8 @@ class Affine:
     a: float
     b: float
 
-    def __call__(self, v: float) -> float:
+    def __call__(self, v: Any) -> Any:
+        """Joules at ``v`` samples per node (a float or an array of volumes)."""
         return self.a + self.b * v
 
 
