@@ -149,3 +149,16 @@ def test_bad_schedules_and_volumes(fleet: FleetData, energy: EnergyModel) -> Non
     cmp = compare(2, 1.0, 1.0, fleet.n_features, model, FedSpec(), energy)
     with pytest.raises(SpecError, match="samples_per_client"):
         cmp.saving(-1.0)
+
+
+def test_central_feature_upload_variant(fleet: FleetData, energy: EnergyModel) -> None:
+    model, fed = _model(fleet), FedSpec(rounds=3)
+    counts = [y.size for y in fleet.y_train]
+    led = plan_central(counts, fleet.raw_bits_per_sample, fleet.feature_flops_per_sample,
+                       fleet.n_features, model, fed, energy, upload="features")
+    assert led.sum_of("bits", phase="feature-upload") == sum(counts) * fleet.n_features * 32
+    assert led.sum_of("flops", phase="client-features") == (
+        sum(counts) * fleet.feature_flops_per_sample)
+    assert "server-features" not in led.by("phase") and "raw-upload" not in led.by("phase")
+    with pytest.raises(SpecError, match="upload"):
+        plan_central(counts, 1.0, 1.0, fleet.n_features, model, fed, energy, upload="zip")

@@ -75,10 +75,15 @@ def _curves(data: FleetData, hidden: int, rounds: int, energy: EnergyModel,
     return cl.accuracy, fl.accuracy, cl, fl
 
 
-def _comparison(data: FleetData, hidden: int, rounds: int, energy: EnergyModel) -> Comparison:
+def _comparison(data: FleetData, hidden: int, rounds: int, energy: EnergyModel,
+                central_upload: str = "raw") -> Comparison:
     model = ModelSpec(data.n_features, len(CLASSES), hidden=hidden)
     return compare(data.n_clients, data.raw_bits_per_sample, data.feature_flops_per_sample,
-                   data.n_features, model, FedSpec(rounds=rounds), energy)
+                   data.n_features, model, FedSpec(rounds=rounds), energy, central_upload)
+
+
+def _count(samples: float) -> str:
+    return "never" if math.isinf(samples) else f"{samples:.0f}"
 
 
 def _fmt_volume(samples: float, bits: float) -> str:
@@ -117,17 +122,18 @@ def _energy_study(ctx: RunContext) -> Outcome:
     ok = [r for r in rows if r["acc_federated"] >= r["acc_central"] - 0.03]
     best = max(ok, key=lambda r: r["saving"])
     near = [r for r in rows if abs(r["saving"] - TARGET_SAVING) <= 0.05]
-    reach = [r for r in be_rows if math.isfinite(r["windows_for_70pct"])]
+    never = [f"h={r['hidden']}, R={r['rounds']}" for r in be_rows
+             if math.isinf(r["windows_for_70pct"])]
     default = _comparison(data, grid.default_hidden, grid.default_rounds, energy)
     radios = []
     for name in RADIOS:
-        cmp = _comparison(data, grid.default_hidden, grid.default_rounds,
-                          EnergyModel.default(ctx.params, name))
-        radios.append({"radio": name, "saving_at_default": cmp.saving(grid.default_volume),
+        em = EnergyModel.default(ctx.params, name)
+        cmp = _comparison(data, grid.default_hidden, grid.default_rounds, em)
+        radios.append({"radio": name, "uplink_J_per_bit": em.link.uplink_j(1.0),
+                       "saving_at_default": cmp.saving(grid.default_volume),
                        "asymptotic_saving": cmp.asymptotic_saving,
                        "break_even_windows": cmp.break_even})
-    features_only = replace(data, raw_bits_per_sample=data.n_features * 32.0)
-    feat = _comparison(features_only, grid.default_hidden, grid.default_rounds, energy)
+    feat = _comparison(data, grid.default_hidden, grid.default_rounds, energy, "features")
     out = Outcome(best["saving"], tables={"sweep": rows, "break_even": be_rows,
                                           "radios": radios})
     out.notes += [
@@ -139,21 +145,23 @@ def _energy_study(ctx: RunContext) -> Outcome:
         "Savings within ±5 points of 70% in the sweep: "
         + ("; ".join(f"h={r['hidden']}, R={r['rounds']}, {r['windows_per_node']} windows: "
                      f"{r['saving']:.0%}" for r in near[:8]) if near else "none")
-        + ". The 70% saving is reached from "
-        + ("; ".join(f"h={r['hidden']}, R={r['rounds']}: "
-                     f"{_fmt_volume(r['windows_for_70pct'], bits)}" for r in reach[:10]))
-        + f"; {len(be_rows) - len(reach)} of {len(be_rows)} (model, rounds) settings never reach "
-        "70% (their asymptotic saving is lower).",
+        + f". Windows per node (of {bits / 8e3:.3g} kB) from which FL saves 70%, per hidden "
+        "width h and rounds R: " + "; ".join(
+            f"h={h}: " + ", ".join(f"R{r['rounds']} {_count(r['windows_for_70pct'])}"
+                                   for r in be_rows if r["hidden"] == h) for h in grid.hidden)
+        + ". Never reaching 70% (asymptotic saving below it): "
+        + (", ".join(never) if never else "none") + ".",
         f"At the default point (h={grid.default_hidden}, R={grid.default_rounds}) FL breaks "
         f"even at {_fmt_volume(default.break_even, bits)}; the saving tends to "
         f"{default.asymptotic_saving:.1%} for large volumes: the ceiling is set by the node's "
         "feature extraction and local training energy against the radio energy of the raw "
         "windows that centralised training uploads.",
-        "Radio matters most: " + "; ".join(
-            f"{r['radio']}: {r['saving_at_default']:.1%} at {grid.default_volume} windows/node"
-            for r in radios) + ". Centralised training uploading features instead of raw "
-        f"windows would leave FL a saving of {feat.saving(grid.default_volume):.1%} at the "
-        "default point: the paper's gain hinges on what the centralised baseline transmits.",
+        f"Saving at the default point ({grid.default_volume} windows/node) per radio: "
+        + "; ".join(f"{r['radio']} ({r['uplink_J_per_bit'] * 1e9:.0f} nJ/bit up): "
+                    f"{r['saving_at_default']:.1%}" for r in radios) + ". If centralised training uploaded on-node features instead "
+        f"of raw windows, FL would save {feat.saving(grid.default_volume):.1%} at the default "
+        f"point (break-even {_fmt_volume(feat.break_even, bits)}): the paper's gain hinges on "
+        "what the centralised baseline transmits.",
         "Assumed, not from the paper: the data (synthetic axle-box vibration, 4 classes, "
         "non-IID nodes), the model (NumPy MLP), FedAvg with all nodes each round and one local "
         "epoch, centralised epochs = rounds, 16-bit raw samples, the edge board (6.4 W at an "

@@ -146,14 +146,24 @@ class EnergyModel:
         self.compute(ledger, "aggregate", "server", 2.0 * len(n_per_client) * model.n_params,
                      self.server, rnd)
 
-    def central(self, ledger: EnergyLedger, n_per_client: Sequence[int], raw_bits: float,
+    def central(self, ledger: EnergyLedger, n_per_client: Sequence[int], sample_bits: float,
                 feature_flops: float, model: ModelSpec, epochs: int, model_bits: float,
-                scaler_bits: float) -> None:
-        """Raw upload, server-side features and training, model push back to every node."""
+                scaler_bits: float, features_on_node: bool = False) -> None:
+        """Upload of every sample (``sample_bits`` each), server training, model push back.
+
+        Raw windows by default (features extracted on the server); with ``features_on_node``
+        the nodes extract features and upload those instead.
+        """
         n_total = sum(n_per_client)
         for c, n in enumerate(n_per_client):
-            self.send(ledger, "raw-upload", f"client-{c}", n * raw_bits, up=True)
-        self.compute(ledger, "server-features", "server", n_total * feature_flops, self.server)
+            if features_on_node:
+                self.compute(ledger, "client-features", f"client-{c}", n * feature_flops,
+                             self.client)
+            self.send(ledger, "feature-upload" if features_on_node else "raw-upload",
+                      f"client-{c}", n * sample_bits, up=True)
+        if not features_on_node:
+            self.compute(ledger, "server-features", "server", n_total * feature_flops,
+                         self.server)
         self.compute(ledger, "server-train", "server",
                      epochs * n_total * model.train_flops_per_sample, self.server)
         for c in range(len(n_per_client)):

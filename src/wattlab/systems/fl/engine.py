@@ -144,14 +144,19 @@ def run_fedavg(data: FleetData, model: ModelSpec, fed: FedSpec, energy: EnergyMo
 
 
 def plan_central(n_per_client: Sequence[int], raw_bits: float, feature_flops: float,
-                 n_features: int, model: ModelSpec, fed: FedSpec,
-                 energy: EnergyModel) -> EnergyLedger:
-    """The centralised ledger from counts alone."""
+                 n_features: int, model: ModelSpec, fed: FedSpec, energy: EnergyModel,
+                 upload: str = "raw") -> EnergyLedger:
+    """The centralised ledger from counts alone; ``upload`` is ``raw`` (windows, features on
+    the server) or ``features`` (extracted on the nodes, sent in the wire dtype)."""
     _check_counts(n_per_client)
+    if upload not in ("raw", "features"):
+        raise SpecError(f"field 'upload' is '{upload}'; use 'raw' or 'features'")
+    on_node = upload == "features"
+    bits = n_features * 8.0 * np.dtype(fed.wire_dtype).itemsize if on_node else raw_bits
     ledger = EnergyLedger("central")
-    energy.central(ledger, n_per_client, raw_bits, feature_flops, model, fed.epochs_central,
+    energy.central(ledger, n_per_client, bits, feature_flops, model, fed.epochs_central,
                    payload_bits(zeros_like_model(model, fed.wire_dtype)),
-                   stats_bits(n_features, fed.wire_dtype)[1])
+                   stats_bits(n_features, fed.wire_dtype)[1], features_on_node=on_node)
     return ledger
 
 

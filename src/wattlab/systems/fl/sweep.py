@@ -63,8 +63,10 @@ class Comparison:
 
 
 def compare(n_clients: int, raw_bits: float, feature_flops: float, n_features: int,
-            model: ModelSpec, fed: FedSpec, energy: EnergyModel) -> Comparison:
-    """Affine energy models of both architectures for ``n_clients`` equal nodes."""
+            model: ModelSpec, fed: FedSpec, energy: EnergyModel,
+            central_upload: str = "raw") -> Comparison:
+    """Affine energy models of both architectures for ``n_clients`` equal nodes
+    (``central_upload``: what centralised training sends, see :func:`plan_central`)."""
     if int(n_clients) != n_clients or n_clients < 1:
         raise SpecError(f"field 'n_clients' is {n_clients!r}; give at least one node")
 
@@ -72,7 +74,7 @@ def compare(n_clients: int, raw_bits: float, feature_flops: float, n_features: i
         counts = [v] * n_clients
         if central:
             return plan_central(counts, raw_bits, feature_flops, n_features, model, fed,
-                                energy).total_j
+                                energy, central_upload).total_j
         return plan_federated(counts, feature_flops, n_features, model, fed, energy).total_j
 
     cl0, fl0 = fit(0, True), fit(0, False)
