@@ -158,7 +158,8 @@ def _energy_study(ctx: RunContext) -> Outcome:
         "windows that centralised training uploads.",
         f"Saving at the default point ({grid.default_volume} windows/node) per radio: "
         + "; ".join(f"{r['radio']} ({r['uplink_J_per_bit'] * 1e9:.0f} nJ/bit up): "
-                    f"{r['saving_at_default']:.1%}" for r in radios) + ". If centralised training uploaded on-node features instead "
+                    f"{r['saving_at_default']:.1%}" for r in radios)
+        + ". If centralised training uploaded on-node features instead "
         f"of raw windows, FL would save {feat.saving(grid.default_volume):.1%} at the default "
         f"point (break-even {_fmt_volume(feat.break_even, bits)}): the paper's gain hinges on "
         "what the centralised baseline transmits.",
