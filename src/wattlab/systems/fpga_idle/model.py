@@ -119,10 +119,10 @@ class NodeModel:
         tau = policy.timeout_s
         g_n, g_c = t - self.t_inf, t - self.min_period
         stay = self.e_inf + self.p_idle * g_n
-        tau_c = tau if math.isfinite(tau) else 0.0  # the re-configuring branches are unused at τ = ∞
-        recfg = self.e_cfg + self.e_inf + self.p_idle * tau_c + self.p_off * (g_c - tau_c)
-        recfg_after_stay = self.e_cfg + self.e_inf + self.p_idle * tau_c + self.p_off * (g_n - tau_c)
-        alternate = 0.5 * (recfg_after_stay + self.e_inf + self.p_idle * g_c)
+        tau_c = tau if math.isfinite(tau) else 0.0  # reconfiguring branches unused at τ = ∞
+        fixed = self.e_cfg + self.e_inf + (self.p_idle - self.p_off) * tau_c
+        recfg = fixed + self.p_off * g_c
+        alternate = 0.5 * (fixed + self.p_off * g_n + self.e_inf + self.p_idle * g_c)
         e = np.where(g_n <= tau, stay, np.where(g_c > tau, recfg, alternate))
         feasible = np.where(g_n <= tau, g_n >= 0, g_c >= 0)
         return np.where(feasible, e + self.p_base * t, np.nan)
@@ -155,15 +155,16 @@ class NodeModel:
         return (self.e_cfg - self.p_off * self.t_cfg) / (self.p_idle - self.p_off)
 
     def crossover(self) -> float:
-        """Closed-form period T* above which On-Off uses less energy per request than Idle-Waiting."""
+        """Closed-form period T* above which On-Off needs less energy per request."""
         return self.t_inf + self.break_even_timeout()
 
     def crossover_numeric(self, t_max: float = 1e6) -> float:
         """T* found by root-finding on :meth:`energy_per_request` over [t_cfg + t_inf, t_max]."""
         def diff(t: float) -> float:
-            return float(self.energy_per_request(t, ON_OFF) - self.energy_per_request(t, IDLE_WAITING))
+            e = self.energy_per_request(t, ON_OFF) - self.energy_per_request(t, IDLE_WAITING)
+            return float(e)
 
-        lo = self.min_period
+        lo = self.min_period * (1 + 1e-9)  # at exactly t_cfg + t_inf On-Off need not power off
         if diff(lo) >= 0 and diff(t_max) >= 0:
             return math.inf
         if diff(lo) <= 0:
@@ -195,22 +196,19 @@ def items_ratio(model: NodeModel, period: float, mode: ItemsMode, *,
     - ``max-rate``: each serves back to back as fast as it can (On-Off every t_cfg + t_inf,
       Idle-Waiting every t_inf) until the budget is spent.
     """
-    if mode == "equal-period":
-        oo, iw = model, model
-        t_oo = t_iw = period
-    elif mode == "default-config":
+    m = model
+    if mode == "max-rate":  # back to back: every On-Off request still reconfigures
+        return (m.e_cfg + m.e_inf + m.p_base * m.min_period) / (m.e_inf + m.p_base * m.t_inf)
+    if mode == "default-config":
         if e_cfg_default is None:
             raise SpecError("'e_cfg_default' is required for mode 'default-config'")
-        oo, iw = model.with_(e_cfg=_positive("e_cfg_default", e_cfg_default)), model
-        t_oo = t_iw = period
-    elif mode == "max-rate":
-        oo, iw = model, model
-        t_oo, t_iw = model.min_period, model.t_inf
+        oo = m.with_(e_cfg=_positive("e_cfg_default", e_cfg_default))
+    elif mode == "equal-period":
+        oo = m
     else:
         raise SpecError(f"'mode' is {mode!r}; choose one of {ITEM_MODES}")
-    e_oo = float(oo.energy_per_request(t_oo, ON_OFF))
-    e_iw = float(iw.energy_per_request(t_iw, IDLE_WAITING))
-    return e_oo / e_iw
+    t = float(check_periods(period))
+    return float(oo.energy_per_request(t, ON_OFF) / m.energy_per_request(t, IDLE_WAITING))
 
 
 def period_for_ratio(model: NodeModel, ratio: float) -> float:
@@ -218,7 +216,7 @@ def period_for_ratio(model: NodeModel, ratio: float) -> float:
     if not (math.isfinite(ratio) and ratio > 1):
         raise SpecError(f"'ratio' is {ratio!r}; it must be a finite number > 1")
     t_star = model.crossover()
-    lo = model.min_period
+    lo = model.min_period * (1 + 1e-9)
 
     def f(t: float) -> float:
         return items_ratio(model, t, "equal-period") - ratio

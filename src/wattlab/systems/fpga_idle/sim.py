@@ -15,7 +15,7 @@ as the fallback where queueing or state history matters. The energy bookkeeping 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -54,7 +54,8 @@ class Arrivals:
 
 @dataclass
 class SimResult:
-    """Lifetime (s), requests served, energy by phase (J) and a remaining-energy trace."""
+    """Lifetime (s; inf if not depleted), requests served, energy by phase (J), energy left and
+    a remaining-energy trace (at request ends, subsampled)."""
 
     lifetime_s: float
     items: int
@@ -63,9 +64,9 @@ class SimResult:
     trace_e: FArray
     depleted: bool
     requests_simulated: int
+    remaining_j: float = 0.0
     vectorised_chunks: int = 0
     loop_chunks: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -148,7 +149,8 @@ def simulate(model: NodeModel, policy: Policy, arrivals: Arrivals, budget_j: flo
         else:
             res.vectorised_chunks += 1
         idle, off, cfg = sched
-        dur = np.stack([idle, off, cfg * m.t_cfg, np.full(n, m.t_inf)], axis=1)  # (n, 4) in time order
+        # (n, 4): the phases of each request in time order
+        dur = np.stack([idle, off, cfg * m.t_cfg, np.full(n, m.t_inf)], axis=1)
         fpga = dur * powers
         fpga[:, 2] = cfg * m.e_cfg  # exact even when t_cfg is tiny
         energy = (fpga + dur * m.p_base).ravel()
@@ -187,5 +189,6 @@ def simulate(model: NodeModel, policy: Policy, arrivals: Arrivals, budget_j: flo
         if energy.sum() == 0:
             raise SpecError("every phase draws zero power: the node never spends its budget; "
                             "give the model a non-zero energy or power")
+    res.remaining_j = 0.0 if res.depleted else budget - spent
     res.trace_t, res.trace_e = np.concatenate(trace_t), np.concatenate(trace_e)
     return res
