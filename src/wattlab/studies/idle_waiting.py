@@ -125,7 +125,7 @@ def _energy_figure(m: NodeModel, t_star: float, period: float) -> Figure:
     ax.axvline(t_star * 1e3, color="k", lw=0.8)
     ax.annotate(f"T* = {t_star * 1e3:.2f} ms", (t_star * 1e3, m.e_cfg * 1e3),
                 xytext=(6, -18), textcoords="offset points")
-    ax.axvline(period * 1e3, color="grey", ls=":", lw=0.8)
+    ax.axvline(period * 1e3, color="grey", ls=":", lw=0.8, label=f"{period * 1e3:g} ms")
     ax.set_xlabel("request period (ms)")
     ax.set_ylabel("FPGA energy per request (mJ)")
     ax.set_title("On-Off vs Idle-Waiting (paper-inferred preset)")
