@@ -234,7 +234,9 @@ def test_bad_input_names_the_field(call, field: str) -> None:  # type: ignore[no
         call()
 
 
-def test_zero_power_node_is_rejected() -> None:
-    m = NodeModel(e_cfg=0.0, t_cfg=1e-3, e_inf=0.0, t_inf=1e-3, p_idle=0.0)
+@pytest.mark.parametrize("e_cfg", [0.0, 0.1])
+def test_zero_power_node_is_rejected(e_cfg: float) -> None:
+    """Nothing but (at most) the first configuration costs energy: the budget is never spent."""
+    m = NodeModel(e_cfg=e_cfg, t_cfg=1e-3, e_inf=0.0, t_inf=1e-3, p_idle=0.0)
     with pytest.raises(SpecError, match="zero power"):
         simulate(m, IDLE_WAITING, Arrivals("fixed", 0.1), 1.0, np.random.default_rng(), chunk=100)

@@ -153,42 +153,44 @@ def simulate(model: NodeModel, policy: Policy, arrivals: Arrivals, budget_j: flo
         dur = np.stack([idle, off, cfg * m.t_cfg, np.full(n, m.t_inf)], axis=1)
         fpga = dur * powers
         fpga[:, 2] = cfg * m.e_cfg  # exact even when t_cfg is tiny
-        energy = (fpga + dur * m.p_base).ravel()
-        cum = spent + np.cumsum(energy)
-        ends = t0 + np.cumsum(dur.ravel())
-        j = int(np.searchsorted(cum, budget, side="left"))
-        if j < cum.size:
-            before = cum[j - 1] if j else spent
-            frac = (budget - before) / energy[j] if energy[j] > 0 else 0.0
-            res.lifetime_s = float(ends[j] - dur.ravel()[j] * (1 - frac))
-            res.items = res.requests_simulated + j // 4
-            res.depleted = True
-            mask = np.arange(cum.size) < j
-            w = mask.astype(float)
-            w[j] = frac
+        energy = fpga + dur * m.p_base
+        cum = spent + np.cumsum(energy.sum(axis=1))  # energy spent at each request's end
+        ends = t0 + np.cumsum(dur.sum(axis=1))       # time of each request's end
+        k = int(np.searchsorted(cum, budget, side="left"))
+        if k < n:  # dies during request k: find the phase, then the instant within it
+            start_e, start_t = (cum[k - 1], ends[k - 1]) if k else (spent, t0)
+            within = start_e + np.cumsum(energy[k])
+            i = min(int(np.searchsorted(within, budget, side="left")), 3)
+            before = within[i - 1] if i else start_e
+            frac = (budget - before) / energy[k, i] if energy[k, i] > 0 else 0.0
+            res.lifetime_s = float(start_t + dur[k, :i].sum() + frac * dur[k, i])
+            partial = np.zeros(4)
+            partial[:i] = 1.0
+            partial[i] = frac
+            used_fpga = fpga[:k].sum(axis=0) + fpga[k] * partial
+            used_t = float(dur[:k].sum() + (dur[k] * partial).sum())
+            res.items, res.depleted = res.requests_simulated + k, True
         else:
-            w = np.ones(cum.size)
-        wd = (dur.ravel() * w).reshape(n, 4)
-        for i, name in enumerate(PHASES):
-            ledger[name] += float((fpga[:, i] * w.reshape(n, 4)[:, i]).sum())
-        ledger["base"] += float(wd.sum()) * m.p_base
-        req_end = cum[3::4]
-        sel = slice(stride - 1 - (res.requests_simulated % stride), None, stride)
-        last = j // 4 if res.depleted else n
-        trace_t.append(ends[3::4][:last][sel])
-        trace_e.append(budget - req_end[:last][sel])
+            used_fpga, used_t = fpga.sum(axis=0), float(dur.sum())
+        for name, e in zip(PHASES, used_fpga.tolist(), strict=True):
+            ledger[name] += e
+        ledger["base"] += used_t * m.p_base
+        sel = slice(stride - 1 - (res.requests_simulated % stride), k, stride)
+        trace_t.append(ends[sel])
+        trace_e.append(budget - cum[sel])
         if res.depleted:
             trace_t.append(np.array([res.lifetime_s]))
             trace_e.append(np.array([0.0]))
-            res.requests_simulated += j // 4 + 1
+            res.requests_simulated += k + 1
             break
         res.requests_simulated += n
         res.items = res.requests_simulated
+        if cum[-1] == spent:
+            raise SpecError("a whole chunk of requests drew zero power (zero power after setup): "
+                            "the budget would never run out; "
+                            "give the model a non-zero energy or power")
         spent, t0 = float(cum[-1]), float(ends[-1])
         st.t_free, st.last_arrival, st.first = t0, float(times[-1]), False
-        if energy.sum() == 0:
-            raise SpecError("every phase draws zero power: the node never spends its budget; "
-                            "give the model a non-zero energy or power")
     res.remaining_j = 0.0 if res.depleted else budget - spent
     res.trace_t, res.trace_e = np.concatenate(trace_t), np.concatenate(trace_e)
     return res
