@@ -151,13 +151,16 @@ def test_items_modes() -> None:
     r = items_ratio(BASE, 0.04, "equal-period")
     assert r == pytest.approx(float(BASE.lifetime(0.04, 1.0, IDLE_WAITING)
                                     / BASE.lifetime(0.04, 1.0, ON_OFF)))
-    assert items_ratio(BASE, 0.04, "default-config", e_cfg_default=0.25) > r
+    slow_cfg = BASE.with_(e_cfg=0.25, t_cfg=1.4)
+    assert items_ratio(BASE, 2.0, "default-config", on_off_default=slow_cfg) > \
+        items_ratio(BASE, 2.0, "equal-period")
+    assert math.isnan(items_ratio(BASE, 0.04, "default-config", on_off_default=slow_cfg))
     assert items_ratio(BASE, 0.04, "max-rate") == pytest.approx((5e-3 + 4e-6) / 4e-6)
     t = period_for_ratio(BASE, 2.0)
     assert items_ratio(BASE, t, "equal-period") == pytest.approx(2.0)
     with pytest.raises(SpecError, match="mode"):
         items_ratio(BASE, 0.04, "equal-energy")  # type: ignore[arg-type]
-    with pytest.raises(SpecError, match="e_cfg_default"):
+    with pytest.raises(SpecError, match="on_off_default"):
         items_ratio(BASE, 0.04, "default-config")
 
 

@@ -187,12 +187,13 @@ ITEM_MODES: tuple[ItemsMode, ...] = ("equal-period", "default-config", "max-rate
 
 
 def items_ratio(model: NodeModel, period: float, mode: ItemsMode, *,
-                e_cfg_default: float | None = None) -> float:
+                on_off_default: NodeModel | None = None) -> float:
     """Idle-Waiting items ÷ On-Off items on the same budget, under one comparison ``mode``:
 
     - ``equal-period``: both serve requests every ``period`` (= the lifetime ratio);
-    - ``default-config``: as above, but On-Off reconfigures with the unoptimised (vendor
-      default) configuration energy ``e_cfg_default``;
+    - ``default-config``: as above, but On-Off is ``on_off_default``, the node with the
+      unoptimised (vendor-default) configuration energy *and time*; NaN when it cannot keep
+      up with ``period``;
     - ``max-rate``: each serves back to back as fast as it can (On-Off every t_cfg + t_inf,
       Idle-Waiting every t_inf) until the budget is spent.
     """
@@ -200,9 +201,10 @@ def items_ratio(model: NodeModel, period: float, mode: ItemsMode, *,
     if mode == "max-rate":  # back to back: every On-Off request still reconfigures
         return (m.e_cfg + m.e_inf + m.p_base * m.min_period) / (m.e_inf + m.p_base * m.t_inf)
     if mode == "default-config":
-        if e_cfg_default is None:
-            raise SpecError("'e_cfg_default' is required for mode 'default-config'")
-        oo = m.with_(e_cfg=_positive("e_cfg_default", e_cfg_default))
+        if on_off_default is None:
+            raise SpecError("'on_off_default' (the On-Off node with default configuration "
+                            "settings) is required for mode 'default-config'")
+        oo = on_off_default
     elif mode == "equal-period":
         oo = m
     else:
