@@ -130,6 +130,8 @@ class NodeModel:
     def cost(self, period: float, policy: Policy, params: Registry | None = None) -> Cost:
         """One steady-state request period as a Cost, by component (non-alternating regimes)."""
         t = float(check_periods(period))
+        if math.isnan(float(self.energy_per_request(t, policy))):
+            raise SpecError(f"'period' {t:g} s is shorter than '{policy.name}' needs per request")
         tau, g_n, g_c = policy.timeout_s, t - self.t_inf, t - self.min_period
         if g_n <= tau:
             e = {"fpga_inference": self.e_inf, "fpga_idle": self.p_idle * g_n}

@@ -162,7 +162,8 @@ def simulate(model: NodeModel, policy: Policy, arrivals: Arrivals, budget_j: flo
             within = start_e + np.cumsum(energy[k])
             i = min(int(np.searchsorted(within, budget, side="left")), 3)
             before = within[i - 1] if i else start_e
-            frac = (budget - before) / energy[k, i] if energy[k, i] > 0 else 0.0
+            frac = min(max((budget - before) / energy[k, i], 0.0), 1.0) if energy[k, i] > 0 \
+                else 0.0
             res.lifetime_s = float(start_t + dur[k, :i].sum() + frac * dur[k, i])
             partial = np.zeros(4)
             partial[:i] = 1.0
