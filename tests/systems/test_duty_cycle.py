@@ -22,6 +22,7 @@ from wattlab.systems.fpga_idle import (
     hybrid,
     infer_preset,
     items_ratio,
+    period_for_lifetime,
     period_for_ratio,
     simulate,
 )
@@ -162,6 +163,21 @@ def test_items_modes() -> None:
         items_ratio(BASE, 0.04, "equal-energy")  # type: ignore[arg-type]
     with pytest.raises(SpecError, match="on_off_default"):
         items_ratio(BASE, 0.04, "default-config")
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=models, hours=st.floats(0.01, 1e4), pol=st.sampled_from([ON_OFF, IDLE_WAITING]))
+def test_period_for_lifetime_inverts_lifetime(m: NodeModel, hours: float, pol: Policy) -> None:
+    budget, d = 1000.0, hours * 3600
+    t = period_for_lifetime(m, pol, budget, d)
+    if math.isnan(t):  # even an idle node would not last: power floor too high
+        assert budget <= d * (m.p_base + (m.p_idle if pol is IDLE_WAITING else m.p_off))
+        return
+    life = float(m.lifetime(t, budget, pol))
+    fastest = t == (m.min_period if pol is ON_OFF else m.t_inf)
+    assert life == pytest.approx(d, rel=1e-9) or (fastest and life >= d * (1 - 1e-9))
+    with pytest.raises(SpecError, match="only On-Off"):
+        period_for_lifetime(m, hybrid(0.1), budget, d)
 
 
 # -- event simulation ---------------------------------------------------------------------------

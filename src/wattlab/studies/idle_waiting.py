@@ -29,6 +29,7 @@ from wattlab.systems.fpga_idle import (
     hybrid,
     infer_preset,
     items_ratio,
+    period_for_lifetime,
     period_for_ratio,
     simulate,
 )
@@ -247,12 +248,20 @@ def _items(ctx: RunContext) -> Outcome:
     why_default = (f"On-Off then needs {oo_default.min_period:.2f} s per request: it cannot "
                    f"keep a {period * 1e3:g} ms period" if math.isnan(r_default) else "")
     rnd = _random_rows(ctx, m, budget, period)
+    equal_life = []
+    for who, pol in (("On-Off", ON_OFF), ("Idle-Waiting", IDLE_WAITING)):
+        d = float(m.lifetime(period, budget, pol))
+        t_oo, t_iw = (period_for_lifetime(m, q, budget, d) for q in (ON_OFF, IDLE_WAITING))
+        capped = "Idle-Waiting is capped by its inference time" if t_iw == m.t_inf else ""
+        equal_life.append((f"equal lifetime {d / 3600:.1f} h ({who}'s at {period * 1e3:g} ms): "
+                           "each at the fastest rate that lasts", t_oo / t_iw, capped))
     modes: list[tuple[str, float, str]] = [
         (f"equal period {period * 1e3:g} ms (event sim)", value, ""),
         (f"equal period {period * 1e3:g} ms (analytic)",
          items_ratio(m, period, "equal-period"), ""),
         ("On-Off with default (unoptimised) configuration", r_default, why_default),
         ("each as fast as it can (max-rate)", items_ratio(m, period, "max-rate"), ""),
+        *equal_life,
         *((f"equal mean period, {r['arrivals']} (event sim)", r["items_ratio"], "")
           for r in rnd),
         ("Idle-Waiting with vs without its power-saving methods", math.nan,

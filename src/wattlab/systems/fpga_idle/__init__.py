@@ -14,10 +14,11 @@ from wattlab.systems.fpga_idle.model import (
     hybrid,
     infer_preset,
     items_ratio,
+    period_for_lifetime,
     period_for_ratio,
 )
 from wattlab.systems.fpga_idle.sim import Arrivals, SimResult, simulate
 
 __all__ = ["IDLE_WAITING", "ITEM_MODES", "ON_OFF", "Arrivals", "ConfigModel", "ConfigSettings",
            "NodeModel", "Policy", "SimResult", "hybrid", "infer_preset", "items_ratio",
-           "period_for_ratio", "simulate"]
+           "period_for_lifetime", "period_for_ratio", "simulate"]

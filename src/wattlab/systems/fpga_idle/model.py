@@ -215,6 +215,26 @@ def items_ratio(model: NodeModel, period: float, mode: ItemsMode, *,
     return float(oo.energy_per_request(t, ON_OFF) / m.energy_per_request(t, IDLE_WAITING))
 
 
+def period_for_lifetime(model: NodeModel, policy: Policy, budget_j: float,
+                        lifetime_s: float) -> float:
+    """The shortest fixed request period with which ``policy`` still lasts ``lifetime_s`` on
+    ``budget_j`` (its fastest feasible period if even that lasts); NaN if nothing lasts that long.
+
+    For On-Off and Idle-Waiting E(T) = a + b·T is linear, so budget·T = D·E(T) gives
+    T = D·a / (budget − D·b)."""
+    m, d = model, _positive("lifetime_s", lifetime_s)
+    budget = check_budget(budget_j)
+    if policy.timeout_s == 0:
+        a, b, t_min = m.e_cfg + m.e_inf - m.p_off * m.min_period, m.p_off + m.p_base, m.min_period
+    elif math.isinf(policy.timeout_s):
+        a, b, t_min = m.e_inf - m.p_idle * m.t_inf, m.p_idle + m.p_base, m.t_inf
+    else:
+        raise SpecError(f"'policy' {policy.name!r}: only On-Off and Idle-Waiting have a closed form")
+    if budget <= d * b:
+        return math.nan
+    return max(d * a / (budget - d * b), t_min)
+
+
 def period_for_ratio(model: NodeModel, ratio: float) -> float:
     """The period at which the equal-period ratio E_OO/E_IW equals ``ratio`` (> 1)."""
     if not (math.isfinite(ratio) and ratio > 1):
