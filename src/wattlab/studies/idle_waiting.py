@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from wattlab.params import Registry
 from wattlab.study import Claim, Outcome, RunContext, Study
@@ -33,6 +32,9 @@ from wattlab.systems.fpga_idle import (
     period_for_ratio,
     simulate,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PAPER = ("Idle is the New Sleep: Configuration-Aware Alternative to Powering Off FPGA-Based DL "
          "Accelerators During Inactivity")
@@ -125,6 +127,8 @@ def _config_energy(ctx: RunContext) -> Outcome:
 
 # -- 2. crossover period ------------------------------------------------------------------------
 def _energy_figure(m: NodeModel, t_star: float, period: float) -> Figure:
+    from matplotlib.figure import Figure
+
     t = np.geomspace(m.min_period * 1.05, 5.0, 400)
     fig = Figure(figsize=(6.4, 4.0))
     ax = fig.add_subplot()
@@ -177,6 +181,8 @@ def _crossover(ctx: RunContext) -> Outcome:
 
 # -- 3. lifetime --------------------------------------------------------------------------------
 def _remaining_figure(runs: dict[str, SimResult], budget: float, period: float) -> Figure:
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(6.4, 4.0))
     ax = fig.add_subplot()
     for name, r in runs.items():

@@ -25,7 +25,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import brentq
 
 from wattlab.cost import Cost
 from wattlab.errors import SpecError
@@ -166,6 +165,8 @@ class NodeModel:
             e = self.energy_per_request(t, ON_OFF) - self.energy_per_request(t, IDLE_WAITING)
             return float(e)
 
+        from scipy.optimize import brentq
+
         lo = self.min_period * (1 + 1e-9)  # at exactly t_cfg + t_inf On-Off need not power off
         if diff(lo) >= 0 and diff(t_max) >= 0:
             return math.inf
@@ -239,6 +240,8 @@ def period_for_ratio(model: NodeModel, ratio: float) -> float:
     """The period at which the equal-period ratio E_OO/E_IW equals ``ratio`` (> 1)."""
     if not (math.isfinite(ratio) and ratio > 1):
         raise SpecError(f"'ratio' is {ratio!r}; it must be a finite number > 1")
+    from scipy.optimize import brentq
+
     t_star = model.crossover()
     lo = model.min_period * (1 + 1e-9)
 
