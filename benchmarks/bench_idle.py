@@ -39,7 +39,9 @@ def main() -> None:
                                     np.random.default_rng(0)))
     rows.append(("idle-waiting", "exponential, mean 40 ms (event loop)", n, exp, exp))
     lines = ["# FPGA duty-cycle event simulation (`wattlab.systems.fpga_idle.simulate`)", "",
-             "Command: `PYTHONPATH=src python benchmarks/bench_idle.py` (best of 3, one core).", "",
+             "Command: `PYTHONPATH=src python benchmarks/bench_idle.py` (best of 3, one core; "
+             "absolute rates vary with machine load, the speed-up column is the figure to compare).",
+             "",
              "| policy | arrivals | requests | vectorised (req/s) | event loop (req/s) "
              "| speed-up |",
              "|---|---|---|---|---|---|"]
