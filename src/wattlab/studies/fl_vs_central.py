@@ -125,7 +125,7 @@ def _energy_study(ctx: RunContext) -> Outcome:
     never = [f"h={r['hidden']}, R={r['rounds']}" for r in be_rows
              if math.isinf(r["windows_for_70pct"])]
     default = _comparison(data, grid.default_hidden, grid.default_rounds, energy)
-    radios = []
+    radios: list[dict[str, Any]] = []
     for name in RADIOS:
         em = EnergyModel.default(ctx.params, name)
         cmp = _comparison(data, grid.default_hidden, grid.default_rounds, em)
