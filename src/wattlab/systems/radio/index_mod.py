@@ -213,17 +213,19 @@ class IndexModulation:
             k_hat = self._group_sum(energy, axis=1).argmax(axis=2)
             if self.detector == "noncoherent":
                 return np.zeros(F, np.int64), k_hat
-        G = np.einsum("frt,mst->fmsr", h, self.st_symbols)  # (F, M, T, R) noiseless candidates
-        penalty = (np.abs(G) ** 2).sum(axis=(2, 3))
+        M, T = self.n_st, self.n_slots
+        # noiseless candidate outputs, (F, T, M, R): batched matmuls instead of einsum
+        G = (h @ self.st_symbols.reshape(M * T, -1).T).reshape(F, self.n_rx, M, T).transpose(0, 3, 2, 1)
+        penalty = (G.real ** 2 + G.imag ** 2).sum(axis=(1, 3))  # (F, M)
         if self.detector == "ml":
-            A = np.einsum("fmsr,fsrk->fmsk", G.conj(), z).real  # (F, M, T, C)
-            per_group = self._group_sum(A, axis=2)
-            best = per_group.argmax(axis=3)  # (F, M, groups)
-            score = 2 * np.take_along_axis(per_group, best[..., None], 3)[..., 0].sum(axis=2) - penalty
+            A = (G.conj() @ z).real  # (F, T, M, C)
+            per_group = self._group_sum(A, axis=1)  # (F, groups, M, C)
+            best = per_group.argmax(axis=3)  # (F, groups, M)
+            score = 2 * np.take_along_axis(per_group, best[..., None], 3)[..., 0].sum(axis=1) - penalty
             m_hat = score.argmax(axis=1)
-            return m_hat, best[np.arange(F), m_hat]
-        zk = np.take_along_axis(z, k_hat[:, groups][:, :, None, None], axis=3)[..., 0]  # (F, T, R)
-        score = 2 * np.einsum("fmsr,fsr->fm", G.conj(), zk).real - penalty
+            return m_hat, best[np.arange(F), :, m_hat]
+        zk = np.take_along_axis(z, k_hat[:, groups][:, :, None, None], axis=3)  # (F, T, R, 1)
+        score = 2 * (G.conj() @ zk)[..., 0].real.sum(axis=1) - penalty
         return score.argmax(axis=1), k_hat
 
     def frame_errors(self, n_frames: int, ebn0: float, rng: np.random.Generator) -> np.ndarray:

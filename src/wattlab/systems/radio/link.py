@@ -158,9 +158,14 @@ def _components(r: Radio, link: LinkBudget, params: Registry, target_ber: float
     circuit = {"tx_circuit": sum(params.values(*r.tx_blocks)) / link.bit_rate,
                "rx_circuit": sum(params.values(*r.rx_blocks)) / link.bit_rate,
                "dac": step * r.dac_samples_per_bit, "adc": step * r.adc_samples_per_bit}
-    gamma = db(r.required_ebn0_db(probability(target_ber, "target_ber")))
-    per_loss = r.papr(params) / link.pa_efficiency * gamma * link.noise_psd * link.margin / link.antenna_gain
-    return circuit, per_loss
+    gamma_db = r.required_ebn0_db(probability(target_ber, "target_ber"))
+    return circuit, pa_energy_per_loss(gamma_db, link, r.papr(params))
+
+
+def pa_energy_per_loss(ebn0_db: float, link: LinkBudget, papr: float = 1.0) -> float:
+    """PA supply energy per bit per unit path loss (J) to deliver ``ebn0_db`` at the receiver:
+    (ξ/η) · γ · N0 · M_l / (G_t G_r). Multiply by ``link.path_loss(d)`` for a distance."""
+    return papr / link.pa_efficiency * db(ebn0_db) * link.noise_psd * link.margin / link.antenna_gain
 
 
 def energy_curve(scheme: str, distance_m: np.ndarray | float, *, params: Registry | None = None,
