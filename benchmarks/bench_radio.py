@@ -13,7 +13,6 @@ Results go to stdout and docs/benchmarks/radio.md.
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import time
@@ -62,10 +61,13 @@ def rate(fn, n_bits: int, repeats: int = 3) -> tuple[float, float]:
 
 
 def peak_rss(max_bits: float) -> tuple[float, float]:
-    code = ("import resource, time, numpy as np; from wattlab.systems.radio import Psk, simulate_point; "
-            "t=time.perf_counter(); simulate_point(Psk(2), 4.0, np.random.default_rng(0), "
-            f"target_errors=10**15, max_bits={max_bits!r}); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter()-t)")
+    code = (
+        "import resource, time, numpy as np\n"
+        "from wattlab.systems.radio import Psk, simulate_point\n"
+        "t=time.perf_counter(); simulate_point(Psk(2), 4.0, np.random.default_rng(0), "
+        f"target_errors=10**15, max_bits={max_bits!r}); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter()-t)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     kb, secs = out.stdout.split()
     return float(kb) / 1024, float(secs)
@@ -79,8 +81,11 @@ def main() -> None:
     r_bare, ber_bare = rate(bare_loop, n)
     r_ours, ber_ours = rate(ours, n)
     r_commpy, ber_commpy = rate(commpy_loop, 1 << 18, repeats=2)
-    rows = [("bare NumPy loop", r_bare, ber_bare), ("wattlab simulate_point(Psk(2))", r_ours, ber_ours),
-            ("scikit-commpy PSKModem + awgn", r_commpy, ber_commpy)]
+    rows = [
+        ("bare NumPy loop", r_bare, ber_bare),
+        ("wattlab simulate_point(Psk(2))", r_ours, ber_ours),
+        ("scikit-commpy PSKModem + awgn", r_commpy, ber_commpy),
+    ]
     im = []
     for det in ("ml", "low-complexity"):
         s = IndexModulation("sm", 2, 2, 8, 16, "walsh", 8, "rayleigh", det)
@@ -91,21 +96,41 @@ def main() -> None:
         im.append((s.name, bits / dt, bits / s.bits_per_frame / dt))
     budgets = [1e7, 1e8] + ([1e9] if args.billion else [])
     mem = [(b, *peak_rss(b)) for b in budgets]
-    lines = ["# Radio link simulator benchmarks", "",
-             "Command: `PYTHONPATH=src python benchmarks/bench_radio.py" + (" --billion`" if args.billion else "`"),
-             f"(BPSK, AWGN, Eb/N0 = {EBN0_DB} dB; best of repeats; all peers in the same run).", "",
-             "| simulator | bits/s | BER | speed vs bare loop |", "|---|---:|---:|---:|"]
+    lines = [
+        "# Radio link simulator benchmarks",
+        "",
+        "Command: `PYTHONPATH=src python benchmarks/bench_radio.py"
+        + (" --billion`" if args.billion else "`"),
+        f"(BPSK, AWGN, Eb/N0 = {EBN0_DB} dB; best of repeats; all peers in the same run).",
+        "",
+        "| simulator | bits/s | BER | speed vs bare loop |",
+        "|---|---:|---:|---:|",
+    ]
     lines += [f"| {name} | {r:.3g} | {b:.4g} | {r / r_bare:.2f}× |" for name, r, b in rows]
-    lines += ["", f"wattlab vs bare loop: **{r_ours / r_bare:.2f}×** (target ≥ 0.5×); "
-              f"wattlab vs scikit-commpy: **{r_ours / r_commpy:.0f}×** (target ≥ 50×).", "",
-              "Index-modulation detector (Eb/N0 10 dB, 7 bits/frame, vectorised over frames and codes):", "",
-              "| scheme | bits/s | frames/s |", "|---|---:|---:|"]
+    lines += [
+        "",
+        f"wattlab vs bare loop: **{r_ours / r_bare:.2f}×** (target ≥ 0.5×); "
+        f"wattlab vs scikit-commpy: **{r_ours / r_commpy:.0f}×** (target ≥ 50×).",
+        "",
+        "Index-modulation detector (Eb/N0 10 dB, 7 bits/frame, vectorised over frames and codes):",
+        "",
+        "| scheme | bits/s | frames/s |",
+        "|---|---:|---:|",
+    ]
     lines += [f"| {n_} | {b:.3g} | {f:.3g} |" for n_, b, f in im]
-    lines += ["", "Peak resident memory of a whole run (fresh process, includes the interpreter and NumPy):", "",
-              "| bit budget | peak RSS (MiB) | wall time (s) |", "|---:|---:|---:|"]
+    lines += [
+        "",
+        "Peak resident memory of a whole run (fresh process, includes the interpreter and NumPy):",
+        "",
+        "| bit budget | peak RSS (MiB) | wall time (s) |",
+        "|---:|---:|---:|",
+    ]
     lines += [f"| {b:.0e} | {m:.0f} | {s:.1f} |" for b, m, s in mem]
-    lines += ["", "Memory is set by the chunk size (2^21 working elements), not by the budget: "
-              "the peak stays flat as the budget grows."]
+    lines += [
+        "",
+        "Memory is set by the chunk size (2^21 working elements), not by the budget: "
+        "the peak stays flat as the budget grows.",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     out = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / "radio.md"

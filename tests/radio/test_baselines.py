@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from wattlab.errors import SpecError
-from wattlab.systems.radio import Psk, dsss, ncfsk, simulate
-from wattlab.systems.radio import theory
+from wattlab.systems.radio import Psk, dsss, ncfsk, simulate, theory
 
 CASES = [
     (Psk(2), (0.0, 4.0, 7.0)),
@@ -24,8 +23,9 @@ CASES = [
 
 @pytest.mark.parametrize("scheme, grid", CASES, ids=lambda c: getattr(c, "name", ""))
 def test_simulation_within_ci_of_closed_form(scheme, grid):
-    pts = simulate(scheme, grid, np.random.default_rng(11), target_errors=800, max_bits=4e5,
-                   confidence=0.999)
+    pts = simulate(
+        scheme, grid, np.random.default_rng(11), target_errors=800, max_bits=4e5, confidence=0.999
+    )
     exact = scheme.ber_theory(10 ** (np.asarray(grid) / 10))
     for p, e in zip(pts, exact, strict=True):
         assert p.ber_ci[0] <= e <= p.ber_ci[1], (str(p), e)
@@ -34,8 +34,11 @@ def test_simulation_within_ci_of_closed_form(scheme, grid):
 def test_nc_orthogonal_integral_matches_alternating_sum():
     s = 10 ** (np.array([0.0, 6.0, 12.0]) / 10)
     for m in (2, 4, 8, 16):
-        np.testing.assert_allclose(theory.ser_noncoherent_orthogonal(m, s),
-                                   theory.ser_noncoherent_orthogonal_awgn(m, s), rtol=1e-6)
+        np.testing.assert_allclose(
+            theory.ser_noncoherent_orthogonal(m, s),
+            theory.ser_noncoherent_orthogonal_awgn(m, s),
+            rtol=1e-6,
+        )
 
 
 def test_binary_ncfsk_textbook_forms():

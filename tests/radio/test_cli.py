@@ -31,13 +31,16 @@ def test_energy_and_crossover_commands():
     assert r.exit_code == 0 and "433 MHz" in r.output
 
 
-@pytest.mark.parametrize("args, field", [
-    (["ber", "--ebn0", ""], "ebn0"),
-    (["ber", "--scheme", "sm-cim", "--n-tx", "3"], "n_tx"),
-    (["ber", "--scheme", "cim", "--n-codes", "5"], "n_codes"),
-    (["energy", "--distance", "0"], "distance"),
-    (["energy", "--scheme", "wifi"], "scheme"),
-])
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        (["ber", "--ebn0", ""], "ebn0"),
+        (["ber", "--scheme", "sm-cim", "--n-tx", "3"], "n_tx"),
+        (["ber", "--scheme", "cim", "--n-codes", "5"], "n_codes"),
+        (["energy", "--distance", "0"], "distance"),
+        (["energy", "--scheme", "wifi"], "scheme"),
+    ],
+)
 def test_bad_input_is_a_spec_error(args, field):
     r = runner.invoke(app, args)
     assert isinstance(r.exception, SpecError) and field in str(r.exception)

@@ -4,14 +4,22 @@ import numpy as np
 import pytest
 
 from wattlab.errors import SpecError
-from wattlab.systems.radio import IndexModulation, codebook, simulate, union_bound
-from wattlab.systems.radio import theory
+from wattlab.systems.radio import IndexModulation, codebook, simulate, theory, union_bound
 from wattlab.systems.radio.codes import orthogonality_error
 from wattlab.systems.radio.union_bound import candidates
 
 
-@pytest.mark.parametrize("family, L", [("walsh", 16), ("zadoff-chu", 17), ("zadoff-chu", 16),
-                                       ("chirp", 16), ("chirp", 13), ("fsk", 8)])
+@pytest.mark.parametrize(
+    "family, L",
+    [
+        ("walsh", 16),
+        ("zadoff-chu", 17),
+        ("zadoff-chu", 16),
+        ("chirp", 16),
+        ("chirp", 13),
+        ("fsk", 8),
+    ],
+)
 def test_codebooks_orthogonal_unit_energy(family, L):
     c = codebook(family, L, 8)
     assert c.shape == (8, L)
@@ -38,7 +46,7 @@ def test_noiseless_round_trip(s):
 @pytest.mark.parametrize("s", SCHEMES, ids=lambda s: s.name)
 def test_energy_per_slot_and_bit_accounting(s):
     X, labels = candidates(s)
-    assert len(X) == 2 ** s.bits_per_frame and len(set(labels.tolist())) == len(X)
+    assert len(X) == 2**s.bits_per_frame and len(set(labels.tolist())) == len(X)
     per_slot = (np.abs(X) ** 2).sum(axis=(1, 2)).mean() / s.n_slots
     assert per_slot == pytest.approx(1.0, rel=5e-3)
 
@@ -54,8 +62,9 @@ def test_bits_per_symbol_arithmetic():
 def test_lora_is_noncoherent_code_index():
     """Chirp CIM without PSK (LoRa, SF=4): symbol errors follow M-ary non-coherent orthogonal."""
     s = IndexModulation("sm", 1, 1, 16, 16, "chirp", 1, "awgn", "noncoherent")
-    pts = simulate(s, [0.0, 3.0], np.random.default_rng(3), target_errors=2000, max_bits=2e5,
-                   confidence=0.999)
+    pts = simulate(
+        s, [0.0, 3.0], np.random.default_rng(3), target_errors=2000, max_bits=2e5, confidence=0.999
+    )
     ser = theory.ser_noncoherent_orthogonal_awgn(16, 4 * 10 ** (np.array([0.0, 3.0]) / 10))
     for p, e in zip(pts, ser, strict=True):
         assert p.fer_ci[0] <= e <= p.fer_ci[1]
@@ -63,16 +72,24 @@ def test_lora_is_noncoherent_code_index():
 
 def test_coherent_cim_bpsk_is_biorthogonal():
     s = IndexModulation("sm", 1, 1, 8, 16, "walsh", 2, "awgn", "ml")
-    pts = simulate(s, [2.0, 5.0], np.random.default_rng(4), target_errors=2000, max_bits=2e5,
-                   confidence=0.999)
+    pts = simulate(
+        s, [2.0, 5.0], np.random.default_rng(4), target_errors=2000, max_bits=2e5, confidence=0.999
+    )
     ser = theory.ser_biorthogonal(8, 4 * 10 ** (np.array([2.0, 5.0]) / 10))
     for p, e in zip(pts, ser, strict=True):
         assert p.fer_ci[0] <= e <= p.fer_ci[1]
 
 
-@pytest.mark.parametrize("s", [SCHEMES[0], SCHEMES[2], SCHEMES[4],
-                               IndexModulation("sm", 2, 2, 8, 16, "walsh", 8, "rayleigh", "ml")],
-                         ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "s",
+    [
+        SCHEMES[0],
+        SCHEMES[2],
+        SCHEMES[4],
+        IndexModulation("sm", 2, 2, 8, 16, "walsh", 8, "rayleigh", "ml"),
+    ],
+    ids=lambda s: s.name,
+)
 def test_union_bound_above_simulation_at_high_snr(s):
     grid = np.array([14.0, 18.0])
     pts = simulate(s, grid, np.random.default_rng(5), target_errors=200, max_bits=2e5)
@@ -88,27 +105,39 @@ def test_union_bound_awgn_single_antenna_matches_bpsk_dsss():
 
 
 def test_low_complexity_not_better_than_ml_on_symbols():
-    kw = dict(variant="sm", n_tx=2, n_rx=1, n_codes=4, code_length=4, family="walsh",
-              psk_order=4, channel="rayleigh")
+    kw = dict(
+        variant="sm",
+        n_tx=2,
+        n_rx=1,
+        n_codes=4,
+        code_length=4,
+        family="walsh",
+        psk_order=4,
+        channel="rayleigh",
+    )
     rng = np.random.default_rng(6)
     ml = simulate(IndexModulation(**kw, detector="ml"), [6.0], rng, max_bits=1e5)[0]
     lc = simulate(IndexModulation(**kw, detector="low-complexity"), [6.0], rng, max_bits=1e5)[0]
     assert ml.fer_ci[0] <= lc.fer_ci[1]
 
 
-@pytest.mark.parametrize("kw, field", [
-    ({"n_codes": 6}, "n_codes"),
-    ({"n_codes": 32, "code_length": 16}, "n_codes"),
-    ({"n_tx": 3}, "n_tx"),
-    ({"variant": "stbc", "n_tx": 1}, "n_tx"),
-    ({"psk_order": 3}, "psk_order"),
-    ({"family": "gold"}, "family"),
-    ({"detector": "noncoherent", "n_tx": 2}, "detector"),
-    ({"family": "walsh", "code_length": 12, "n_codes": 4}, "code_length"),
-])
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        ({"n_codes": 6}, "n_codes"),
+        ({"n_codes": 32, "code_length": 16}, "n_codes"),
+        ({"n_tx": 3}, "n_tx"),
+        ({"variant": "stbc", "n_tx": 1}, "n_tx"),
+        ({"psk_order": 3}, "psk_order"),
+        ({"family": "gold"}, "family"),
+        ({"detector": "noncoherent", "n_tx": 2}, "detector"),
+        ({"family": "walsh", "code_length": 12, "n_codes": 4}, "code_length"),
+    ],
+)
 def test_bad_configuration(kw, field):
-    base = dict(variant="sm", n_tx=2, n_rx=1, n_codes=4, code_length=16, family="walsh",
-                psk_order=2)
+    base = dict(
+        variant="sm", n_tx=2, n_rx=1, n_codes=4, code_length=16, family="walsh", psk_order=2
+    )
     with pytest.raises(SpecError, match=field):
         IndexModulation(**{**base, **kw})
 
@@ -117,7 +146,7 @@ def test_ml_is_exact_metric_minimiser():
     """The ML decision minimises ||Y - X||^2 over every candidate (checked by brute force)."""
     s = IndexModulation("sm", 2, 2, 4, 8, "walsh", 4, "rayleigh", "ml")
     rng = np.random.default_rng(9)
-    m, k, h, z = s.transmit(200, 10 ** 0.5, rng)
+    _m, _k, h, z = s.transmit(200, 10**0.5, rng)
     m_hat, k_hat = s.detect(h, z)
     X, _ = candidates(s)  # (N, Nt, L); despread domain: compare h X c^H
     codes = s.codes / math.sqrt(s.code_length)

@@ -16,7 +16,9 @@ from wattlab.systems.radio import LinkBudget, crossover_distance, energy_curve, 
 @given(st.floats(1e8, 3e9), st.floats(2.0, 5.0), st.floats(1.1, 4.0))
 def test_crossover_scales_as_f_power_minus_two_over_kappa(f, kappa, factor):
     a = crossover_distance(link=LinkBudget.from_params(carrier_hz=f, path_loss_exponent=kappa))
-    b = crossover_distance(link=LinkBudget.from_params(carrier_hz=f * factor, path_loss_exponent=kappa))
+    b = crossover_distance(
+        link=LinkBudget.from_params(carrier_hz=f * factor, path_loss_exponent=kappa)
+    )
     assert a is not None and b is not None
     if b >= LinkBudget.from_params().reference_distance_m:  # log-distance region
         assert b / a == pytest.approx(factor ** (-2 / kappa), rel=1e-12)
@@ -26,8 +28,13 @@ def test_crossover_scales_as_f_power_minus_two_over_kappa(f, kappa, factor):
 def test_crossover_equals_root_of_energy_difference(f, kappa):
     lb = LinkBudget.from_params(carrier_hz=f, path_loss_exponent=kappa)
     d_star = crossover_distance(link=lb)
-    diff = lambda d: (energy_curve("noisemod", d, link=lb)["total"]  # noqa: E731
-                      - energy_curve("bpsk", d, link=lb)["total"]).item()
+
+    def diff(d):
+        return (
+            energy_curve("noisemod", d, link=lb)["total"]
+            - energy_curve("bpsk", d, link=lb)["total"]
+        ).item()
+
     assert d_star == pytest.approx(brentq(diff, 1e-3, 1e5, xtol=1e-12), rel=1e-9)
     below, above = d_star * 0.5, d_star * 2
     assert diff(below) < 0 < diff(above)  # NoiseMod cheaper below d*, BPSK beyond
@@ -74,19 +81,24 @@ def test_energy_per_bit_public_api():
 
 def test_noisemod_needs_higher_snr_than_bpsk_and_less_circuit_energy():
     nm, bp = energy_per_bit("noisemod", 1.0), energy_per_bit("bpsk", 1.0)
-    assert nm.energy_j["tx_circuit"] + nm.energy_j["rx_circuit"] < \
-        bp.energy_j["tx_circuit"] + bp.energy_j["rx_circuit"]
+    assert (
+        nm.energy_j["tx_circuit"] + nm.energy_j["rx_circuit"]
+        < bp.energy_j["tx_circuit"] + bp.energy_j["rx_circuit"]
+    )
 
 
-@pytest.mark.parametrize("call, field", [
-    (lambda: energy_per_bit("bpsk", 0.0), "distance_m"),
-    (lambda: energy_per_bit("bpsk", -5.0), "distance_m"),
-    (lambda: energy_per_bit("bpsk", float("nan")), "distance_m"),
-    (lambda: energy_per_bit("lora", 10.0), "scheme"),
-    (lambda: energy_per_bit("bpsk", 10.0, target_ber=0.9), "target_ber"),
-    (lambda: energy_per_bit("bpsk", 10.0, carrier_hz=0.0), "carrier_hz"),
-    (lambda: energy_curve("bpsk", []), "distance_m"),
-])
+@pytest.mark.parametrize(
+    "call, field",
+    [
+        (lambda: energy_per_bit("bpsk", 0.0), "distance_m"),
+        (lambda: energy_per_bit("bpsk", -5.0), "distance_m"),
+        (lambda: energy_per_bit("bpsk", float("nan")), "distance_m"),
+        (lambda: energy_per_bit("lora", 10.0), "scheme"),
+        (lambda: energy_per_bit("bpsk", 10.0, target_ber=0.9), "target_ber"),
+        (lambda: energy_per_bit("bpsk", 10.0, carrier_hz=0.0), "carrier_hz"),
+        (lambda: energy_curve("bpsk", []), "distance_m"),
+    ],
+)
 def test_bad_inputs(call, field):
     with pytest.raises(SpecError, match=field):
         call()

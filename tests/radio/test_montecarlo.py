@@ -41,8 +41,9 @@ def test_chunks_bounded_and_budget_respected():
 
 
 def test_stops_at_target_errors():
-    p = simulate_point(Psk(2), 0.0, np.random.default_rng(1), target_errors=500, max_bits=1e9,
-                       chunk_frames=4096)
+    p = simulate_point(
+        Psk(2), 0.0, np.random.default_rng(1), target_errors=500, max_bits=1e9, chunk_frames=4096
+    )
     assert p.stopped_by == "errors" and 500 <= p.bit_errors < 500 + 4096
     assert p.ber_ci[0] < p.ber < p.ber_ci[1]
 
@@ -59,10 +60,15 @@ def test_bad_snr_list(grid):
         simulate(Psk(), grid, np.random.default_rng(0))
 
 
-@pytest.mark.parametrize("kw, field", [({"target_errors": 0}, "target_errors"),
-                                       ({"max_bits": float("inf")}, "max_bits"),
-                                       ({"confidence": 1.0}, "confidence"),
-                                       ({"chunk_frames": 0}, "chunk_frames")])
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        ({"target_errors": 0}, "target_errors"),
+        ({"max_bits": float("inf")}, "max_bits"),
+        ({"confidence": 1.0}, "confidence"),
+        ({"chunk_frames": 0}, "chunk_frames"),
+    ],
+)
 def test_bad_stopping_rules(kw, field):
     with pytest.raises(SpecError, match=field):
         simulate_point(Psk(), 3.0, np.random.default_rng(0), **kw)

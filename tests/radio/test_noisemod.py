@@ -8,17 +8,22 @@ from wattlab.systems.radio import NoiseMod, simulate
 from wattlab.systems.radio.noisemod import ber_given, threshold
 
 
-@pytest.mark.parametrize("s, grid", [
-    (NoiseMod(4, 0.0), (8.0, 14.0)),
-    (NoiseMod(16, 1 / 9), (12.0, 18.0)),
-    (NoiseMod(64, 0.2), (14.0, 20.0)),
-    (NoiseMod(16, 1 / 9, 1, "rayleigh", "fixed"), (10.0, 30.0)),
-    (NoiseMod(16, 1 / 9, 1, "rayleigh", "csi"), (15.0, 25.0)),
-    (NoiseMod(16, 1 / 9, 2, "rayleigh", "csi"), (15.0, 25.0)),
-], ids=lambda s: getattr(s, "name", ""))
+@pytest.mark.parametrize(
+    "s, grid",
+    [
+        (NoiseMod(4, 0.0), (8.0, 14.0)),
+        (NoiseMod(16, 1 / 9), (12.0, 18.0)),
+        (NoiseMod(64, 0.2), (14.0, 20.0)),
+        (NoiseMod(16, 1 / 9, 1, "rayleigh", "fixed"), (10.0, 30.0)),
+        (NoiseMod(16, 1 / 9, 1, "rayleigh", "csi"), (15.0, 25.0)),
+        (NoiseMod(16, 1 / 9, 2, "rayleigh", "csi"), (15.0, 25.0)),
+    ],
+    ids=lambda s: getattr(s, "name", ""),
+)
 def test_simulation_within_ci_of_exact_ber(s, grid):
-    pts = simulate(s, grid, np.random.default_rng(21), target_errors=600, max_bits=2e5,
-                   confidence=0.999)
+    pts = simulate(
+        s, grid, np.random.default_rng(21), target_errors=600, max_bits=2e5, confidence=0.999
+    )
     exact = s.ber_theory(10 ** (np.asarray(grid) / 10))
     for p, e in zip(pts, exact, strict=True):
         assert p.ber_ci[0] <= e <= p.ber_ci[1], (str(p), e)
@@ -44,7 +49,7 @@ def test_error_floor_without_csi():
 
 
 def test_csi_and_selection_remove_the_floor():
-    g = 10 ** 3.0
+    g = 10**3.0
     none = NoiseMod(16, 1 / 9, 1, "rayleigh", "fixed").ber_theory(g)
     csi = NoiseMod(16, 1 / 9, 1, "rayleigh", "csi").ber_theory(g)
     sel = NoiseMod(16, 1 / 9, 2, "rayleigh", "csi").ber_theory(g)

@@ -17,8 +17,15 @@ def ber_with_ci(ax: Axes, points: Sequence[BerPoint], label: str) -> str:
     ber = np.array([p.ber for p in points])
     lo = np.clip(ber - np.array([p.ber_ci[0] for p in points]), 0, None)
     hi = np.clip(np.array([p.ber_ci[1] for p in points]) - ber, 0, None)
-    bar = ax.errorbar(x, np.where(ber > 0, ber, np.nan), yerr=[lo, hi], marker="o", ls="-",
-                      capsize=2, label=f"{label} (sim)")
+    bar = ax.errorbar(
+        x,
+        np.where(ber > 0, ber, np.nan),
+        yerr=[lo, hi],
+        marker="o",
+        ls="-",
+        capsize=2,
+        label=f"{label} (sim)",
+    )
     return to_hex(bar[0].get_color())
 
 

@@ -25,6 +25,21 @@ from wattlab.systems.radio.montecarlo import BerPoint, simulate, simulate_point
 from wattlab.systems.radio.noisemod import NoiseMod
 from wattlab.systems.radio.union_bound import union_bound
 
-__all__ = ["SCHEMES", "BerPoint", "IndexModulation", "LinkBudget", "NoiseMod", "Psk", "codebook",
-           "crossover_distance", "dsss", "energy_curve", "energy_per_bit", "ncfsk", "radio",
-           "simulate", "simulate_point", "union_bound"]
+__all__ = [
+    "SCHEMES",
+    "BerPoint",
+    "IndexModulation",
+    "LinkBudget",
+    "NoiseMod",
+    "Psk",
+    "codebook",
+    "crossover_distance",
+    "dsss",
+    "energy_curve",
+    "energy_per_bit",
+    "ncfsk",
+    "radio",
+    "simulate",
+    "simulate_point",
+    "union_bound",
+]

@@ -38,8 +38,10 @@ class Psk:
 
     def __post_init__(self) -> None:
         if self.order not in (2, 4):
-            raise SpecError(f"order: {self.order!r} is not supported here; use 2 (BPSK) or 4 (QPSK), "
-                            "or an index-modulation scheme for higher-order PSK")
+            raise SpecError(
+                f"order: {self.order!r} is not supported here; use 2 (BPSK) or 4 (QPSK), "
+                "or an index-modulation scheme for higher-order PSK"
+            )
         positive_int(self.n_rx, "n_rx")
         choice(self.channel, theory.CHANNELS, "channel")
 

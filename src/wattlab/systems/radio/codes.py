@@ -28,8 +28,10 @@ def codebook(family: str, length: int, n_codes: int, *, root: int = 1) -> np.nda
     L = positive_int(length, "code_length")
     nc = power_of_two(n_codes, "n_codes")
     if nc > L:
-        raise SpecError(f"n_codes: {nc} codes do not fit length {L}; orthogonal codebooks need "
-                        f"n_codes <= code_length")
+        raise SpecError(
+            f"n_codes: {nc} codes do not fit length {L}; orthogonal codebooks need "
+            f"n_codes <= code_length"
+        )
     n = np.arange(L)
     step = L // nc
     if family == "walsh":
@@ -37,7 +39,9 @@ def codebook(family: str, length: int, n_codes: int, *, root: int = 1) -> np.nda
         return hadamard(L).astype(complex)[::step][:nc]
     if family == "zadoff-chu":
         if math.gcd(root, L) != 1:
-            raise SpecError(f"root: {root} shares a factor with code_length {L}; choose a coprime root")
+            raise SpecError(
+                f"root: {root} shares a factor with code_length {L}; choose a coprime root"
+            )
         base = np.exp(-1j * np.pi * root * n * (n + (L % 2)) / L)
         return np.stack([np.roll(base, k * step) for k in range(nc)])
     tones = np.exp(2j * np.pi * np.outer(np.arange(nc) * step, n) / L)

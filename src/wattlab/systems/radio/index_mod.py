@@ -53,7 +53,7 @@ def antenna_pairs(n_tx: int) -> tuple[list[tuple[int, int]], list[int]]:
     """Basar-style STBC-SM pair codebook: 2^floor(log2 C(n_tx, 2)) pairs, grouped so that the
     pairs of one group do not overlap; returns the pairs and each pair's group number."""
     remaining = list(itertools.combinations(range(n_tx), 2))
-    size = 1 << int(math.floor(math.log2(len(remaining))))
+    size = 1 << math.floor(math.log2(len(remaining)))
     pairs: list[tuple[int, int]] = []
     groups: list[int] = []
     g = 0
@@ -109,14 +109,22 @@ class IndexModulation:
             set_("slot_group", (0,))
         else:
             if self.n_tx < 2:
-                raise SpecError(f"n_tx: {self.n_tx} antennas cannot carry an Alamouti block; "
-                                f"variant '{self.variant}' needs n_tx >= 2")
+                raise SpecError(
+                    f"n_tx: {self.n_tx} antennas cannot carry an Alamouti block; "
+                    f"variant '{self.variant}' needs n_tx >= 2"
+                )
             if self.psk_order < 2:
                 raise SpecError("psk_order: STBC variants need modulated symbols (psk_order >= 2)")
             pairs, groups = antenna_pairs(self.n_tx)
             n_groups = max(groups) + 1
-            theta = self.rotation if self.rotation is not None else 2 * np.pi / (self.psk_order * n_groups)
-            p, i1, i2 = (a.ravel() for a in np.meshgrid(np.arange(len(pairs)), idx, idx, indexing="ij"))
+            theta = (
+                self.rotation
+                if self.rotation is not None
+                else 2 * np.pi / (self.psk_order * n_groups)
+            )
+            p, i1, i2 = (
+                a.ravel() for a in np.meshgrid(np.arange(len(pairs)), idx, idx, indexing="ij")
+            )
             rot = np.exp(1j * theta * np.asarray(groups))[p]
             s1, s2 = pts[i1] * rot / np.sqrt(2), pts[i2] * rot / np.sqrt(2)
             a, b = np.asarray(pairs)[p].T
@@ -129,8 +137,10 @@ class IndexModulation:
         set_("st_symbols", S)
         set_("st_labels", labels.astype(np.int64))
         if self.detector == "noncoherent" and self.n_st != 1:
-            raise SpecError("detector: 'noncoherent' decides only the code; it needs n_tx=1 and "
-                            "psk_order=1 (no antenna or symbol bits)")
+            raise SpecError(
+                "detector: 'noncoherent' decides only the code; it needs n_tx=1 and "
+                "psk_order=1 (no antenna or symbol bits)"
+            )
 
     # -- bookkeeping ---------------------------------------------------------------------------
     @property
@@ -165,10 +175,15 @@ class IndexModulation:
 
     @property
     def name(self) -> str:
-        kind = {"sm": "SM-CIM" if self.n_tx > 1 else ("CIM-SS" if self.n_codes > 1 else "DSSS"),
-                "stbc": "STBC-SM-CIM", "estbc": "ESTBC-SM-CIM"}[self.variant]
-        return (f"{kind} (Nt={self.n_tx}, Nr={self.n_rx}, Nc={self.n_codes}, {self.psk_order}-PSK, "
-                f"L={self.code_length} {self.family}, {self.channel}, {self.detector})")
+        kind = {
+            "sm": "SM-CIM" if self.n_tx > 1 else ("CIM-SS" if self.n_codes > 1 else "DSSS"),
+            "stbc": "STBC-SM-CIM",
+            "estbc": "ESTBC-SM-CIM",
+        }[self.variant]
+        return (
+            f"{kind} (Nt={self.n_tx}, Nr={self.n_rx}, Nc={self.n_codes}, {self.psk_order}-PSK, "
+            f"L={self.code_length} {self.family}, {self.channel}, {self.detector})"
+        )
 
     @property
     def chunk_frames(self) -> int:
@@ -181,8 +196,9 @@ class IndexModulation:
         return self.n_slots * self.code_length / self.bits_per_frame
 
     # -- link ----------------------------------------------------------------------------------
-    def transmit(self, n_frames: int, ebn0: float, rng: np.random.Generator
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def transmit(
+        self, n_frames: int, ebn0: float, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Draw frames; return (space–time index, code indices, channel, despread outputs Z).
 
         Z has shape (frames, T, n_rx, n_codes): every code correlated with every slot.
@@ -215,13 +231,19 @@ class IndexModulation:
                 return np.zeros(F, np.int64), k_hat
         M, T = self.n_st, self.n_slots
         # noiseless candidate outputs, (F, T, M, R): batched matmuls instead of einsum
-        G = (h @ self.st_symbols.reshape(M * T, -1).T).reshape(F, self.n_rx, M, T).transpose(0, 3, 2, 1)
-        penalty = (G.real ** 2 + G.imag ** 2).sum(axis=(1, 3))  # (F, M)
+        G = (
+            (h @ self.st_symbols.reshape(M * T, -1).T)
+            .reshape(F, self.n_rx, M, T)
+            .transpose(0, 3, 2, 1)
+        )
+        penalty = (G.real**2 + G.imag**2).sum(axis=(1, 3))  # (F, M)
         if self.detector == "ml":
             A = (G.conj() @ z).real  # (F, T, M, C)
             per_group = self._group_sum(A, axis=1)  # (F, groups, M, C)
             best = per_group.argmax(axis=3)  # (F, groups, M)
-            score = 2 * np.take_along_axis(per_group, best[..., None], 3)[..., 0].sum(axis=1) - penalty
+            score = (
+                2 * np.take_along_axis(per_group, best[..., None], 3)[..., 0].sum(axis=1) - penalty
+            )
             m_hat = score.argmax(axis=1)
             return m_hat, best[np.arange(F), :, m_hat]
         zk = np.take_along_axis(z, k_hat[:, groups][:, :, None, None], axis=3)  # (F, T, R, 1)
@@ -242,16 +264,23 @@ class IndexModulation:
 
         g = np.asarray(ebn0, dtype=float)
         if self.detector == "noncoherent":
-            ser = theory.ser_noncoherent_orthogonal(self.n_codes, g * self.bits_per_frame,
-                                                    n_rx=self.n_rx, channel=self.channel)
+            ser = theory.ser_noncoherent_orthogonal(
+                self.n_codes, g * self.bits_per_frame, n_rx=self.n_rx, channel=self.channel
+            )
             return theory.bit_from_symbol_errors_orthogonal(ser, self.n_codes)
         if self.n_st == self.psk_order and self.n_codes == 1 and self.psk_order in (2, 4):
             return theory.ber_coherent_psk(g, n_rx=self.n_rx, channel=self.channel)
         return union_bound(self, g)
 
 
-def dsss(psk_order: int = 2, *, code_length: int = 16, family: str = "walsh", n_rx: int = 1,
-         channel: str = "awgn") -> IndexModulation:
+def dsss(
+    psk_order: int = 2,
+    *,
+    code_length: int = 16,
+    family: str = "walsh",
+    n_rx: int = 1,
+    channel: str = "awgn",
+) -> IndexModulation:
     """Direct-sequence spread spectrum: one code, M-PSK data, coherent MRC detection."""
     return IndexModulation("sm", 1, n_rx, 1, code_length, family, psk_order, channel, "ml")
 

@@ -32,8 +32,13 @@ from wattlab.systems.radio.noisemod import NoiseMod
 
 SCHEMES = ("bpsk", "qpsk", "dsss", "ncfsk", "noisemod")
 _COHERENT_TX = ("radio.p_mixer", "radio.p_filter_tx", "radio.p_synthesizer")
-_COHERENT_RX = ("radio.p_lna", "radio.p_mixer", "radio.p_ifa", "radio.p_filter_rx",
-                "radio.p_synthesizer")
+_COHERENT_RX = (
+    "radio.p_lna",
+    "radio.p_mixer",
+    "radio.p_ifa",
+    "radio.p_filter_rx",
+    "radio.p_synthesizer",
+)
 _CONVERTER = ("radio.converter_fom", "radio.converter_enob")
 
 
@@ -69,8 +74,9 @@ def _required(radio: Radio, target_ber: float) -> float:
 
 
 @lru_cache(maxsize=64)
-def radio(scheme: str, *, samples_per_bit: int = 16, variance_ratio: float = 1 / 9,
-          code_length: int = 16) -> Radio:
+def radio(
+    scheme: str, *, samples_per_bit: int = 16, variance_ratio: float = 1 / 9, code_length: int = 16
+) -> Radio:
     """The architecture of a named scheme (``SCHEMES``).
 
     Assumptions: PSK/DSSS/NC-FSK use a synthesizer-based (coherent front-end) transceiver with a
@@ -83,10 +89,15 @@ def radio(scheme: str, *, samples_per_bit: int = 16, variance_ratio: float = 1 /
     choice(scheme, SCHEMES, "scheme")
     if scheme == "noisemod":
         nm = NoiseMod(samples_per_bit, variance_ratio)
-        return Radio(nm.name, lambda g: float(nm.ber_theory(g)),
-                     ("radio.noise_source_power", "radio.p_filter_tx"),
-                     ("radio.p_lna", "radio.p_filter_rx", "radio.energy_detector_power"),
-                     0.0, float(samples_per_bit), False)
+        return Radio(
+            nm.name,
+            lambda g: float(nm.ber_theory(g)),
+            ("radio.noise_source_power", "radio.p_filter_tx"),
+            ("radio.p_lna", "radio.p_filter_rx", "radio.energy_detector_power"),
+            0.0,
+            float(samples_per_bit),
+            False,
+        )
     if scheme == "ncfsk":
         ber: Callable[[float], float] = lambda g: 0.5 * math.exp(-g / 2)  # noqa: E731
         return Radio("binary NC-FSK", ber, _COHERENT_TX, _COHERENT_RX, 2.0, 2.0, True)
@@ -111,24 +122,41 @@ class LinkBudget:
     speed_of_light: float
 
     @classmethod
-    def from_params(cls, params: Registry | None = None, *, carrier_hz: float | None = None,
-                    path_loss_exponent: float | None = None,
-                    bit_rate: float | None = None) -> LinkBudget:
+    def from_params(
+        cls,
+        params: Registry | None = None,
+        *,
+        carrier_hz: float | None = None,
+        path_loss_exponent: float | None = None,
+        bit_rate: float | None = None,
+    ) -> LinkBudget:
         p = params if params is not None else default_registry()
         k, t = p.values("phys.boltzmann", "phys.room_temperature")
-        return cls(positive(carrier_hz if carrier_hz is not None else p.value("radio.carrier_frequency"),
-                            "carrier_hz"),
-                   positive(path_loss_exponent if path_loss_exponent is not None
-                            else p.value("radio.path_loss_exponent"), "path_loss_exponent"),
-                   p.value("radio.reference_distance"),
-                   positive(bit_rate if bit_rate is not None else p.value("radio.bit_rate"), "bit_rate"),
-                   k * t * db(p.value("radio.noise_figure")), db(p.value("radio.link_margin")),
-                   db(p.value("radio.antenna_gain")), p.value("radio.pa_drain_efficiency"),
-                   p.value("radio.speed_of_light"))
+        return cls(
+            positive(
+                carrier_hz if carrier_hz is not None else p.value("radio.carrier_frequency"),
+                "carrier_hz",
+            ),
+            positive(
+                path_loss_exponent
+                if path_loss_exponent is not None
+                else p.value("radio.path_loss_exponent"),
+                "path_loss_exponent",
+            ),
+            p.value("radio.reference_distance"),
+            positive(bit_rate if bit_rate is not None else p.value("radio.bit_rate"), "bit_rate"),
+            k * t * db(p.value("radio.noise_figure")),
+            db(p.value("radio.link_margin")),
+            db(p.value("radio.antenna_gain")),
+            p.value("radio.pa_drain_efficiency"),
+            p.value("radio.speed_of_light"),
+        )
 
     def reference_loss(self) -> float:
         """Free-space loss at d0: (4π d0 f / c)²."""
-        return (4 * math.pi * self.reference_distance_m * self.carrier_hz / self.speed_of_light) ** 2
+        return (
+            4 * math.pi * self.reference_distance_m * self.carrier_hz / self.speed_of_light
+        ) ** 2
 
     def path_loss(self, distance_m: np.ndarray | float) -> np.ndarray:
         """Linear path loss (≥ 0 dB beyond a wavelength): free space below d0, exponent κ beyond."""
@@ -150,14 +178,18 @@ class LinkBudget:
         return self.noise_psd * positive(bandwidth_hz, "bandwidth_hz")
 
 
-def _components(r: Radio, link: LinkBudget, params: Registry, target_ber: float
-                ) -> tuple[dict[str, float], float]:
+def _components(
+    r: Radio, link: LinkBudget, params: Registry, target_ber: float
+) -> tuple[dict[str, float], float]:
     """Distance-independent energies per bit (J) and the PA energy per unit path loss (J)."""
     fom, enob = params.values(*_CONVERTER)
-    step = fom * 2 ** enob
-    circuit = {"tx_circuit": sum(params.values(*r.tx_blocks)) / link.bit_rate,
-               "rx_circuit": sum(params.values(*r.rx_blocks)) / link.bit_rate,
-               "dac": step * r.dac_samples_per_bit, "adc": step * r.adc_samples_per_bit}
+    step = fom * 2**enob
+    circuit = {
+        "tx_circuit": sum(params.values(*r.tx_blocks)) / link.bit_rate,
+        "rx_circuit": sum(params.values(*r.rx_blocks)) / link.bit_rate,
+        "dac": step * r.dac_samples_per_bit,
+        "adc": step * r.adc_samples_per_bit,
+    }
     gamma_db = r.required_ebn0_db(probability(target_ber, "target_ber"))
     return circuit, pa_energy_per_loss(gamma_db, link, r.papr(params))
 
@@ -165,16 +197,24 @@ def _components(r: Radio, link: LinkBudget, params: Registry, target_ber: float
 def pa_energy_per_loss(ebn0_db: float, link: LinkBudget, papr: float = 1.0) -> float:
     """PA supply energy per bit per unit path loss (J) to deliver ``ebn0_db`` at the receiver:
     (ξ/η) · γ · N0 · M_l / (G_t G_r). Multiply by ``link.path_loss(d)`` for a distance."""
-    return papr / link.pa_efficiency * db(ebn0_db) * link.noise_psd * link.margin / link.antenna_gain
+    return (
+        papr / link.pa_efficiency * db(ebn0_db) * link.noise_psd * link.margin / link.antenna_gain
+    )
 
 
-def energy_curve(scheme: str, distance_m: np.ndarray | float, *, params: Registry | None = None,
-                 target_ber: float = 1e-3, link: LinkBudget | None = None,
-                 **options: int | float) -> dict[str, np.ndarray]:
+def energy_curve(
+    scheme: str,
+    distance_m: np.ndarray | float,
+    *,
+    params: Registry | None = None,
+    target_ber: float = 1e-3,
+    link: LinkBudget | None = None,
+    **options: int | float,
+) -> dict[str, np.ndarray]:
     """Energy per bit (J) by component at each distance: ``pa``, circuits, converters, ``total``."""
     p = params if params is not None else default_registry()
     lb = link if link is not None else LinkBudget.from_params(p)
-    r = radio(scheme, **options)  # type: ignore[arg-type]
+    r = radio(scheme, **options)
     circuit, per_loss = _components(r, lb, p, target_ber)
     pa = per_loss * lb.path_loss(distance_m)
     out = {k: np.full_like(pa, v) for k, v in circuit.items()}
@@ -183,10 +223,17 @@ def energy_curve(scheme: str, distance_m: np.ndarray | float, *, params: Registr
     return out
 
 
-def energy_per_bit(scheme: str, distance_m: float, *, params: Registry | None = None,
-                   target_ber: float = 1e-3, carrier_hz: float | None = None,
-                   path_loss_exponent: float | None = None, bit_rate: float | None = None,
-                   **options: int | float) -> Cost:
+def energy_per_bit(
+    scheme: str,
+    distance_m: float,
+    *,
+    params: Registry | None = None,
+    target_ber: float = 1e-3,
+    carrier_hz: float | None = None,
+    path_loss_exponent: float | None = None,
+    bit_rate: float | None = None,
+    **options: int | float,
+) -> Cost:
     """Energy to move one bit over ``distance_m`` metres with ``scheme`` at ``target_ber``.
 
     Returns a :class:`~wattlab.cost.Cost` for one bit: ``energy_j`` by component (``pa``,
@@ -195,30 +242,50 @@ def energy_per_bit(scheme: str, distance_m: float, *, params: Registry | None = 
     message. ``options`` go to :func:`radio` (e.g. ``samples_per_bit`` for NoiseMod).
     """
     p = params if params is not None else default_registry()
-    lb = LinkBudget.from_params(p, carrier_hz=carrier_hz, path_loss_exponent=path_loss_exponent,
-                                bit_rate=bit_rate)
+    lb = LinkBudget.from_params(
+        p, carrier_hz=carrier_hz, path_loss_exponent=path_loss_exponent, bit_rate=bit_rate
+    )
     d = positive(distance_m, "distance_m")
     curve = energy_curve(scheme, d, params=p, target_ber=target_ber, link=lb, **options)
-    r = radio(scheme, **options)  # type: ignore[arg-type]
-    keys = (*r.tx_blocks, *r.rx_blocks, *_CONVERTER, "phys.boltzmann", "phys.room_temperature",
-            "radio.noise_figure", "radio.link_margin", "radio.antenna_gain",
-            "radio.pa_drain_efficiency", "radio.reference_distance", "radio.speed_of_light")
+    r = radio(scheme, **options)
+    keys = (
+        *r.tx_blocks,
+        *r.rx_blocks,
+        *_CONVERTER,
+        "phys.boltzmann",
+        "phys.room_temperature",
+        "radio.noise_figure",
+        "radio.link_margin",
+        "radio.antenna_gain",
+        "radio.pa_drain_efficiency",
+        "radio.reference_distance",
+        "radio.speed_of_light",
+    )
     if not r.constant_envelope:
         keys += ("radio.gaussian_clip_probability",)
-    return Cost(energy_j={k: float(v) for k, v in curve.items() if k != "total"},
-                latency_s=1 / lb.bit_rate, counts={"bits": 1.0},
-                boundary=frozenset({"pa", "tx_circuit", "rx_circuit", "dac", "adc"}),
-                sources=p.subset(*dict.fromkeys(keys)))
+    return Cost(
+        energy_j={k: float(v) for k, v in curve.items() if k != "total"},
+        latency_s=1 / lb.bit_rate,
+        counts={"bits": 1.0},
+        boundary=frozenset({"pa", "tx_circuit", "rx_circuit", "dac", "adc"}),
+        sources=p.subset(*dict.fromkeys(keys)),
+    )
 
 
-def crossover_distance(low_power: str = "noisemod", coherent: str = "bpsk", *,
-                       params: Registry | None = None, target_ber: float = 1e-3,
-                       link: LinkBudget | None = None, **options: int | float) -> float | None:
+def crossover_distance(
+    low_power: str = "noisemod",
+    coherent: str = "bpsk",
+    *,
+    params: Registry | None = None,
+    target_ber: float = 1e-3,
+    link: LinkBudget | None = None,
+    **options: int | float,
+) -> float | None:
     """Distance (m) where the two radios spend equal energy per bit; None when one of them is
     cheaper at every distance. ``options`` apply to ``low_power`` (e.g. NoiseMod's N)."""
     p = params if params is not None else default_registry()
     lb = link if link is not None else LinkBudget.from_params(p)
-    ca, ka = _components(radio(low_power, **options), lb, p, target_ber)  # type: ignore[arg-type]
+    ca, ka = _components(radio(low_power, **options), lb, p, target_ber)
     cb, kb = _components(radio(coherent), lb, p, target_ber)
     d_circ, d_pa = sum(cb.values()) - sum(ca.values()), ka - kb
     if d_circ * d_pa <= 0:

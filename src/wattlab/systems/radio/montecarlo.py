@@ -1,4 +1,4 @@
-"""Chunked Monte-Carlo link simulation with error-count / bit-budget stopping and confidence intervals.
+"""Chunked Monte-Carlo link simulation: error-count / bit-budget stopping, confidence intervals.
 
 A scheme simulates ``n_frames`` independent frames at one Eb/N0 and returns the number of bit
 errors in each frame. The engine draws chunks until ``target_errors`` bit errors or ``max_bits``
@@ -25,9 +25,16 @@ from wattlab.systems.radio._checks import positive_int, snr_grid
 class LinkScheme(Protocol):
     """What the engine needs from a modulation scheme."""
 
-    name: str
-    bits_per_frame: int
-    chunk_frames: int  # frames per chunk that keep the working arrays within a few tens of MB
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def bits_per_frame(self) -> int: ...
+
+    @property
+    def chunk_frames(self) -> int:
+        """Frames per chunk that keep the working arrays within a few tens of MB."""
+        ...
 
     def frame_errors(self, n_frames: int, ebn0: float, rng: np.random.Generator) -> np.ndarray:
         """Bit errors in each of ``n_frames`` frames at linear Eb/N0 ``ebn0``."""
@@ -35,7 +42,7 @@ class LinkScheme(Protocol):
 
 
 def wilson(k: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion ``k/n`` (``k``, ``n`` may be effective, non-integer)."""
+    """Wilson score interval for ``k/n`` (``k``, ``n`` may be effective, non-integer counts)."""
     if n <= 0:
         return 0.0, 1.0
     z = float(ndtri(0.5 + confidence / 2))
@@ -72,32 +79,60 @@ class BerPoint:
         lo, hi = self.ber_ci
         pct = f"{self.confidence:.0%}"
         if self.bit_errors == 0:
-            return f"{self.ebn0_db:g} dB: BER < {hi:.3g} ({pct} upper bound, 0 errors in {self.bits} bits)"
-        return (f"{self.ebn0_db:g} dB: BER {self.ber:.3g} [{lo:.3g}, {hi:.3g}] ({pct}, "
-                f"{self.bit_errors} errors in {self.bits} bits, stopped by {self.stopped_by})")
+            return (
+                f"{self.ebn0_db:g} dB: BER < {hi:.3g} ({pct} upper bound, "
+                f"0 errors in {self.bits} bits)"
+            )
+        return (
+            f"{self.ebn0_db:g} dB: BER {self.ber:.3g} [{lo:.3g}, {hi:.3g}] ({pct}, "
+            f"{self.bit_errors} errors in {self.bits} bits, stopped by {self.stopped_by})"
+        )
 
     def as_row(self) -> dict[str, float | int | str]:
-        return {"ebn0_db": self.ebn0_db, "ber": self.ber, "ber_lo": self.ber_ci[0],
-                "ber_hi": self.ber_ci[1], "bits": self.bits, "bit_errors": self.bit_errors,
-                "fer": self.fer, "stopped_by": self.stopped_by}
+        return {
+            "ebn0_db": self.ebn0_db,
+            "ber": self.ber,
+            "ber_lo": self.ber_ci[0],
+            "ber_hi": self.ber_ci[1],
+            "bits": self.bits,
+            "bit_errors": self.bit_errors,
+            "fer": self.fer,
+            "stopped_by": self.stopped_by,
+        }
 
 
-def _point(ebn0_db: float, bpf: int, frames: int, k: int, k2: int, fe: int, stop: str,
-           confidence: float) -> BerPoint:
+def _point(
+    ebn0_db: float, bpf: int, frames: int, k: int, k2: int, fe: int, stop: str, confidence: float
+) -> BerPoint:
     bits = frames * bpf
     p = k / bits
     var_frame = k2 / frames - (k / frames) ** 2  # variance of errors per frame
     binom = bpf * p * (1 - p)
     deff = max(1.0, var_frame / binom) if binom > 0 else 1.0
     n_eff = bits / deff
-    return BerPoint(ebn0_db, bits, k, frames, fe, wilson(p * n_eff, n_eff, confidence),
-                    wilson(fe, frames, confidence), "errors" if stop == "errors" else "budget",
-                    confidence)
+    return BerPoint(
+        ebn0_db,
+        bits,
+        k,
+        frames,
+        fe,
+        wilson(p * n_eff, n_eff, confidence),
+        wilson(fe, frames, confidence),
+        "errors" if stop == "errors" else "budget",
+        confidence,
+    )
 
 
-def simulate_point(scheme: LinkScheme, ebn0_db: float, rng: np.random.Generator, *,
-                   target_errors: int = 200, max_bits: float = 1e7,
-                   chunk_frames: int | None = None, confidence: float = 0.95) -> BerPoint:
+def simulate_point(
+    scheme: LinkScheme,
+    ebn0_db: float,
+    rng: np.random.Generator,
+    *,
+    target_errors: int = 200,
+    max_bits: float = 1e7,
+    chunk_frames: int | None = None,
+    confidence: float = 0.95,
+) -> BerPoint:
     """Simulate one Eb/N0 point until ``target_errors`` bit errors or ``max_bits`` bits."""
     positive_int(target_errors, "target_errors")
     if not (math.isfinite(max_bits) and max_bits >= 1):
@@ -105,8 +140,9 @@ def simulate_point(scheme: LinkScheme, ebn0_db: float, rng: np.random.Generator,
     if not 0 < confidence < 1:
         raise SpecError(f"confidence: {confidence!r} must lie in (0, 1)")
     bpf = scheme.bits_per_frame
-    per_chunk = positive_int(chunk_frames if chunk_frames is not None else scheme.chunk_frames,
-                             "chunk_frames")
+    per_chunk = positive_int(
+        chunk_frames if chunk_frames is not None else scheme.chunk_frames, "chunk_frames"
+    )
     max_frames = max(1, math.ceil(max_bits / bpf))
     ebn0 = 10.0 ** (ebn0_db / 10)
     frames = k = k2 = fe = 0
@@ -122,14 +158,32 @@ def simulate_point(scheme: LinkScheme, ebn0_db: float, rng: np.random.Generator,
             k2 += int(np.dot(e, e))
             fe += int(np.count_nonzero(e))
         frames += n
-    return _point(ebn0_db, bpf, frames, k, k2, fe, "errors" if k >= target_errors else "budget",
-                  confidence)
+    return _point(
+        ebn0_db, bpf, frames, k, k2, fe, "errors" if k >= target_errors else "budget", confidence
+    )
 
 
-def simulate(scheme: LinkScheme, ebn0_db: object, rng: np.random.Generator, *,
-             target_errors: int = 200, max_bits: float = 1e7, chunk_frames: int | None = None,
-             confidence: float = 0.95) -> list[BerPoint]:
+def simulate(
+    scheme: LinkScheme,
+    ebn0_db: object,
+    rng: np.random.Generator,
+    *,
+    target_errors: int = 200,
+    max_bits: float = 1e7,
+    chunk_frames: int | None = None,
+    confidence: float = 0.95,
+) -> list[BerPoint]:
     """BER against Eb/N0 (dB values in ``ebn0_db``), one :class:`BerPoint` per value."""
     grid = snr_grid(ebn0_db)  # type: ignore[arg-type]
-    return [simulate_point(scheme, float(g), rng, target_errors=target_errors, max_bits=max_bits,
-                           chunk_frames=chunk_frames, confidence=confidence) for g in grid]
+    return [
+        simulate_point(
+            scheme,
+            float(g),
+            rng,
+            target_errors=target_errors,
+            max_bits=max_bits,
+            chunk_frames=chunk_frames,
+            confidence=confidence,
+        )
+        for g in grid
+    ]

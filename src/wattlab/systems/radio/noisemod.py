@@ -16,6 +16,7 @@ antenna of largest |h|² (selection diversity when ``n_rx > 1``). The model is a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,11 +36,14 @@ def threshold(n: int, theta0: np.ndarray | float, theta1: np.ndarray | float) ->
     return n * t0 * t1 * np.log(t1 / t0) / (t1 - t0)
 
 
-def ber_given(n: int, gamma: np.ndarray | float, theta0: np.ndarray | float,
-              theta1: np.ndarray | float) -> np.ndarray:
+def ber_given(
+    n: int, gamma: np.ndarray | float, theta0: np.ndarray | float, theta1: np.ndarray | float
+) -> np.ndarray:
     """BER of the energy detector with threshold ``gamma`` (T > γ decides bit 1)."""
-    return 0.5 * (special.gammaincc(n, np.divide(gamma, theta0))
-                  + special.gammainc(n, np.divide(gamma, theta1)))
+    return 0.5 * (
+        special.gammaincc(n, np.divide(gamma, theta0))
+        + special.gammainc(n, np.divide(gamma, theta1))
+    )
 
 
 @dataclass(frozen=True)
@@ -58,13 +62,17 @@ class NoiseMod:
         choice(self.channel, theory.CHANNELS, "channel")
         choice(self.detector, DETECTORS, "detector")
         if not 0 <= self.variance_ratio < 1:
-            raise SpecError(f"variance_ratio: {self.variance_ratio!r} must lie in [0, 1) "
-                            "(σ0²/σ1², the low variance over the high one)")
+            raise SpecError(
+                f"variance_ratio: {self.variance_ratio!r} must lie in [0, 1) "
+                "(σ0²/σ1², the low variance over the high one)"
+            )
 
     @property
     def name(self) -> str:
-        return (f"NoiseMod (N={self.samples_per_bit}, σ0²/σ1²={self.variance_ratio:.3g}, "
-                f"{self.channel}, {self.n_rx} rx, {self.detector})")
+        return (
+            f"NoiseMod (N={self.samples_per_bit}, σ0²/σ1²={self.variance_ratio:.3g}, "
+            f"{self.channel}, {self.n_rx} rx, {self.detector})"
+        )
 
     @property
     def bits_per_frame(self) -> int:
@@ -82,7 +90,9 @@ class NoiseMod:
     def samples_per_bit_rate(self) -> float:
         return float(self.samples_per_bit)
 
-    def _thetas(self, x: np.ndarray | float, n0: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    def _thetas(
+        self, x: np.ndarray | float, n0: np.ndarray | float
+    ) -> tuple[np.ndarray, np.ndarray]:
         s0, s1 = self.variances
         return np.multiply(x, s0) + n0, np.multiply(x, s1) + n0
 
@@ -119,30 +129,38 @@ class NoiseMod:
         g0, g1 = self._thetas(1.0, 0.0 if floor else n0)
         return ber_given(N, threshold(N, g0, g1), t0, t1)
 
-    def _average(self, f: object) -> float:
+    def _average(self, f: Callable[[float], float]) -> float:
         n = self.n_rx if self.detector == "csi" else 1
         pdf = lambda x: n * np.exp(-x) * (1 - np.exp(-x)) ** (n - 1)  # noqa: E731  max of n Exp(1)
-        val, _ = integrate.quad(lambda x: f(x) * pdf(x), 0, np.inf, limit=500,  # type: ignore[operator]
-                                epsabs=1e-14, epsrel=1e-9)
+        val, _ = integrate.quad(
+            lambda x: f(x) * pdf(x),
+            0,
+            np.inf,
+            limit=500,
+            epsabs=1e-14,
+            epsrel=1e-9,
+        )
         return float(val)
 
     def ber_theory(self, ebn0: np.ndarray | float) -> np.ndarray:
         """Exact BER (AWGN: closed form; Rayleigh: one integral over |h|²)."""
         if self.detector == "fixed" and self.n_rx > 1:
-            raise SpecError("n_rx: the no-CSI energy sum over several antennas (correlated in "
-                            "AWGN, unequal in fading) has no closed form here; use n_rx=1, "
-                            "detector='csi', or simulate")
+            raise SpecError(
+                "n_rx: the no-CSI energy sum over several antennas (correlated in "
+                "AWGN, unequal in fading) has no closed form here; use n_rx=1, "
+                "detector='csi', or simulate"
+            )
         g = np.asarray(ebn0, dtype=float)
         n0 = self.samples_per_bit / g
         if self.channel == "awgn":
             N = self.samples_per_bit
             t0, t1 = self._thetas(1.0, n0)
             return ber_given(N, threshold(N, t0, t1), t0, t1)
-        one = lambda v: self._average(lambda x: self._conditional(x, v))  # noqa: E731
+        one = lambda v: self._average(lambda x: float(self._conditional(x, v)))  # noqa: E731
         return np.vectorize(one, otypes=[float])(n0)
 
     def error_floor(self) -> float:
         """BER as Eb/N0 → ∞ in Rayleigh fading with the fixed (no-CSI) threshold."""
         if self.variance_ratio == 0:
             return 0.0
-        return self._average(lambda x: self._conditional(x, 0.0, floor=True))
+        return self._average(lambda x: float(self._conditional(x, 0.0, floor=True)))

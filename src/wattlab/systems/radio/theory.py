@@ -22,8 +22,9 @@ def qfunc(x: np.ndarray | float) -> np.ndarray:
     return 0.5 * special.erfc(np.asarray(x, dtype=float) / np.sqrt(2.0))
 
 
-def ber_coherent_psk(ebn0: np.ndarray | float, *, n_rx: int = 1,
-                     channel: str = "awgn") -> np.ndarray:
+def ber_coherent_psk(
+    ebn0: np.ndarray | float, *, n_rx: int = 1, channel: str = "awgn"
+) -> np.ndarray:
     """BER of Gray-mapped BPSK/QPSK with maximum-ratio combining over ``n_rx`` branches.
 
     AWGN: Q(sqrt(2 n_rx Eb/N0)) (array gain). Rayleigh: the MRC closed form
@@ -40,8 +41,9 @@ def ber_coherent_psk(ebn0: np.ndarray | float, *, n_rx: int = 1,
     return (mu.reshape(-1) ** L * terms.sum(axis=0)).reshape(g.shape)
 
 
-def ser_noncoherent_orthogonal(m: int, esn0: np.ndarray | float, *, n_rx: int = 1,
-                               channel: str = "awgn") -> np.ndarray:
+def ser_noncoherent_orthogonal(
+    m: int, esn0: np.ndarray | float, *, n_rx: int = 1, channel: str = "awgn"
+) -> np.ndarray:
     """Symbol-error rate of M-ary orthogonal signalling, square-law (energy) detection, summed over
     ``n_rx`` branches: P_c = int f_true(x) F_other(x)^(M-1) dx, one integral per SNR value."""
     choice(channel, CHANNELS, "channel")
@@ -49,10 +51,20 @@ def ser_noncoherent_orthogonal(m: int, esn0: np.ndarray | float, *, n_rx: int = 
     other = stats.gamma(L)  # |noise|^2/N0 summed over L branches
 
     def one(s: float) -> float:
-        true = stats.ncx2(2 * L, 2 * L * s, scale=0.5) if channel == "awgn" else stats.gamma(L, scale=1 + s)
+        true = (
+            stats.ncx2(2 * L, 2 * L * s, scale=0.5)
+            if channel == "awgn"
+            else stats.gamma(L, scale=1 + s)
+        )
         hi = true.isf(1e-16) + other.isf(1e-16)
-        pc, _ = integrate.quad(lambda x: true.pdf(x) * other.cdf(x) ** (m - 1), 0, hi, limit=400,
-                               epsabs=1e-15, epsrel=1e-10)
+        pc, _ = integrate.quad(
+            lambda x: true.pdf(x) * other.cdf(x) ** (m - 1),
+            0,
+            hi,
+            limit=400,
+            epsabs=1e-15,
+            epsrel=1e-10,
+        )
         return max(0.0, 1.0 - pc)
 
     return np.vectorize(one, otypes=[float])(np.asarray(esn0, dtype=float))
@@ -71,7 +83,10 @@ def ser_biorthogonal(n_codes: int, esn0: np.ndarray | float) -> np.ndarray:
 
     def one(s: float) -> float:
         a = np.sqrt(2 * s)
-        f = lambda v: (special.ndtr(v + a) - special.ndtr(-(v + a))) ** (n_codes - 1) * stats.norm.pdf(v)  # noqa: E731
+
+        def f(v):
+            return (special.ndtr(v + a) - special.ndtr(-v - a)) ** (n_codes - 1) * stats.norm.pdf(v)
+
         pc, _ = integrate.quad(f, -a, a + 40, limit=400, epsabs=1e-15)
         return max(0.0, 1.0 - pc)
 
@@ -79,21 +94,28 @@ def ser_biorthogonal(n_codes: int, esn0: np.ndarray | float) -> np.ndarray:
 
 
 def bit_from_symbol_errors_orthogonal(ser: np.ndarray, m: int) -> np.ndarray:
-    """BER of M-ary orthogonal signalling with natural labels: all wrong symbols are equally likely."""
+    """BER of M-ary orthogonal signalling, natural labels: wrong symbols are equally likely."""
     return np.asarray(ser) * (m / 2) / (m - 1)
 
 
-def required_ebn0_db(ber_of_db: Callable[[float], float], target_ber: float, *,
-                     lo_db: float = -10.0, hi_db: float = 80.0) -> float:
-    """Eb/N0 (dB) at which a decreasing BER curve reaches ``target_ber`` (Brent's method on log BER).
+def required_ebn0_db(
+    ber_of_db: Callable[[float], float],
+    target_ber: float,
+    *,
+    lo_db: float = -10.0,
+    hi_db: float = 80.0,
+) -> float:
+    """Eb/N0 (dB) at which a decreasing BER curve reaches ``target_ber`` (Brent, log BER).
 
     Raises SpecError when the curve never reaches the target in [lo_db, hi_db] (an error floor).
     """
     probability(target_ber, "target_ber")
     f = lambda db: np.log(max(float(ber_of_db(db)), 1e-300)) - np.log(target_ber)  # noqa: E731
     if f(hi_db) > 0:
-        raise SpecError(f"target_ber: {target_ber:g} is not reached below {hi_db:g} dB "
-                        "(the scheme has an error floor above it); ask for a larger target BER")
+        raise SpecError(
+            f"target_ber: {target_ber:g} is not reached below {hi_db:g} dB "
+            "(the scheme has an error floor above it); ask for a larger target BER"
+        )
     if f(lo_db) < 0:
         return lo_db
     return float(optimize.brentq(f, lo_db, hi_db, xtol=1e-6))

@@ -24,10 +24,11 @@ _NODES = 96
 
 
 def candidates(s: IndexModulation) -> tuple[np.ndarray, np.ndarray]:
-    """Every transmit candidate: chip matrices (2^n, N_t, T·L) with Es = 1 per slot, and bit labels."""
+    """Every transmit candidate: chip matrices (2^n, N_t, T·L), Es = 1 per slot; bit labels."""
     cb = s.code_bits // s.n_code_groups
-    combos = np.stack(np.meshgrid(*[np.arange(s.n_codes)] * s.n_code_groups, indexing="ij"),
-                      -1).reshape(-1, s.n_code_groups)
+    combos = np.stack(
+        np.meshgrid(*[np.arange(s.n_codes)] * s.n_code_groups, indexing="ij"), -1
+    ).reshape(-1, s.n_code_groups)
     m = np.repeat(np.arange(s.n_st), len(combos))
     k = np.tile(combos, (s.n_st, 1))
     chips = s.codes[k[:, list(s.slot_group)]] / math.sqrt(s.code_length)  # (N, T, L)
@@ -43,8 +44,10 @@ def union_bound(s: IndexModulation, ebn0: np.ndarray | float) -> np.ndarray:
     """Upper bound on the ML BER at linear Eb/N0 values (vectorised over pairs and SNRs)."""
     n = s.bits_per_frame
     if n > MAX_BITS:
-        raise SpecError(f"bits_per_frame: {n} > {MAX_BITS}; the union bound over 4^{n} pairs is "
-                        "too large, simulate instead")
+        raise SpecError(
+            f"bits_per_frame: {n} > {MAX_BITS}; the union bound over 4^{n} pairs is "
+            "too large, simulate instead"
+        )
     g = np.atleast_1d(np.asarray(ebn0, dtype=float))
     X, labels = candidates(s)
     N = len(X)
@@ -54,13 +57,16 @@ def union_bound(s: IndexModulation, ebn0: np.ndarray | float) -> np.ndarray:
     # the PEP depends on a pair only through the spectrum of A: group equal spectra, weight by d_H
     spectra, weights = [], []
     for a in range(0, len(i), 1 << 16):
-        d = X[i[a:a + 1 << 16]] - X[j[a:a + 1 << 16]]
+        d = X[i[a : a + 1 << 16]] - X[j[a : a + 1 << 16]]
         A = d @ d.conj().transpose(0, 2, 1)
-        lam = (A.real.sum(axis=(1, 2), keepdims=True)[:, :, 0] * s.n_rx if s.channel == "awgn"
-               else np.clip(np.linalg.eigvalsh(A), 0, None))
+        lam = (
+            A.real.sum(axis=(1, 2), keepdims=True)[:, :, 0] * s.n_rx
+            if s.channel == "awgn"
+            else np.clip(np.linalg.eigvalsh(A), 0, None)
+        )
         u, inv = np.unique(np.round(lam, 10), axis=0, return_inverse=True)
         spectra.append(u)
-        weights.append(np.bincount(inv.ravel(), weights=dh[a:a + 1 << 16], minlength=len(u)))
+        weights.append(np.bincount(inv.ravel(), weights=dh[a : a + 1 << 16], minlength=len(u)))
     u, inv = np.unique(np.concatenate(spectra), axis=0, return_inverse=True)
     w_u = np.bincount(inv.ravel(), weights=np.concatenate(weights), minlength=len(u))
     if s.channel == "awgn":
