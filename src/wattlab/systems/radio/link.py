@@ -2,13 +2,15 @@
 
 E_b(d) = E_circuit + (ξ/η) · γ_req · N0 · M_l · PL(d) / (G_t G_r)        [J/bit]
 
-* N0 = k T · NF (thermal noise density times the receiver noise figure), from ``phys.*``;
+* N0 = k T0 · NF (thermal noise density at the 290 K reference times the noise figure),
+  via :func:`wattlab.physics.thermal_noise_floor_w`;
 * γ_req: the Eb/N0 a scheme needs for the target BER in AWGN, by numeric inversion of its exact
   BER (fading is covered by the link margin M_l, as in Cui et al. 2005);
 * PL(d) = (4π d f / c)² for d < d0 and (4π d0 f / c)² (d/d0)^κ beyond (simplified path-loss model);
 * ξ: peak-to-average power ratio (PA back-off), η: PA drain efficiency;
 * E_circuit = (Σ transmitter + Σ receiver block powers) / R_b + converter energy
-  FOM · 2^ENOB · (samples per bit) — the Walden ADC/DAC model, so oversampling costs energy.
+  E_conv(ENOB, f_s) · (samples per bit) from :func:`wattlab.physics.adc_energy_j` (survey
+  frontier; the DAC is costed like the ADC, an assumption), so oversampling costs energy.
 
 Both radios' circuit energies are independent of d and f, so where PL(d*) falls beyond d0
 the crossover distance is d* = d0 · [ΔE_circuit / (ΔP · (4π d0 f/c)²)]^(1/κ) ∝ f^(−2/κ).
@@ -26,6 +28,7 @@ import numpy as np
 
 from wattlab.cost import Cost
 from wattlab.params import Registry, default_registry
+from wattlab.physics import adc_energy_j, thermal_noise_floor_w
 from wattlab.systems.radio import theory
 from wattlab.systems.radio._checks import choice, positive, positive_array, probability
 from wattlab.systems.radio.noisemod import NoiseMod
@@ -39,7 +42,14 @@ _COHERENT_RX = (
     "radio.p_filter_rx",
     "radio.p_synthesizer",
 )
-_CONVERTER = ("radio.converter_fom", "radio.converter_enob")
+#: Registry keys of the converter model (:func:`wattlab.physics.adc_energy_j`, frontier FOM).
+_CONVERTER = (
+    "radio.converter_enob",
+    "adc.walden_fom",
+    "adc.schreier_fom_max",
+    "adc.schreier_fom_intercept",
+    "adc.schreier_fom_slope",
+)
 
 
 def db(x: float) -> float:
@@ -131,32 +141,27 @@ class LinkBudget:
         bit_rate: float | None = None,
     ) -> LinkBudget:
         p = params if params is not None else default_registry()
-        k, t = p.values("phys.boltzmann", "phys.room_temperature")
         return cls(
             positive(
                 carrier_hz if carrier_hz is not None else p.value("radio.carrier_frequency"),
                 "carrier_hz",
             ),
             positive(
-                path_loss_exponent
-                if path_loss_exponent is not None
-                else p.value("radio.path_loss_exponent"),
+                path_loss_exponent if path_loss_exponent is not None else p.value("radio.path_loss_exponent"),
                 "path_loss_exponent",
             ),
             p.value("radio.reference_distance"),
             positive(bit_rate if bit_rate is not None else p.value("radio.bit_rate"), "bit_rate"),
-            k * t * db(p.value("radio.noise_figure")),
+            float(thermal_noise_floor_w(p, 1.0)) * db(p.value("radio.noise_figure")),
             db(p.value("radio.link_margin")),
             db(p.value("radio.antenna_gain")),
             p.value("radio.pa_drain_efficiency"),
-            p.value("radio.speed_of_light"),
+            p.value("phys.speed_of_light"),
         )
 
     def reference_loss(self) -> float:
         """Free-space loss at d0: (4π d0 f / c)²."""
-        return (
-            4 * math.pi * self.reference_distance_m * self.carrier_hz / self.speed_of_light
-        ) ** 2
+        return (4 * math.pi * self.reference_distance_m * self.carrier_hz / self.speed_of_light) ** 2
 
     def path_loss(self, distance_m: np.ndarray | float) -> np.ndarray:
         """Linear path loss (≥ 0 dB beyond a wavelength): free space below d0, exponent κ beyond."""
@@ -182,13 +187,19 @@ def _components(
     r: Radio, link: LinkBudget, params: Registry, target_ber: float
 ) -> tuple[dict[str, float], float]:
     """Distance-independent energies per bit (J) and the PA energy per unit path loss (J)."""
-    fom, enob = params.values(*_CONVERTER)
-    step = fom * 2**enob
+    enob = params.value("radio.converter_enob")
+
+    def converter(samples_per_bit: float) -> float:
+        if samples_per_bit == 0:
+            return 0.0
+        fs = samples_per_bit * link.bit_rate
+        return float(adc_energy_j(params, enob, fs)) * samples_per_bit
+
     circuit = {
         "tx_circuit": sum(params.values(*r.tx_blocks)) / link.bit_rate,
         "rx_circuit": sum(params.values(*r.rx_blocks)) / link.bit_rate,
-        "dac": step * r.dac_samples_per_bit,
-        "adc": step * r.adc_samples_per_bit,
+        "dac": converter(r.dac_samples_per_bit),
+        "adc": converter(r.adc_samples_per_bit),
     }
     gamma_db = r.required_ebn0_db(probability(target_ber, "target_ber"))
     return circuit, pa_energy_per_loss(gamma_db, link, r.papr(params))
@@ -197,9 +208,7 @@ def _components(
 def pa_energy_per_loss(ebn0_db: float, link: LinkBudget, papr: float = 1.0) -> float:
     """PA supply energy per bit per unit path loss (J) to deliver ``ebn0_db`` at the receiver:
     (ξ/η) · γ · N0 · M_l / (G_t G_r). Multiply by ``link.path_loss(d)`` for a distance."""
-    return (
-        papr / link.pa_efficiency * db(ebn0_db) * link.noise_psd * link.margin / link.antenna_gain
-    )
+    return papr / link.pa_efficiency * db(ebn0_db) * link.noise_psd * link.margin / link.antenna_gain
 
 
 def energy_curve(
@@ -253,13 +262,13 @@ def energy_per_bit(
         *r.rx_blocks,
         *_CONVERTER,
         "phys.boltzmann",
-        "phys.room_temperature",
+        "phys.noise_reference_temperature",
         "radio.noise_figure",
         "radio.link_margin",
         "radio.antenna_gain",
         "radio.pa_drain_efficiency",
         "radio.reference_distance",
-        "radio.speed_of_light",
+        "phys.speed_of_light",
     )
     if not r.constant_envelope:
         keys += ("radio.gaussian_clip_probability",)
