@@ -13,9 +13,7 @@ import itertools
 import math
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from wattlab.studies._radio_plots import ber_axes, ber_with_ci
 from wattlab.study import Claim, Outcome, RunContext, Study
 from wattlab.systems.radio import IndexModulation, LinkBudget, dsss, simulate, union_bound
 from wattlab.systems.radio.link import pa_energy_per_loss
@@ -123,6 +121,10 @@ def run_energy_saving(ctx: RunContext) -> Outcome:
             "ber": [{"scheme": n, **p.as_row()} for n, (pts, _) in curves.items() for p in pts],
         },
     )
+    from matplotlib.figure import Figure
+
+    from wattlab.studies._radio_plots import ber_axes, ber_with_ci
+
     fig = Figure(figsize=(6.5, 4.5))
     ax = fig.subplots()
     for name, (pts, ub) in curves.items():

@@ -7,10 +7,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from wattlab.errors import SpecError
-from wattlab.studies._radio_plots import ber_axes, ber_with_ci
 from wattlab.study import Claim, Outcome, RunContext, Study
 from wattlab.systems.radio import (
     LinkBudget,
@@ -46,9 +44,7 @@ def run_penalty(ctx: RunContext) -> Outcome:
     nm = NoiseMod(SAMPLES_PER_BIT, VARIANCE_RATIO)
     req_nm, req_fsk = _required(nm), radio("ncfsk").required_ebn0_db(TARGET_BER)
     penalty = req_nm - req_fsk
-    check = simulate_point(
-        nm, req_nm, ctx.rng, target_errors=10**9, max_bits=2e5 if ctx.quick else 2e6
-    )
+    check = simulate_point(nm, req_nm, ctx.rng, target_errors=10**9, max_bits=2e5 if ctx.quick else 2e6)
     table = []
     for n in (4, 8, 16, 20, 64, 200):
         row: dict[str, float | int] = {"samples_per_bit": n}
@@ -60,6 +56,10 @@ def run_penalty(ctx: RunContext) -> Outcome:
         table.append(row)
     grid = np.arange(0.0, 23.0, 2.0)
     budget = 4e4 if ctx.quick else 1e6
+    from matplotlib.figure import Figure
+
+    from wattlab.studies._radio_plots import ber_axes, ber_with_ci
+
     fig = Figure(figsize=(6.5, 4.5))
     ax = fig.subplots()
     fine = 10 ** (grid / 10)
@@ -102,11 +102,13 @@ def run_fading_floor(ctx: RunContext) -> Outcome:
     schemes = {
         "no CSI": NoiseMod(SAMPLES_PER_BIT, VARIANCE_RATIO, 1, "rayleigh", "fixed"),
         "CSI threshold": NoiseMod(SAMPLES_PER_BIT, VARIANCE_RATIO, 1, "rayleigh", "csi"),
-        "CSI + 2-antenna selection": NoiseMod(
-            SAMPLES_PER_BIT, VARIANCE_RATIO, 2, "rayleigh", "csi"
-        ),
+        "CSI + 2-antenna selection": NoiseMod(SAMPLES_PER_BIT, VARIANCE_RATIO, 2, "rayleigh", "csi"),
     }
     floor = schemes["no CSI"].error_floor()
+    from matplotlib.figure import Figure
+
+    from wattlab.studies._radio_plots import ber_axes, ber_with_ci
+
     fig = Figure(figsize=(6.5, 4.5))
     ax = fig.subplots()
     rows = []
@@ -116,8 +118,7 @@ def run_fading_floor(ctx: RunContext) -> Outcome:
         colour = ber_with_ci(ax, pts, label)
         ax.plot(grid, theory, ls=":", color=colour, label=f"{label} exact")
         rows += [
-            {"detector": label, **p.as_row(), "exact": float(t)}
-            for p, t in zip(pts, theory, strict=True)
+            {"detector": label, **p.as_row(), "exact": float(t)} for p, t in zip(pts, theory, strict=True)
         ]
     ax.axhline(floor, color="grey", ls="--", lw=0.8, label=f"no-CSI floor {floor:.3f}")
     ber_axes(ax, f"Rayleigh: NoiseMod N={SAMPLES_PER_BIT}, σ0²/σ1²={VARIANCE_RATIO:.3g}")
@@ -160,9 +161,9 @@ def run_crossover(ctx: RunContext) -> Outcome:
         )
     slope = math.log(hi / lo) / math.log(FREQUENCIES_HZ[-1] / FREQUENCIES_HZ[0])
     dist = np.geomspace(1.0, 1e3, 200)
-    extra_db = radio("noisemod").required_ebn0_db(TARGET_BER) - radio("bpsk").required_ebn0_db(
-        TARGET_BER
-    )
+    extra_db = radio("noisemod").required_ebn0_db(TARGET_BER) - radio("bpsk").required_ebn0_db(TARGET_BER)
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(11, 4.2))
     ax1, ax2 = fig.subplots(1, 2)
     for s in ("noisemod", "bpsk", "ncfsk"):

@@ -13,13 +13,9 @@ def snr_grid(values: Iterable[float] | float, field: str = "ebn0_db") -> np.ndar
     """A non-empty, finite 1-D array of SNR values (dB)."""
     arr = np.atleast_1d(np.asarray(values, dtype=float))
     if arr.ndim != 1 or arr.size == 0:
-        raise SpecError(
-            f"{field}: the SNR list is empty; give at least one value in dB, e.g. 0:2:12"
-        )
+        raise SpecError(f"{field}: the SNR list is empty; give at least one value in dB, e.g. 0:2:12")
     if not np.all(np.isfinite(arr)):
-        raise SpecError(
-            f"{field}: {arr.tolist()} contains a non-finite value; use finite dB values"
-        )
+        raise SpecError(f"{field}: {arr.tolist()} contains a non-finite value; use finite dB values")
     return arr
 
 

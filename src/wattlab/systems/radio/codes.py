@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.linalg import hadamard
 
 from wattlab.errors import SpecError
 from wattlab.systems.radio._checks import choice, positive_int, power_of_two
@@ -29,19 +28,19 @@ def codebook(family: str, length: int, n_codes: int, *, root: int = 1) -> np.nda
     nc = power_of_two(n_codes, "n_codes")
     if nc > L:
         raise SpecError(
-            f"n_codes: {nc} codes do not fit length {L}; orthogonal codebooks need "
-            f"n_codes <= code_length"
+            f"n_codes: {nc} codes do not fit length {L}; orthogonal codebooks need n_codes <= code_length"
         )
     n = np.arange(L)
     step = L // nc
     if family == "walsh":
         power_of_two(L, "code_length")
-        return hadamard(L).astype(complex)[::step][:nc]
+        h = np.ones((1, 1))
+        while h.shape[0] < L:  # Sylvester construction
+            h = np.block([[h, h], [h, -h]])
+        return h.astype(complex)[::step][:nc]
     if family == "zadoff-chu":
         if math.gcd(root, L) != 1:
-            raise SpecError(
-                f"root: {root} shares a factor with code_length {L}; choose a coprime root"
-            )
+            raise SpecError(f"root: {root} shares a factor with code_length {L}; choose a coprime root")
         base = np.exp(-1j * np.pi * root * n * (n + (L % 2)) / L)
         return np.stack([np.roll(base, k * step) for k in range(nc)])
     tones = np.exp(2j * np.pi * np.outer(np.arange(nc) * step, n) / L)

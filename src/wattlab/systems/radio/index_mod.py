@@ -117,14 +117,8 @@ class IndexModulation:
                 raise SpecError("psk_order: STBC variants need modulated symbols (psk_order >= 2)")
             pairs, groups = antenna_pairs(self.n_tx)
             n_groups = max(groups) + 1
-            theta = (
-                self.rotation
-                if self.rotation is not None
-                else 2 * np.pi / (self.psk_order * n_groups)
-            )
-            p, i1, i2 = (
-                a.ravel() for a in np.meshgrid(np.arange(len(pairs)), idx, idx, indexing="ij")
-            )
+            theta = self.rotation if self.rotation is not None else 2 * np.pi / (self.psk_order * n_groups)
+            p, i1, i2 = (a.ravel() for a in np.meshgrid(np.arange(len(pairs)), idx, idx, indexing="ij"))
             rot = np.exp(1j * theta * np.asarray(groups))[p]
             s1, s2 = pts[i1] * rot / np.sqrt(2), pts[i2] * rot / np.sqrt(2)
             a, b = np.asarray(pairs)[p].T
@@ -231,19 +225,13 @@ class IndexModulation:
                 return np.zeros(F, np.int64), k_hat
         M, T = self.n_st, self.n_slots
         # noiseless candidate outputs, (F, T, M, R): batched matmuls instead of einsum
-        G = (
-            (h @ self.st_symbols.reshape(M * T, -1).T)
-            .reshape(F, self.n_rx, M, T)
-            .transpose(0, 3, 2, 1)
-        )
+        G = (h @ self.st_symbols.reshape(M * T, -1).T).reshape(F, self.n_rx, M, T).transpose(0, 3, 2, 1)
         penalty = (G.real**2 + G.imag**2).sum(axis=(1, 3))  # (F, M)
         if self.detector == "ml":
             A = (G.conj() @ z).real  # (F, T, M, C)
             per_group = self._group_sum(A, axis=1)  # (F, groups, M, C)
             best = per_group.argmax(axis=3)  # (F, groups, M)
-            score = (
-                2 * np.take_along_axis(per_group, best[..., None], 3)[..., 0].sum(axis=1) - penalty
-            )
+            score = 2 * np.take_along_axis(per_group, best[..., None], 3)[..., 0].sum(axis=1) - penalty
             m_hat = score.argmax(axis=1)
             return m_hat, best[np.arange(F), :, m_hat]
         zk = np.take_along_axis(z, k_hat[:, groups][:, :, None, None], axis=3)  # (F, T, R, 1)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Literal, Protocol
 
 import numpy as np
-from scipy.special import ndtri
 
 from wattlab.errors import SpecError
 from wattlab.systems.radio._checks import positive_int, snr_grid
@@ -45,7 +45,7 @@ def wilson(k: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for ``k/n`` (``k``, ``n`` may be effective, non-integer counts)."""
     if n <= 0:
         return 0.0, 1.0
-    z = float(ndtri(0.5 + confidence / 2))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     p = k / n
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
@@ -79,10 +79,7 @@ class BerPoint:
         lo, hi = self.ber_ci
         pct = f"{self.confidence:.0%}"
         if self.bit_errors == 0:
-            return (
-                f"{self.ebn0_db:g} dB: BER < {hi:.3g} ({pct} upper bound, "
-                f"0 errors in {self.bits} bits)"
-            )
+            return f"{self.ebn0_db:g} dB: BER < {hi:.3g} ({pct} upper bound, 0 errors in {self.bits} bits)"
         return (
             f"{self.ebn0_db:g} dB: BER {self.ber:.3g} [{lo:.3g}, {hi:.3g}] ({pct}, "
             f"{self.bit_errors} errors in {self.bits} bits, stopped by {self.stopped_by})"
@@ -158,9 +155,7 @@ def simulate_point(
             k2 += int(np.dot(e, e))
             fe += int(np.count_nonzero(e))
         frames += n
-    return _point(
-        ebn0_db, bpf, frames, k, k2, fe, "errors" if k >= target_errors else "budget", confidence
-    )
+    return _point(ebn0_db, bpf, frames, k, k2, fe, "errors" if k >= target_errors else "budget", confidence)
 
 
 def simulate(

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, special
 
 from wattlab.errors import SpecError
 from wattlab.systems.radio import theory
@@ -40,9 +39,10 @@ def ber_given(
     n: int, gamma: np.ndarray | float, theta0: np.ndarray | float, theta1: np.ndarray | float
 ) -> np.ndarray:
     """BER of the energy detector with threshold ``gamma`` (T > γ decides bit 1)."""
+    from scipy import special
+
     return 0.5 * (
-        special.gammaincc(n, np.divide(gamma, theta0))
-        + special.gammainc(n, np.divide(gamma, theta1))
+        special.gammaincc(n, np.divide(gamma, theta0)) + special.gammainc(n, np.divide(gamma, theta1))
     )
 
 
@@ -90,9 +90,7 @@ class NoiseMod:
     def samples_per_bit_rate(self) -> float:
         return float(self.samples_per_bit)
 
-    def _thetas(
-        self, x: np.ndarray | float, n0: np.ndarray | float
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _thetas(self, x: np.ndarray | float, n0: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         s0, s1 = self.variances
         return np.multiply(x, s0) + n0, np.multiply(x, s1) + n0
 
@@ -130,6 +128,8 @@ class NoiseMod:
         return ber_given(N, threshold(N, g0, g1), t0, t1)
 
     def _average(self, f: Callable[[float], float]) -> float:
+        from scipy import integrate
+
         n = self.n_rx if self.detector == "csi" else 1
         pdf = lambda x: n * np.exp(-x) * (1 - np.exp(-x)) ** (n - 1)  # noqa: E731  max of n Exp(1)
         val, _ = integrate.quad(

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import integrate, optimize, special, stats
 
 from wattlab.errors import SpecError
 from wattlab.systems.radio._checks import choice, positive_int, probability
@@ -19,17 +18,19 @@ CHANNELS = ("awgn", "rayleigh")
 
 def qfunc(x: np.ndarray | float) -> np.ndarray:
     """Gaussian tail probability Q(x)."""
+    from scipy import special
+
     return 0.5 * special.erfc(np.asarray(x, dtype=float) / np.sqrt(2.0))
 
 
-def ber_coherent_psk(
-    ebn0: np.ndarray | float, *, n_rx: int = 1, channel: str = "awgn"
-) -> np.ndarray:
+def ber_coherent_psk(ebn0: np.ndarray | float, *, n_rx: int = 1, channel: str = "awgn") -> np.ndarray:
     """BER of Gray-mapped BPSK/QPSK with maximum-ratio combining over ``n_rx`` branches.
 
     AWGN: Q(sqrt(2 n_rx Eb/N0)) (array gain). Rayleigh: the MRC closed form
     mu^L sum_k C(L-1+k, k) (1-mu)^k with mu = (1 - sqrt(g/(1+g)))/2 (Proakis eq. 14.4-15).
     """
+    from scipy import special
+
     choice(channel, CHANNELS, "channel")
     L = positive_int(n_rx, "n_rx")
     g = np.asarray(ebn0, dtype=float)
@@ -46,16 +47,14 @@ def ser_noncoherent_orthogonal(
 ) -> np.ndarray:
     """Symbol-error rate of M-ary orthogonal signalling, square-law (energy) detection, summed over
     ``n_rx`` branches: P_c = int f_true(x) F_other(x)^(M-1) dx, one integral per SNR value."""
+    from scipy import integrate, stats
+
     choice(channel, CHANNELS, "channel")
     L = positive_int(n_rx, "n_rx")
     other = stats.gamma(L)  # |noise|^2/N0 summed over L branches
 
     def one(s: float) -> float:
-        true = (
-            stats.ncx2(2 * L, 2 * L * s, scale=0.5)
-            if channel == "awgn"
-            else stats.gamma(L, scale=1 + s)
-        )
+        true = stats.ncx2(2 * L, 2 * L * s, scale=0.5) if channel == "awgn" else stats.gamma(L, scale=1 + s)
         hi = true.isf(1e-16) + other.isf(1e-16)
         pc, _ = integrate.quad(
             lambda x: true.pdf(x) * other.cdf(x) ** (m - 1),
@@ -72,6 +71,8 @@ def ser_noncoherent_orthogonal(
 
 def ser_noncoherent_orthogonal_awgn(m: int, esn0: np.ndarray | float) -> np.ndarray:
     """The same, single branch in AWGN, by the alternating sum (Proakis eq. 4.5-43)."""
+    from scipy import special
+
     s = np.asarray(esn0, dtype=float)[..., None]
     n = np.arange(1, m)
     terms = (-1.0) ** (n + 1) * special.comb(m - 1, n) / (n + 1) * np.exp(-n / (n + 1) * s)
@@ -80,6 +81,7 @@ def ser_noncoherent_orthogonal_awgn(m: int, esn0: np.ndarray | float) -> np.ndar
 
 def ser_biorthogonal(n_codes: int, esn0: np.ndarray | float) -> np.ndarray:
     """Coherent biorthogonal signalling with 2*n_codes signals (code index + BPSK sign), AWGN."""
+    from scipy import integrate, special, stats
 
     def one(s: float) -> float:
         a = np.sqrt(2 * s)
@@ -109,6 +111,8 @@ def required_ebn0_db(
 
     Raises SpecError when the curve never reaches the target in [lo_db, hi_db] (an error floor).
     """
+    from scipy import optimize
+
     probability(target_ber, "target_ber")
     f = lambda db: np.log(max(float(ber_of_db(db)), 1e-300)) - np.log(target_ber)  # noqa: E731
     if f(hi_db) > 0:

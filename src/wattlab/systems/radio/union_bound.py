@@ -26,9 +26,9 @@ _NODES = 96
 def candidates(s: IndexModulation) -> tuple[np.ndarray, np.ndarray]:
     """Every transmit candidate: chip matrices (2^n, N_t, T·L), Es = 1 per slot; bit labels."""
     cb = s.code_bits // s.n_code_groups
-    combos = np.stack(
-        np.meshgrid(*[np.arange(s.n_codes)] * s.n_code_groups, indexing="ij"), -1
-    ).reshape(-1, s.n_code_groups)
+    combos = np.stack(np.meshgrid(*[np.arange(s.n_codes)] * s.n_code_groups, indexing="ij"), -1).reshape(
+        -1, s.n_code_groups
+    )
     m = np.repeat(np.arange(s.n_st), len(combos))
     k = np.tile(combos, (s.n_st, 1))
     chips = s.codes[k[:, list(s.slot_group)]] / math.sqrt(s.code_length)  # (N, T, L)
