@@ -23,9 +23,7 @@ CASES = [
 
 @pytest.mark.parametrize("scheme, grid", CASES, ids=lambda c: getattr(c, "name", ""))
 def test_simulation_within_ci_of_closed_form(scheme, grid):
-    pts = simulate(
-        scheme, grid, np.random.default_rng(11), target_errors=800, max_bits=4e5, confidence=0.999
-    )
+    pts = simulate(scheme, grid, np.random.default_rng(11), target_errors=800, max_bits=4e5, confidence=0.999)
     exact = scheme.ber_theory(10 ** (np.asarray(grid) / 10))
     for p, e in zip(pts, exact, strict=True):
         assert p.ber_ci[0] <= e <= p.ber_ci[1], (str(p), e)

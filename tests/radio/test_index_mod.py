@@ -9,6 +9,14 @@ from wattlab.systems.radio.codes import orthogonality_error
 from wattlab.systems.radio.union_bound import candidates
 
 
+def test_cpm_codes_constant_envelope_quasi_orthogonal():
+    c = codebook("cpm", 64, 8, root=3)
+    np.testing.assert_allclose(np.abs(c), 1.0)
+    assert 0 < orthogonality_error(c) < 0.5
+    s = IndexModulation("sm", 2, 1, 4, 32, "cpm", 2, "rayleigh", "ml")
+    assert s.frame_errors(2000, 1e12, np.random.default_rng(0)).sum() == 0
+
+
 @pytest.mark.parametrize(
     "family, L",
     [
@@ -135,9 +143,7 @@ def test_low_complexity_not_better_than_ml_on_symbols():
     ],
 )
 def test_bad_configuration(kw, field):
-    base = dict(
-        variant="sm", n_tx=2, n_rx=1, n_codes=4, code_length=16, family="walsh", psk_order=2
-    )
+    base = dict(variant="sm", n_tx=2, n_rx=1, n_codes=4, code_length=16, family="walsh", psk_order=2)
     with pytest.raises(SpecError, match=field):
         IndexModulation(**{**base, **kw})
 

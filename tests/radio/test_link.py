@@ -16,9 +16,7 @@ from wattlab.systems.radio import LinkBudget, crossover_distance, energy_curve, 
 @given(st.floats(1e8, 3e9), st.floats(2.0, 5.0), st.floats(1.1, 4.0))
 def test_crossover_scales_as_f_power_minus_two_over_kappa(f, kappa, factor):
     a = crossover_distance(link=LinkBudget.from_params(carrier_hz=f, path_loss_exponent=kappa))
-    b = crossover_distance(
-        link=LinkBudget.from_params(carrier_hz=f * factor, path_loss_exponent=kappa)
-    )
+    b = crossover_distance(link=LinkBudget.from_params(carrier_hz=f * factor, path_loss_exponent=kappa))
     assert a is not None and b is not None
     if b >= LinkBudget.from_params().reference_distance_m:  # log-distance region
         assert b / a == pytest.approx(factor ** (-2 / kappa), rel=1e-12)
@@ -31,8 +29,7 @@ def test_crossover_equals_root_of_energy_difference(f, kappa):
 
     def diff(d):
         return (
-            energy_curve("noisemod", d, link=lb)["total"]
-            - energy_curve("bpsk", d, link=lb)["total"]
+            energy_curve("noisemod", d, link=lb)["total"] - energy_curve("bpsk", d, link=lb)["total"]
         ).item()
 
     assert d_star == pytest.approx(brentq(diff, 1e-3, 1e5, xtol=1e-12), rel=1e-9)

@@ -21,9 +21,7 @@ from wattlab.systems.radio.noisemod import ber_given, threshold
     ids=lambda s: getattr(s, "name", ""),
 )
 def test_simulation_within_ci_of_exact_ber(s, grid):
-    pts = simulate(
-        s, grid, np.random.default_rng(21), target_errors=600, max_bits=2e5, confidence=0.999
-    )
+    pts = simulate(s, grid, np.random.default_rng(21), target_errors=600, max_bits=2e5, confidence=0.999)
     exact = s.ber_theory(10 ** (np.asarray(grid) / 10))
     for p, e in zip(pts, exact, strict=True):
         assert p.ber_ci[0] <= e <= p.ber_ci[1], (str(p), e)

@@ -102,7 +102,7 @@ def ber(
     n_rx: int = typer.Option(1, help="receive antennas"),
     n_codes: int = typer.Option(4, help="codebook size (power of two); M for NC-FSK"),
     code_length: int = typer.Option(16, help="chips per code"),
-    family: str = typer.Option("walsh", help="walsh, zadoff-chu, chirp or fsk"),
+    family: str = typer.Option("walsh", help="walsh, zadoff-chu, chirp, fsk or cpm"),
     psk: int = typer.Option(2, help="PSK order of the modulated symbol"),
     detector: str = typer.Option("ml", help="ml, low-complexity, noncoherent; NoiseMod: fixed/csi"),
     samples_per_bit: int = typer.Option(16, help="NoiseMod samples per bit"),
