@@ -12,6 +12,7 @@ the design effect observed across frames (Kish). With one bit per frame this is 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal, Protocol
@@ -160,7 +161,7 @@ def simulate_point(
 
 def simulate(
     scheme: LinkScheme,
-    ebn0_db: object,
+    ebn0_db: Iterable[float] | float,
     rng: np.random.Generator,
     *,
     target_errors: int = 200,
@@ -169,7 +170,7 @@ def simulate(
     confidence: float = 0.95,
 ) -> list[BerPoint]:
     """BER against Eb/N0 (dB values in ``ebn0_db``), one :class:`BerPoint` per value."""
-    grid = snr_grid(ebn0_db)  # type: ignore[arg-type]
+    grid = snr_grid(ebn0_db)
     return [
         simulate_point(
             scheme,
