@@ -44,3 +44,16 @@ def test_energy_and_crossover_commands():
 def test_bad_input_is_a_spec_error(args, field):
     r = runner.invoke(app, args)
     assert isinstance(r.exception, SpecError) and field in str(r.exception)
+
+
+def test_mounted_under_wattlab_and_bad_input_exits_2():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": src}
+    cmd = [sys.executable, "-m", "wattlab.cli", "radio", "energy", "--distance", "-1"]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    assert r.returncode == 2 and "distance" in r.stderr
