@@ -79,7 +79,7 @@ class Link:
         return _as_energy(self.downlink, "downlink")(bits)
 
 
-RADIOS = ("lte", "ltem", "nbiot")
+RADIOS = ("lte", "ltem", "nbiot", "link-bpsk")
 
 
 def radio_link(name: str, params: Registry) -> Link:
@@ -87,6 +87,9 @@ def radio_link(name: str, params: Registry) -> Link:
 
     ``lte``: the Huang et al. (2012) LTE phone model at median throughputs. ``ltem`` and
     ``nbiot``: 3GPP's reference transmit/receive powers over assumed sustained rates.
+    ``link-bpsk``: wattlab's own link model (:mod:`wattlab.systems.radio`, Cui et al. 2005 budget)
+    for coherent BPSK at ``fl.link_model.distance``: uplink is the whole transmit-side energy
+    per bit, downlink the node's receive circuit per bit.
     """
     if name == "lte":
         lte = ("fl.lte.alpha_ul", "fl.lte.alpha_dl", "fl.lte.base_power", "fl.lte.rate_ul",
@@ -97,6 +100,14 @@ def radio_link(name: str, params: Registry) -> Link:
         ciot = ("fl.ciot.tx_power", "fl.ciot.rx_power", f"fl.{name}.rate_ul", f"fl.{name}.rate_dl")
         tx, rx, r_ul, r_dl = params.values(*ciot)
         return Link(name, tx / r_ul, rx / r_dl, ciot)
+    if name == "link-bpsk":
+        from wattlab.systems.radio import energy_per_bit
+
+        d = params.value("fl.link_model.distance")
+        ul = energy_per_bit("bpsk", d, params=params)
+        # The link model is symmetric: the node's receive energy per bit is its receive circuit.
+        return Link(name, ul.energy_total_j, ul.energy_j["rx_circuit"],
+                    ("fl.link_model.distance", *ul.sources))
     raise SpecError(f"unknown radio '{name}'; choose one of {RADIOS} or build a Link")
 
 
