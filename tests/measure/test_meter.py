@@ -112,6 +112,14 @@ def test_cuda_visible_devices_selects_nvml_indices(fake_nvml, tmp_path, monkeypa
     assert [r.device for r in m.readings] == ["gpu:1", "gpu:3"]
 
 
+def test_auto_with_gpus_but_no_rapl_says_the_cpu_is_not_covered(fake_nvml, tmp_path):
+    fake_nvml(n=2)
+    with pytest.warns(UserWarning, match="cover the GPU boards only"), \
+            meter(rapl_root=_no_rapl(tmp_path)) as m:
+        pass
+    assert [r.label for r in m.readings] == ["measured:nvml"] * 2
+
+
 def test_asking_for_a_gpu_without_nvml_is_an_error(no_nvml, tmp_path):
     with pytest.raises(MeterError, match="pynvml is not installed"), \
             meter("gpu", rapl_root=_no_rapl(tmp_path)):

@@ -59,11 +59,16 @@ class Meter:
         why: list[str] = []
         for spec in self.devices:
             if spec == "auto":
-                found = self._gpus("gpu", why, required=False) + self._rapl("package", why)
-                if not found:
+                gpus = self._gpus("gpu", why, required=False)
+                cpus = self._rapl("package", why)
+                if not gpus and not cpus:
                     self._warn_no_meter(why)
-                    found = [self._estimate()]
-                out += found
+                    cpus = [self._estimate()]
+                elif not cpus:
+                    warnings.warn(f"CPU energy is not measured ({why[-1]}); the readings cover "
+                                  "the GPU boards only. Add 'estimate' to devices for a labelled "
+                                  "CPU estimate", stacklevel=3)
+                out += gpus + cpus
             elif spec == "gpu" or spec.startswith("gpu:"):
                 out += self._gpus(spec, why, required=True)
             elif spec in ("cpu", "dram"):

@@ -3,7 +3,9 @@
 The cumulative energy counter (``nvmlDeviceGetTotalEnergyConsumption``, mJ, Volta and later)
 is read at the window edges. Where it is unsupported, board power (``nvmlDeviceGetPowerUsage``,
 mW) is sampled in the meter's background thread and integrated by the trapezoid rule over the
-real sample timestamps. NVML indices are physical: when ``CUDA_VISIBLE_DEVICES`` lists integer
+real sample timestamps; on Ampere and later that reading is itself a ~1 s average and on
+A100/H100 only part of the runtime is sampled (Yang et al., arXiv 2312.02741), so prefer
+windows of many seconds there. NVML indices are physical: when ``CUDA_VISIBLE_DEVICES`` lists integer
 indices, "gpu" means those; otherwise every GPU NVML sees.
 """
 
