@@ -214,7 +214,8 @@ def calibrate(dev: Device, measurements: Iterable[Measurement | Mapping[str, flo
               precision: str | None = None, start: Efficiency | None = None) -> Calibration:
     """Fit compute and bandwidth efficiency (and a dynamic-energy scale when energies are given).
 
-    Times are fitted by least squares on log(model/measured) with both factors in (0, 1];
+    Times are fitted by least squares on the relative error (model/measured - 1), the error
+    reported, with both factors in (0, 1] (searched in log space);
     energies then by a least-squares scale of the dynamic part (measured minus idle × time).
     """
     from scipy.optimize import least_squares
@@ -236,7 +237,7 @@ def calibrate(dev: Device, measurements: Iterable[Measurement | Mapping[str, flo
     def resid(x: np.ndarray) -> np.ndarray:
         model = np.maximum(ops / (math.exp(x[0]) * dev.peak(prec)),
                            nb / (math.exp(x[1]) * dev.mem_bw))
-        return np.log(model / t)
+        return model / t - 1.0
 
     x0 = np.clip(np.log([s0.compute, s0.bandwidth]), lo + 1e-6, -1e-9)
     fit = least_squares(resid, x0, bounds=([lo, lo], [0.0, 0.0]))
