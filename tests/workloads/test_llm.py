@@ -206,6 +206,12 @@ def test_request_cost_equals_prefill_plus_step_by_step_decode():
     assert cost.j_per_token == cost.energy_total_j / 120
 
 
+def test_request_cost_accepts_names():
+    by_name = request_cost("smollm2-135m", "cpu-2core", 32, 8)
+    by_obj = request_cost(llm_config("smollm2-135m"), Device.from_registry("cpu-2core"), 32, 8)
+    assert by_name == by_obj
+
+
 def test_bigger_model_costs_more_per_request():
     t4 = Device.from_registry("t4")
     small = request_cost(llm_config("llama-3.2-1b").with_bits(4), t4, 256, 128)

@@ -347,11 +347,14 @@ def _check_fit(c: LlmConfig, dev: Device, context: int, batch: int) -> None:
                         "or the context, or pass check_fit=False")
 
 
-def request_cost(c: LlmConfig, dev: Device, n_in: int, n_out: int, *, batch: int = 1,
-                 precision: str | None = None, efficiency: Efficiency | None = None,
-                 params: Registry | None = None, check_fit: bool = True) -> Cost:
+def request_cost(model: LlmConfig | str | Path, dev: Device | str, n_in: int, n_out: int, *,
+                 batch: int = 1, precision: str | None = None,
+                 efficiency: Efficiency | None = None, params: Registry | None = None,
+                 check_fit: bool = True) -> Cost:
     """Roofline Cost of ``batch`` requests of ``n_in`` prompt and ``n_out`` generated tokens.
 
+    ``model`` is a config, a shipped config name or a config file (see :func:`llm_config`);
+    ``dev`` a Device or a registry device name.
     The prefill yields the first generated token; ``n_out - 1`` decode steps follow at contexts
     ``n_in .. n_in + n_out - 2``. ``precision`` is the compute precision (default: the device's
     16-bit float; weight-only quantised models still compute at it). Counts: ``tokens``
@@ -361,6 +364,8 @@ def request_cost(c: LlmConfig, dev: Device, n_in: int, n_out: int, *, batch: int
     if not (isinstance(n_in, int) and n_in >= 1 and isinstance(n_out, int) and n_out >= 0):
         raise SpecError(f"request_cost needs n_in >= 1 and n_out >= 0 (integers); "
                         f"got n_in={n_in!r}, n_out={n_out!r}")
+    c = model if isinstance(model, LlmConfig) else llm_config(model)
+    dev = dev if isinstance(dev, Device) else Device.from_registry(dev, params)
     if check_fit:
         _check_fit(c, dev, n_in + n_out, batch)
     prec = precision or dev.default_precision
