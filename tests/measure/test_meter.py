@@ -248,6 +248,12 @@ def test_system_scope_estimate_from_proc_stat(tmp_path):
     assert r.mean_power_w == pytest.approx(2.5 + 5.0 * u, rel=1e-9)
 
 
+def test_system_scope_without_proc_stat_is_a_clear_error(tmp_path):
+    with pytest.raises(MeterError, match="estimate_scope='process'"), \
+            meter("estimate", estimate_scope="system", proc_stat=tmp_path / "absent"):
+        pass
+
+
 def test_measured_and_estimated_are_never_summed(fake_nvml, tmp_path):
     fake_nvml()
     with meter(["gpu", "estimate"], rapl_root=_no_rapl(tmp_path)) as m:

@@ -9,6 +9,7 @@ It is a model, never a measurement, and always labelled ``estimated:...``.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -20,9 +21,11 @@ from wattlab.substrates.digital import Device
 
 def _busy_seconds(proc_stat: Path) -> float:
     """Busy CPU seconds of the whole machine (all CPUs) since boot, from /proc/stat."""
-    import os
-
-    first = proc_stat.read_text().splitlines()[0].split()
+    try:
+        first = proc_stat.read_text().splitlines()[0].split()
+    except OSError as exc:
+        raise MeterError(f"the system-wide CPU estimate reads {proc_stat} ({exc}); on a "
+                         "machine without it use estimate_scope='process'") from exc
     if first[0] != "cpu":
         raise MeterError(f"{proc_stat}: first line is not the aggregate 'cpu' line")
     ticks = [int(x) for x in first[1:]]
