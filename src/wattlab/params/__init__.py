@@ -90,6 +90,12 @@ class Registry(Mapping[str, Param]):
             hint = f"; did you mean {', '.join(close)}?" if close else "; see `wattlab params list`"
             raise ParamError(f"unknown parameter '{key}'{hint}") from None
 
+    def __contains__(self, key: object) -> bool:
+        return key in self.params
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.params.get(key, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self.params))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Evidence = Literal["measured", "published", "derived", "assumed"]
 
@@ -24,21 +24,27 @@ class SourceSpec(BaseModel):
 
 
 class ParamSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # TOML true / "3.9" are not numbers
     value: float
     unit: str
     source: str
     locator: str
     evidence: Evidence
-    node_nm: float | None = None
-    voltage_v: float | None = None
+    node_nm: float | None = Field(default=None, gt=0)
+    voltage_v: float | None = Field(default=None, gt=0)
     min: float | None = None
     max: float | None = None
     note: str = ""
 
-    @field_validator("value")
+    @field_validator("value", "min", "max")
     @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
+    def _finite(cls, v: float | None) -> float | None:
+        if v is not None and not math.isfinite(v):
             raise ValueError("must be a finite number")
         return v
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ParamSpec:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g}); swap them")
+        return self
