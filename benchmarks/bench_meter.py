@@ -59,7 +59,7 @@ def backends(tmp: Path) -> dict[str, Callable[[], Any]]:
 
     return {
         "none (noise floor: no meter vs no meter)": contextlib.nullcontext,
-        "estimate (cpu-2core, process)": lambda: meter("estimate"),
+        "estimate (cpu_2core, process)": lambda: meter("estimate"),
         "rapl (fake tree, 1 s poll)": lambda: meter("cpu", rapl_root=root),
         "nvml counter (fake pynvml)": nvml(True),
         "nvml sampled 10 Hz (fake pynvml)": nvml(False),

@@ -1,4 +1,4 @@
-"""Calibrate the cpu-2core roofline against GEMMs timed on this machine, and report the error.
+"""Calibrate the cpu_2core roofline against GEMMs timed on this machine, and report the error.
 
 Times torch fp32 matmuls (M x K) @ (K x N) from GEMV (memory-bound) to large GEMM
 (compute-bound), fits compute and bandwidth efficiency with wattlab.substrates.digital.calibrate,
@@ -46,7 +46,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
     torch.set_num_threads(2)
-    sub = DigitalSubstrate("cpu-2core", "fp32")
+    sub = DigitalSubstrate("cpu_2core", "fp32")
     shapes = [(1, 4096, 4096), (4, 4096, 4096), (16, 2048, 2048), (64, 2048, 2048),
               (256, 1024, 1024), (512, 1024, 1024), (1024, 1024, 1024)]
     ms, rows = [], []
@@ -59,7 +59,7 @@ def main() -> None:
     dev = sub.device
     fit = dev.roofline_arrays([x.ops for x in ms], [x.bytes for x in ms], "fp32", cal.efficiency)
     default_err = np.mean([abs(r[5] - r[4]) / r[4] for r in rows])
-    lines = ["# Roofline calibration on this CPU (cpu-2core, fp32)", "",
+    lines = ["# Roofline calibration on this CPU (cpu_2core, fp32)", "",
              f"Command: `PYTHONPATH=src python benchmarks/bench_roofline.py --repeats "
              f"{args.repeats}` (torch {torch.__version__}, 2 threads, {os.cpu_count()} CPUs, "
              f"shared machine, load average {os.getloadavg()[0]:.1f} at the end of the run: "

@@ -222,7 +222,7 @@ def test_no_meter_at_all_warns_and_labels_the_estimate(no_nvml, tmp_path):
         sum(i * i for i in range(200_000))
     (r,) = m.readings
     assert r.label.startswith("estimated:") and not r.measured
-    assert 2.5 <= r.mean_power_w <= 7.5  # cpu-2core idle..TDP from devices.toml
+    assert 2.5 <= r.mean_power_w <= 7.5  # cpu_2core idle..TDP from devices.toml
     with pytest.raises(MeterError, match="no measured reading"):
         m.total_j("measured")
     assert m.total_j("estimated") == r.energy_j

@@ -12,7 +12,7 @@ from wattlab.errors import SpecError
 def test_list_names_every_device():
     out = CliRunner().invoke(app, ["list"], terminal_width=200)
     assert out.exit_code == 0
-    for name in ("t4", "a100", "h100", "h200", "tpu-v6e", "m2-max-ane", "cpu-2core"):
+    for name in ("t4", "a100", "h100", "h200", "tpu_v6e", "m2_max_ane", "cpu_2core"):
         assert name in out.output
 
 

@@ -19,7 +19,7 @@ from wattlab.substrates.digital import (
     known_devices,
 )
 
-ALL = ("t4", "a100", "h100", "h200", "tpu-v6e", "m2-max-gpu", "m2-max-ane", "cpu-2core")
+ALL = ("t4", "a100", "h100", "h200", "tpu_v6e", "m2_max_gpu", "m2_max_ane", "cpu_2core")
 
 
 def test_every_required_device_loads_with_sources():
@@ -30,6 +30,22 @@ def test_every_required_device_loads_with_sources():
         assert all(p.source.url for p in d.sources.values())
         for prec in d.precisions:
             assert d.op_energy_j(prec) > 0
+
+
+def test_hyphenated_names_read_as_underscores():
+    assert Device.from_registry("tpu-v6e") == Device.from_registry("tpu_v6e")
+
+
+def test_device_memory_energy_matches_the_memory_technology_table():
+    """devices.toml repeats memory.toml's per-technology values; this keeps them equal."""
+    from wattlab.params import default_registry
+
+    reg = default_registry()
+    tech = {"t4": "gddr6", "a100": "hbm2e", "h100": "hbm3", "h200": "hbm3e",
+            "tpu_v6e": "hbm2e", "m2_max_gpu": "lpddr5", "m2_max_ane": "lpddr5",
+            "cpu_2core": "ddr5"}
+    for dev, t in tech.items():
+        assert reg.value(f"dev.{dev}.mem_energy") == reg.value(f"mem.{t}_e_bit"), dev
 
 
 def test_t4_specs_in_si():
@@ -114,7 +130,7 @@ def test_matmul_exact_and_cost_agree_numpy():
 
 def test_matmul_exact_and_cost_agree_torch():
     torch = pytest.importorskip("torch", reason="torch is an optional extra")
-    sub = DigitalSubstrate("cpu-2core", "fp32")
+    sub = DigitalSubstrate("cpu_2core", "fp32")
     a, b = torch.randn(4, 16), torch.randn(16, 8)
     out, cost = sub.matmul(a, b, rng=np.random.default_rng(0))
     assert torch.equal(out, a @ b)

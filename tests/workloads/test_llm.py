@@ -207,8 +207,8 @@ def test_request_cost_equals_prefill_plus_step_by_step_decode():
 
 
 def test_request_cost_accepts_names():
-    by_name = request_cost("smollm2-135m", "cpu-2core", 32, 8)
-    by_obj = request_cost(llm_config("smollm2-135m"), Device.from_registry("cpu-2core"), 32, 8)
+    by_name = request_cost("smollm2-135m", "cpu_2core", 32, 8)
+    by_obj = request_cost(llm_config("smollm2-135m"), Device.from_registry("cpu_2core"), 32, 8)
     assert by_name == by_obj
 
 

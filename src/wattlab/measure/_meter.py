@@ -191,7 +191,7 @@ class Meter:
 
 def meter(devices: str | Sequence[str] = "auto", *, strict: bool = False, sample_s: float = 0.1,
           rapl_poll_s: float = 1.0, rapl_root: str | Path = "/sys/class/powercap",
-          estimate_device: str = "cpu-2core", estimate_scope: str = "process",
+          estimate_device: str = "cpu_2core", estimate_scope: str = "process",
           params: Registry | None = None, proc_stat: str | Path = "/proc/stat") -> Any:
     """Measure energy, time and mean power per device over a ``with`` block.
 

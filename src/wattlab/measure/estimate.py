@@ -1,7 +1,7 @@
 """A labelled estimate of CPU energy: the device class's power model × measured utilisation.
 
 ``P = idle + (TDP - idle) × u`` with TDP and idle power of a registry device (default
-``cpu-2core``) and ``u`` the CPU utilisation over the window: this process's CPU time
+``cpu_2core``) and ``u`` the CPU utilisation over the window: this process's CPU time
 (``scope="process"``, all threads, ``time.process_time``) or the whole machine's busy time from
 ``/proc/stat`` (``scope="system"``), divided by wall time × the device's cores, clipped to 1.
 It is a model, never a measurement, and always labelled ``estimated:...``.
@@ -45,7 +45,7 @@ class EstimateChannel:
         self.dev = Device.from_registry(device_name, params)
         if not self.dev.cores:
             raise SpecError(f"device '{device_name}' has no dev.{device_name}.cores entry; the CPU "
-                            "estimate needs a CPU class (e.g. cpu-2core)")
+                            "estimate needs a CPU class (e.g. cpu_2core)")
         self.cores = self.dev.cores
         self.scope = scope
         self.proc_stat = proc_stat

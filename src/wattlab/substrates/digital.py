@@ -90,8 +90,10 @@ class Device:
 
     @classmethod
     def from_registry(cls, name: str, params: Registry | None = None) -> Device:
-        """Load ``dev.<name>.*`` from the registry; an unknown name lists the known ones."""
+        """Load ``dev.<name>.*`` from the registry ('-' in ``name`` reads as '_'); an unknown
+        name lists the known ones."""
         reg = params or default_registry()
+        name = name.replace("-", "_")
         known = known_devices(reg)
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1)
