@@ -20,6 +20,7 @@ from wattlab.workloads.llm import (
     llm_config,
     param_count,
     pass_counts,
+    pass_gemms,
     prefill,
     request_cost,
     weight_bytes,
@@ -140,6 +141,16 @@ def test_vectorised_contexts_equal_scalar_passes(tokens, ctx, batch):
         one = pass_counts(c, tokens, int(L), batch=batch)
         assert vec.flops_total[i] == pytest.approx(one.flops_total)
         assert vec.bytes_total[i] == pytest.approx(one.bytes_total)
+
+
+@pytest.mark.parametrize("name", ["smollm2-135m", "qwen2.5-0.5b", "mixtral-8x7b", "olmoe-1b-7b"])
+@pytest.mark.parametrize("all_logits", [False, True])
+def test_pass_gemms_macs_equal_pass_counts(name, all_logits):
+    c = llm_config(name)
+    gemms = pass_gemms(c, 7, batch=3, all_logits=all_logits)
+    counts = pass_counts(c, 7, 0, batch=3, all_logits=all_logits)
+    assert 2 * sum(g.macs for _, g in gemms) == counts.flops_total - counts.flops["attn_scores"]
+    assert dict(gemms)["lm_head"].m == (21 if all_logits else 3)
 
 
 def test_weight_bytes_scale_with_bits():

@@ -34,6 +34,7 @@ from wattlab.cost import Cost
 from wattlab.errors import SpecError
 from wattlab.params import Registry
 from wattlab.substrates.digital import Device, Efficiency
+from wattlab.workloads.gemm import Gemm
 
 _INT_FIELDS = ("layers", "hidden", "heads", "kv_heads", "head_dim", "ffn", "vocab")
 
@@ -336,6 +337,30 @@ def decode_step(c: LlmConfig, context: int | np.ndarray, *, batch: int = 1) -> P
     return pass_counts(c, 1, context, batch=batch)
 
 
+def pass_gemms(c: LlmConfig, tokens: int, *, batch: int = 1,
+               all_logits: bool = False) -> list[tuple[str, Gemm]]:
+    """The weight GEMMs (the model's Linear layers) of a pass over ``tokens`` new tokens per
+    sequence, named by component; attention-score products (activation × activation) are not
+    included. Each transformer layer's GEMMs carry ``batch=layers``; MoE experts are one GEMM
+    with ``batch=layers*top_k`` (each token through k experts), so their MACs match
+    :func:`pass_counts` exactly. Feed them to any substrate's ``cost``."""
+    if not isinstance(tokens, int) or tokens < 1 or not isinstance(batch, int) or batch < 1:
+        raise SpecError(f"pass_gemms needs positive integer tokens and batch, got {tokens!r}, "
+                        f"{batch!r}")
+    n, h, hd, L = batch * tokens, c.hidden, c.head_dim, c.layers
+    out = [("q_proj", Gemm(n, h, c.heads * hd, L)), ("k_proj", Gemm(n, h, c.kv_heads * hd, L)),
+           ("v_proj", Gemm(n, h, c.kv_heads * hd, L)), ("o_proj", Gemm(n, c.heads * hd, h, L))]
+    if c.is_moe:
+        k = L * c.top_k
+        out += [("router", Gemm(n, h, c.experts, L)), ("expert_gate", Gemm(n, h, c.ffn, k)),
+                ("expert_up", Gemm(n, h, c.ffn, k)), ("expert_down", Gemm(n, c.ffn, h, k))]
+    else:
+        out += [("gate_proj", Gemm(n, h, c.ffn, L)), ("up_proj", Gemm(n, h, c.ffn, L)),
+                ("down_proj", Gemm(n, c.ffn, h, L))]
+    out.append(("lm_head", Gemm(n if all_logits else batch, h, c.vocab)))
+    return out
+
+
 # -- cost on a device ---------------------------------------------------------------------------
 
 def _check_fit(c: LlmConfig, dev: Device, context: int, batch: int) -> None:
@@ -387,5 +412,5 @@ def request_cost(model: LlmConfig | str | Path, dev: Device | str, n_in: int, n_
 
 
 __all__ = ["LlmConfig", "ParamCount", "PassCount", "decode_step", "known_llms",
-           "kv_bytes_per_token", "kv_cache_bytes", "llm_config", "param_count", "pass_counts",
+           "kv_bytes_per_token", "kv_cache_bytes", "llm_config", "param_count", "pass_counts", "pass_gemms",
            "prefill", "request_cost", "weight_bytes"]
