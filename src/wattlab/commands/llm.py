@@ -22,8 +22,10 @@ def list_llms() -> None:
     """The shipped configs with total and active parameters."""
     from wattlab.workloads.llm import known_llms, llm_config, param_count
 
-    t = Table("model", "layers", "hidden", "heads/kv", "experts", "total params",
-              "active params", "source")
+    t = Table("model", "layers", "hidden", "heads/kv", "experts")
+    for col in ("total params", "active params"):
+        t.add_column(col, no_wrap=True, justify="right")
+    t.add_column("source", overflow="fold")
     for name in known_llms():
         c = llm_config(name)
         pc = param_count(c)
