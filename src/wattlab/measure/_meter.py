@@ -10,7 +10,6 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType, TracebackType
-from typing import Any
 
 from wattlab.errors import SpecError
 from wattlab.measure._reading import Channel, MeterError, MeterLostError, Reading
@@ -192,7 +191,7 @@ class Meter:
 def meter(devices: str | Sequence[str] = "auto", *, strict: bool = False, sample_s: float = 0.1,
           rapl_poll_s: float = 1.0, rapl_root: str | Path = "/sys/class/powercap",
           estimate_device: str = "cpu_2core", estimate_scope: str = "process",
-          params: Registry | None = None, proc_stat: str | Path = "/proc/stat") -> Any:
+          params: Registry | None = None, proc_stat: str | Path = "/proc/stat") -> Meter:
     """Measure energy, time and mean power per device over a ``with`` block.
 
     ``devices``: "auto" (every NVML GPU and RAPL package; the CPU estimate, with a warning,
