@@ -120,6 +120,7 @@ def speculate(
 
     from wattlab.params import default_registry
     from wattlab.systems.moe import specdec as sd
+    from wattlab.systems.moe.energy import metered
     from wattlab.systems.moe.moefy import set_top_k
 
     sd.check_gamma(gamma)
@@ -140,9 +141,9 @@ def speculate(
     if top_k is not None:
         set_top_k(lm, top_k)
     spec = _draft(draft, bits, lm, calib)
-    ref, ar = sd.generate(lm, ids, tokens)
-    out, st = sd.speculate(lm, ids, tokens, gamma, sd.SelfDraft(lm, spec))
-    power = default_registry().value("elmoe.host_core_power")
+    params = default_registry()
+    (ref, ar), ar_j, label = metered(lambda: sd.generate(lm, ids, tokens), params)
+    (out, st), sp_j, _ = metered(lambda: sd.speculate(lm, ids, tokens, gamma, sd.SelfDraft(lm, spec)), params)
     table = Table(title=f"Self-speculative decoding ({model}, draft {draft}, γ={gamma}), "
                   "measured on this CPU")
     table.add_column("metric")
@@ -153,9 +154,10 @@ def speculate(
             ("plain greedy tok/s", f"{tokens / ar.wall_s:.1f}"),
             ("speculative tok/s", f"{tokens / st.wall_s:.1f}"),
             ("speed-up (wall clock)", f"{ar.wall_s / st.wall_s:.2f}x"),
-            ("energy/token plain (estimated)", f"{ar.cpu_s * power / tokens:.3f} J"),
-            ("energy/token speculative (estimated)", f"{st.cpu_s * power / tokens:.3f} J")]
+            (f"energy/token plain ({label})", f"{ar_j / tokens:.3f} J"),
+            (f"energy/token speculative ({label})", f"{sp_j / tokens:.3f} J")]
     for r in rows:
         table.add_row(*r)
     console.print(table)
-    console.print("energy is ESTIMATED: process CPU time x elmoe.host_core_power (assumed), no counter read")
+    if not label.startswith("measured:"):
+        console.print(f"energy is ESTIMATED ({label}): no RAPL counter on this machine")

@@ -3,7 +3,7 @@
 Measured part (real, on this CPU): SmolLM2-135M is MoEfied (16 experts, top-12), its perplexity
 cost is scored, and self-speculative greedy decoding with a fewer-experts draft is run against
 plain greedy decoding of the same MoE: acceptance α, tokens per verification, wall-clock speed-up,
-and an *estimated* CPU energy per token (CPU time x an assumed per-core power). An LRU expert
+and CPU energy per token from ``wattlab.measure`` (RAPL, or a labelled estimate without it). An LRU expert
 cache sized like the modelled HB stack is fed by the verification passes' routing.
 
 Modelled part: the measured α feeds the ELMoE-3D memory-stack cost model (naive xPU with HBM vs
@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from wattlab.params import Registry
 from wattlab.study import Claim, Outcome, RunContext, Study
 
 PAPER = ("ELMoE-3D: Leveraging Intrinsic Elasticity of MoE for Hybrid-Bonding-Enabled "
@@ -30,16 +31,17 @@ DRAFT_K, GAMMA, ZIPF_S = 8, 4, 1.0
 _MEASURED: dict[str, dict[str, Any]] = {}
 
 
-def measure(quick: bool, host_core_power_w: float, cached_fraction: float) -> dict[str, Any]:
+def measure(quick: bool, params: Registry, cached_fraction: float) -> dict[str, Any]:
     """MoEfication perplexity, speculative vs plain greedy decoding, expert-cache hit rate (cached
     per process and scale: the run is deterministic)."""
-    key = f"{quick}:{host_core_power_w}:{cached_fraction}"
+    key = f"{quick}:{params.digest()}:{cached_fraction}"
     if key in _MEASURED:
         return _MEASURED[key]
     from wattlab.nn.corpus import load_corpus
     from wattlab.nn.evaluate import perplexity
     from wattlab.systems.moe import specdec as sd
     from wattlab.systems.moe.elastic import ExpertCache
+    from wattlab.systems.moe.energy import metered
     from wattlab.systems.moe.moefy import set_top_k
     from wattlab.systems.moe.smol import moefied_smollm2, token_ids
 
@@ -60,16 +62,17 @@ def measure(quick: bool, host_core_power_w: float, cached_fraction: float) -> di
     cache = ExpertCache(info.layers, info.n_experts, cap, "lfu")
     rows: list[dict[str, Any]] = []
     for p in prompts:
-        ref, ar = sd.generate(moe, p, n_new)
-        out, st = sd.speculate(moe, p, n_new, GAMMA, sd.SelfDraft(moe, sd.Elastic(top_k=DRAFT_K)),
-                               on_verify=cache.access_pass)
+        (ref, ar), ar_j, label = metered(lambda p=p: sd.generate(moe, p, n_new), params)
+        (out, st), sp_j, _ = metered(lambda p=p: sd.speculate(
+            moe, p, n_new, GAMMA, sd.SelfDraft(moe, sd.Elastic(top_k=DRAFT_K)),
+            on_verify=cache.access_pass), params)
         rows.append({"prompt_tokens": len(p), "new_tokens": n_new, "identical_to_greedy": out == ref,
                      "alpha": st.alpha, "alpha_first_draft": st.alpha_first,
                      "tokens_per_verification": st.tokens_per_round,
                      "expected_tokens_formula": sd.expected_tokens(st.alpha_first, GAMMA),
                      "ar_s": ar.wall_s, "spec_s": st.wall_s, "speedup": ar.wall_s / st.wall_s,
-                     "ar_j_per_token_est": ar.cpu_s * host_core_power_w / n_new,
-                     "spec_j_per_token_est": st.cpu_s * host_core_power_w / n_new,
+                     "ar_j_per_token": ar_j / n_new, "spec_j_per_token": sp_j / n_new,
+                     "energy_label": label,
                      "ar_s_per_step": ar.wall_s / ar.target_calls,
                      "draft_s_per_step": st.draft_s / max(st.draft_calls, 1),
                      "verify_s_per_pass": st.verify_s / st.target_calls,
@@ -154,7 +157,7 @@ def _run(ctx: RunContext, metric: str) -> Outcome:
     probe = DecodeModel(MoEShape.from_params(ctx.params), Stack.from_params(ctx.params),
                         np.ones(1))
     frac = probe.cached_fraction()
-    m = measure(ctx.quick, ctx.params.value("elmoe.host_core_power"), frac)
+    m = measure(ctx.quick, ctx.params, frac)
     rows, mod = _modelled(ctx, m["alpha"])
     value = float(np.mean([r[metric] for r in rows]))
     run0 = m["runs"][0]
@@ -196,8 +199,9 @@ def _run(ctx: RunContext, metric: str) -> Outcome:
         f"({run0['alpha_first_draft']:.2f}) = {run0['expected_tokens_formula']:.2f} vs measured "
         f"{run0['tokens_per_verification']:.2f} tokens per verification (first prompt; short runs, "
         "so noisy).",
-        "CPU energy per token in the measured table is ESTIMATED: process CPU time x "
-        "elmoe.host_core_power (assumed); no energy counter was read.",
+        f"CPU energy per token in the measured table: {run0['ar_j_per_token']:.2f} J plain vs "
+        f"{run0['spec_j_per_token']:.2f} J speculative, labelled '{run0['energy_label']}' "
+        "(wattlab.measure: RAPL when present, otherwise a utilisation x power-model ESTIMATE).",
         f"MoEfication cost (no fine-tuning): perplexity {dense_ppl:.1f} dense -> {moe_ppl:.1f} "
         f"with top-{m['info'].top_k} of {m['info'].n_experts} experts on the corpus eval split; "
         "lower top-k costs far more (see the perplexity table at full scale).",
