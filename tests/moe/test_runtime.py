@@ -119,6 +119,10 @@ def test_modelled_npumoe_prefill_beats_a_cpu_only_baseline():
     for base in ("cpu", "gpu"):
         speed, gain = sv.ratios(sv.prefill(ev, shape, p, base), ours)
         assert speed > 1 and gain > 1
+    # letting the NPU take a static attention core can only help the energy-optimal plan
+    e_dyn = sv.prefill(ev, shape, p, "npumoe", plan, "energy").energy_total_j
+    e_static = sv.prefill(ev, shape, p, "npumoe", plan, "energy", static_attention=True).energy_total_j
+    assert e_static <= e_dyn
     with pytest.raises(SpecError):
         sv.check_plan_inputs((16,), 4, shape.expert_bytes / 2, shape)
 

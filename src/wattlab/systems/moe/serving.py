@@ -79,12 +79,15 @@ def plan_tiers(profile: RoutingProfile, shape: MoEShape, devices: Mapping[str, D
 
 
 def layer_ops(shape: MoEShape, counts: np.ndarray, chunk: int, ctx: int,
-              plan: TierPlan | None, layer: int) -> list[Op]:
-    """The operator chain of one layer for one prefill chunk with per-expert ``counts``."""
+              plan: TierPlan | None, layer: int, static_attention: bool = False) -> list[Op]:
+    """The operator chain of one layer for one prefill chunk with per-expert ``counts``.
+    ``static_attention``: the attention core is compiled for padded context buckets (a what-if:
+    then it may run on the NPU too; with ``plan=None`` it changes nothing)."""
     wb, h = shape.weight_bytes, shape.hidden
     active = counts > 0
     ops = [Op("attn_proj", 2.0 * chunk * shape.attn_params, shape.attn_params * wb, static=True),
-           Op("attn_core", 4.0 * chunk * ctx * shape.attn_dim, 2.0 * ctx * shape.kv_dim * wb),
+           Op("attn_core", 4.0 * chunk * ctx * shape.attn_dim, 2.0 * ctx * shape.kv_dim * wb,
+              static=static_attention and plan is not None),
            Op("router_topk", 2.0 * chunk * h * shape.experts, h * shape.experts * wb)]
     if plan is None:
         ops.append(Op("experts", counts.sum() * shape.row_flops, active.sum() * shape.expert_bytes,
@@ -104,7 +107,8 @@ def layer_ops(shape: MoEShape, counts: np.ndarray, chunk: int, ctx: int,
 
 
 def prefill(profile: RoutingProfile, shape: MoEShape, params: Registry, policy: Policy,
-            plan: TierPlan | None = None, objective: Objective = "latency") -> Cost:
+            plan: TierPlan | None = None, objective: Objective = "latency",
+            static_attention: bool = False) -> Cost:
     """Modelled cost of prefilling ``profile.counts.shape[1]`` chunks (context grows chunk by chunk)."""
     devices = m2max(params)
     sync_s, static_w = params.values("npumoe.sync", "npumoe.soc_static_power")
@@ -119,7 +123,7 @@ def prefill(profile: RoutingProfile, shape: MoEShape, params: Registry, policy: 
     for c in range(n_chunks):
         for layer in range(n_layers):
             ops = layer_ops(shape, profile.counts[layer, c], profile.chunk, (c + 1) * profile.chunk,
-                            plan if policy == "npumoe" else None, layer)
+                            plan if policy == "npumoe" else None, layer, static_attention)
             p: Placement = (assign(ops, devices, sync_s, static_w, objective) if policy == "npumoe"
                             else evaluate(ops, devices, [policy] * len(ops), sync_s, static_w))
             t, e, syncs = t + p.latency_s, e + p.energy_j, syncs + p.syncs
