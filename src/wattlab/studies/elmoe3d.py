@@ -13,6 +13,7 @@ cache's (LFU) hit rate simulated on that model's (synthetic) routing.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -37,9 +38,12 @@ def measure(quick: bool, params: Registry, cached_fraction: float) -> dict[str, 
     key = f"{quick}:{params.digest()}:{cached_fraction}"
     if key in _MEASURED:
         return _MEASURED[key]
+    import torch
+
     from wattlab.nn.corpus import load_corpus
     from wattlab.nn.evaluate import perplexity
     from wattlab.systems.moe import specdec as sd
+    from wattlab.systems.moe.calibrate import calibrate
     from wattlab.systems.moe.elastic import ExpertCache
     from wattlab.systems.moe.energy import metered
     from wattlab.systems.moe.moefy import set_top_k
@@ -59,13 +63,16 @@ def measure(quick: bool, params: Registry, cached_fraction: float) -> dict[str, 
     n_prompts, n_new, plen = (1, 16, 24) if quick else (3, 48, 32)
     prompts = [ids[i * 997: i * 997 + plen] for i in range(n_prompts)]
     cap = max(1, round(cached_fraction * info.n_experts))
-    cache = ExpertCache(info.layers, info.n_experts, cap, "lfu")
+    popularity = calibrate(moe, torch.tensor([token_ids(tok, "train", 256)]), 256).popularity
+    hot = np.zeros_like(popularity, dtype=bool)
+    np.put_along_axis(hot, np.argsort(-popularity, axis=1)[:, :cap], True, axis=1)
+    cache = ExpertCache(info.layers, info.n_experts, cap, "frozen", frozen=hot)
     rows: list[dict[str, Any]] = []
     for p in prompts:
-        (ref, ar), ar_j, label = metered(lambda p=p: sd.generate(moe, p, n_new), params)
-        (out, st), sp_j, _ = metered(lambda p=p: sd.speculate(
-            moe, p, n_new, GAMMA, sd.SelfDraft(moe, sd.Elastic(top_k=DRAFT_K)),
-            on_verify=cache.access_pass), params)
+        (ref, ar), ar_j, label = metered(partial(sd.generate, moe, p, n_new), params)
+        (out, st), sp_j, _ = metered(partial(sd.speculate, moe, p, n_new, GAMMA,
+                                             sd.SelfDraft(moe, sd.Elastic(top_k=DRAFT_K)),
+                                             on_verify=cache.access_pass), params)
         rows.append({"prompt_tokens": len(p), "new_tokens": n_new, "identical_to_greedy": out == ref,
                      "alpha": st.alpha, "alpha_first_draft": st.alpha_first,
                      "tokens_per_verification": st.tokens_per_round,
@@ -185,10 +192,10 @@ def _run(ctx: RunContext, metric: str) -> Outcome:
         f"the HB stack ({mod['cached_experts']} of 128 per layer, {frac:.0%}); its hit rate per "
         "verification size comes from an LFU ExpertCache fed with Zipf routing of the modelled MoE "
         "(an LRU cache thrashes: one verification pass touches more experts than it holds).",
-        f"Measured expert cache on the MoEfied SmolLM2 (LFU, {m['cache_experts']} of "
-        f"{m['info'].n_experts} experts per layer, fed by the verification passes): hit rate "
-        f"{m['hit_rate']:.2f}; with top-{m['info'].top_k} routing nearly every expert is touched "
-        "each pass, so it is not a proxy for a 128-expert top-8 MoE.",
+        f"Measured expert cache on the MoEfied SmolLM2 (the {m['cache_experts']} of "
+        f"{m['info'].n_experts} experts per layer most popular in calibration, frozen, fed by the "
+        f"verification passes): hit rate {m['hit_rate']:.2f}; with top-{m['info'].top_k} routing "
+        "nearly every expert is touched each pass, so it is not a proxy for a 128-expert top-8 MoE.",
         f"Measured on this CPU (real wall clock, greedy, γ={GAMMA}): speculative vs plain greedy "
         f"{m['speedup']:.2f}x; output identical to plain greedy: {m['identical']}. A draft step costs "
         f"{run0['draft_s_per_step'] * 1e3:.0f} ms and a verification {run0['verify_s_per_pass'] * 1e3:.0f} "
