@@ -53,6 +53,7 @@ def test_hot_mask_restricts_routing():
 def test_fused_hot_set_equals_routing_over_the_hot_experts():
     torch.manual_seed(2)
     m = MoEFFN(8, 4, 6, 3, combine="ones")
+    m.set_shared(torch.randn(8, 2), torch.randn(8, 2), torch.randn(2, 8))
     x = torch.randn(7, 8)
     m.allowed = torch.tensor([True, False, True, True, False, False])
     with torch.no_grad():

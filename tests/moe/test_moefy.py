@@ -33,10 +33,13 @@ def test_unequal_split_is_a_spec_error():
         balanced_kmeans(np.zeros((10, 2)), 3, np.random.default_rng(0))
 
 
-def test_all_experts_reproduce_the_dense_model(dense):
+@pytest.mark.parametrize("shared", [0.0, 0.25])
+def test_all_experts_reproduce_the_dense_model(dense, shared):
     ids = torch.randint(0, 50, (1, 40), generator=torch.Generator().manual_seed(0))
     moe = copy.deepcopy(dense)
-    moefy(moe, ids, 8, 8, np.random.default_rng(0))
+    info = moefy(moe, ids, 8, 8, np.random.default_rng(0), shared_fraction=shared)
+    assert info.shared_ffn + 8 * info.expert_ffn == 64
+    assert (info.shared_ffn > 0) == (shared > 0)
     with torch.no_grad():
         assert torch.allclose(moe(ids).logits, dense(ids).logits, atol=1e-5)
         set_top_k(moe, 2)
@@ -68,3 +71,9 @@ def test_fitted_router_beats_a_random_router(dense):
 def test_bad_top_k_is_a_spec_error(dense):
     with pytest.raises(SpecError):
         moefy(copy.deepcopy(dense), torch.zeros(1, 8, dtype=torch.long), 4, 5, np.random.default_rng(0))
+
+
+def test_bad_shared_fraction_is_a_spec_error(dense):
+    with pytest.raises(SpecError):
+        moefy(copy.deepcopy(dense), torch.zeros(1, 8, dtype=torch.long), 4, 2, np.random.default_rng(0),
+              shared_fraction=1.0)

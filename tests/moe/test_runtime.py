@@ -19,10 +19,12 @@ from wattlab.systems.moe.tiers import choose_tiers, tier_cost
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), tiers=st.lists(st.integers(1, 12), min_size=1, max_size=3),
-       group=st.integers(1, 4), res_bits=st.integers(0, 63), n=st.integers(1, 40))
-def test_tiered_grouped_execution_equals_the_reference(seed, tiers, group, res_bits, n):
+       group=st.integers(1, 4), res_bits=st.integers(0, 63), n=st.integers(1, 40), shared=st.booleans())
+def test_tiered_grouped_execution_equals_the_reference(seed, tiers, group, res_bits, n, shared):
     torch.manual_seed(seed)
     m = MoEFFN(16, 8, 6, 2)
+    if shared:
+        m.set_shared(torch.randn(16, 4), torch.randn(16, 4), torch.randn(4, 16))
     x = torch.randn(n, 16)
     resident = np.array([(res_bits >> i) & 1 for i in range(6)], dtype=bool)
     with torch.no_grad():

@@ -56,6 +56,26 @@ class MoEFFN(nn.Module):
         self.trace: list[torch.Tensor] | None = None
         self._lowbit: dict[int, tuple[torch.Tensor, ...]] = {}
         self._fused: dict[tuple[int, bytes], tuple[torch.Tensor, ...]] = {}
+        self.shared: nn.ParameterList | None = None
+
+    def set_shared(self, gate: torch.Tensor, up: torch.Tensor, down: torch.Tensor) -> None:
+        """An always-active shared expert (``gate, up: [d, s]``, ``down: [s, d]``), added to every
+        token's output unscaled, as in DeepSeekMoE-style layers."""
+        self.shared = nn.ParameterList([nn.Parameter(w.detach().clone()) for w in (gate, up, down)])
+        self._lowbit.clear()
+        self._fused.clear()
+
+    def shared_out(self, x: torch.Tensor) -> torch.Tensor:
+        """The shared expert's output (zeros without one); MSB-sliced when ``weight_bits`` is set."""
+        if self.shared is None:
+            return torch.zeros_like(x)
+        g, u, d = self.shared
+        if self.weight_bits is not None:
+            key = -self.weight_bits  # negative keys: the shared expert's slices
+            if key not in self._lowbit:
+                self._lowbit[key] = tuple(msb_dequantized(w.detach(), self.weight_bits) for w in self.shared)
+            g, u, d = self._lowbit[key]
+        return (F.silu(x @ g) * (x @ u)) @ d
 
     # -- routing ---------------------------------------------------------------------------
     def route(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -103,7 +123,7 @@ class MoEFFN(nn.Module):
         if self._all_hot():
             return self._hot_dense(flat).reshape(shape)
         idx, w = self.route(flat)
-        return self.experts_forward(flat, idx, w).reshape(shape)
+        return (self.experts_forward(flat, idx, w) + self.shared_out(flat)).reshape(shape)
 
     def _all_hot(self) -> bool:
         """Every token uses every hot expert with weight 1: the hot set acts as one dense FFN."""
@@ -120,7 +140,7 @@ class MoEFFN(nn.Module):
             self._fused = {key: (torch.cat(list(g[sel].detach()), 1), torch.cat(list(u[sel].detach()), 1),
                                  torch.cat(list(d[sel].detach()), 0))}
         g, u, d = self._fused[key]
-        return (F.silu(x @ g) * (x @ u)) @ d
+        return (F.silu(x @ g) * (x @ u)) @ d + self.shared_out(x)
 
     def expert_params(self) -> int:
         """Parameters of one expert."""

@@ -7,7 +7,8 @@ go to the fallback path and are computed exactly, never dropped. Resident expert
 are packed ``group`` at a time into one ``[G, C, d]`` batched program.
 
 ``run_layer`` really computes both paths on the CPU (padding rows gather a zero row and carry
-zero weight) and returns the same output as the reference ``MoEFFN`` forward.
+zero weight) and returns the same output as the reference ``MoEFFN`` forward (a shared expert,
+being dense and static, is added as one more fixed-shape program).
 """
 
 from __future__ import annotations
@@ -99,4 +100,4 @@ def run_layer(moe: MoEFFN, x: torch.Tensor, tiers: Sequence[int], resident: np.n
     for e in torch.unique(flat[fb]).tolist():
         sel = fb & (flat == e)
         out.index_add_(0, tok[sel], moe.expert(e, x[tok[sel]]) * wf[sel, None])
-    return out[:n], plan
+    return out[:n] + moe.shared_out(x), plan

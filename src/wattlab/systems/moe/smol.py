@@ -14,9 +14,10 @@ import numpy as np
 
 from wattlab.systems.moe.moefy import MoEfied, moefy
 
-#: Defaults: 16 experts of 96 neurons, 12 routed per token (lower top-k costs far more perplexity
-#: without fine-tuning: see the MoEfication table of the elmoe3d study).
-N_EXPERTS, TOP_K, CALIB_TOKENS = 16, 12, 512
+#: Defaults: a shared expert of the 25% most active neurons plus 16 routed experts of 72 neurons,
+#: 12 routed per token (81% of the FFN active). Without a shared expert, or with a lower top-k,
+#: MoEfication without fine-tuning costs far more perplexity (see the elmoe3d study's table).
+N_EXPERTS, TOP_K, CALIB_TOKENS, SHARED = 16, 12, 512, 0.25
 
 
 def token_ids(tokenizer: Any, split: str, n: int) -> list[int]:
@@ -29,7 +30,7 @@ def token_ids(tokenizer: Any, split: str, n: int) -> list[int]:
 
 @cache
 def moefied_smollm2(n_experts: int = N_EXPERTS, top_k: int = TOP_K, calib_tokens: int = CALIB_TOKENS,
-                    seed: int = 0) -> tuple[Any, Any, Any, MoEfied]:
+                    seed: int = 0, shared_fraction: float = SHARED) -> tuple[Any, Any, Any, MoEfied]:
     """(dense model, MoEfied copy, tokenizer, what was done); cached per process, do not modify."""
     import torch
 
@@ -38,5 +39,5 @@ def moefied_smollm2(n_experts: int = N_EXPERTS, top_k: int = TOP_K, calib_tokens
     dense, tok = load_smollm2()
     moe = copy.deepcopy(dense)
     ids = torch.tensor([token_ids(tok, "train", calib_tokens)])
-    info = moefy(moe, ids, n_experts, top_k, np.random.default_rng(seed))
+    info = moefy(moe, ids, n_experts, top_k, np.random.default_rng(seed), shared_fraction)
     return dense, moe.eval(), tok, info
