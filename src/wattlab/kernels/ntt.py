@@ -8,7 +8,8 @@ d+1: ω^{n_{d+1}·(N_{d+2}···N_{D−1})·(k_0 + N_0 k_1 + ... + N_0···N_{d
 
 On residues each small DFT is, per modulus, one GEMM of bytes against the precomputed matrix
 ``(T_d·2^{8s}) mod m_i`` (the byte shift folded into the constant, MORPH's "BAT" layout), followed
-by a Montgomery step and one CRNS; the inverse folds n^{-1} into T_0. The data never moves
+by a Montgomery step and one CRNS (the float64 CPU path uses 16-bit data digits instead of
+bytes for these GEMMs, see :class:`~wattlab.kernels.rns.Backend`); the inverse folds n^{-1} into T_0. The data never moves
 between steps: each GEMM contracts along its own axis (the byte split writes the operand in the
 GEMM's layout, which it must write anyway); one permutation at the end gives natural order.
 
@@ -98,6 +99,8 @@ class MatrixNTT:
         n, p, rns = self.n, self.field.p, self.rns
         sign = -1 if inverse else 1
         pw = self._powers
+        w = rns.backend.digit_bits
+        nd_dig = 32 // w
         mats = []
         for d, nd in enumerate(self.splits):
             idx = np.outer(np.arange(nd), np.arange(nd)) * (n // nd) * sign % n
@@ -106,11 +109,11 @@ class MatrixNTT:
                 t = t * self.field.inv(n) % p
             res = rns.backend.to_numpy(rns.to_rns(t).res)                      # (NM, nd, nd)
             mods = np.array(rns.moduli, dtype=np.int64)[:, None, None, None]
-            shifts = np.array([[pow(256, s, m) for s in range(BYTES)] for m in rns.moduli],
+            shifts = np.array([[pow(2, w * s, m) for s in range(nd_dig)] for m in rns.moduli],
                               dtype=np.int64)[:, :, None, None]
-            c = (res[:, None] * shifts) % mods                                   # (NM, 4, k, n)
-            c = np.moveaxis(c, 1, 2).reshape(rns.n_moduli, nd, BYTES * nd)
-            mats.append(rns.backend.prepare(c))
+            c = (res[:, None] * shifts) % mods                              # (NM, digits, k, n)
+            c = np.moveaxis(c, 1, 2).reshape(rns.n_moduli, nd, nd_dig * nd)
+            mats.append(rns.backend.prepare(c, w))
         twiddles = []
         for d in range(len(self.splits) - 1):
             k_idx = np.zeros(self.splits[:d + 1], dtype=np.int64)
@@ -147,7 +150,8 @@ class MatrixNTT:
             ax = 1 + nb + d
             y = be.moveaxis(r, ax, 1)
             rest = tuple(y.shape[2:])
-            a = rns._bytes(y, axis=1).reshape(nm, BYTES * nd, -1)
+            w = be.digit_bits
+            a = be.digits(y, w, axis=1).reshape(nm, (32 // w) * nd, -1)
             t = rns._crns(rns._mont(be.gemm(mats[d], a)))
             r = be.moveaxis(t.reshape(nm, nd, *rest), 1, ax)
             if d < dims - 1:
@@ -159,11 +163,12 @@ class MatrixNTT:
         return RNSArray(out, rns.L, self.field)
 
     def macs(self, int8: bool = True) -> dict[str, int]:
-        """Multiply-accumulates per transform: twiddle GEMMs and CRNS GEMMs (int8 counts the
-        four 7-bit constant digits; the float64 path uses the constant whole)."""
+        """Multiply-accumulates per transform: twiddle GEMMs and CRNS GEMMs. int8: byte data,
+        four 7-bit constant digits; float64: 16-bit data digits (twiddles), constants whole."""
         digits = 4 if int8 else 1
+        data_digits = BYTES if int8 else 2
         nm = self.rns.n_moduli
-        gemm = sum(self.n * nm * BYTES * nd * digits for nd in self.splits)
+        gemm = sum(self.n * nm * data_digits * nd * digits for nd in self.splits)
         crns = (2 * len(self.splits) - 1) * self.n * self.rns.crns_macs_per_element * digits
         return {"twiddle_gemm": gemm, "crns_gemm": crns}
 

@@ -82,9 +82,15 @@ def max_byte_sum(m: int) -> int:
 
 
 class Backend:
-    """Array calls that differ between NumPy (float64 BLAS) and torch (``torch._int_mm``)."""
+    """Array calls that differ between NumPy (float64 BLAS) and torch (``torch._int_mm``).
+
+    ``digit_bits``: the data digit width of the NTT twiddle GEMMs. float64 is exact with 16-bit
+    digits while ``K·(2^16 − 1)·2^28 <= 2^53`` (K <= 512: factors up to 256), halving the GEMM
+    work on a CPU; the int8 engine needs bytes. CRNS always uses bytes (its quotient bound).
+    """
 
     name = "numpy"
+    digit_bits = 16
 
     def asarray(self, a: np.ndarray) -> Any:
         return np.asarray(a, dtype=np.int64)
@@ -92,8 +98,18 @@ class Backend:
     def to_numpy(self, a: Any) -> np.ndarray:
         return np.asarray(a)
 
-    def stack(self, arrays: list[Any], axis: int) -> Any:
-        return np.stack(arrays, axis=axis)
+    def digits(self, t: Any, bits: int, axis: int) -> Any:
+        """The ``bits``-wide digits of residues < 2^32 as a new axis ``axis``, written straight
+        into the GEMM operand (float64 here; offset int8 in the torch backend)."""
+        n, mask = 32 // bits, (1 << bits) - 1
+        shape = list(t.shape)
+        shape.insert(axis, n)
+        out = np.empty(shape, dtype=np.float64)
+        idx: list[Any] = [slice(None)] * len(shape)
+        for s in range(n):
+            idx[axis] = s
+            out[tuple(idx)] = (t >> (bits * s)) & mask
+        return out
 
     def moveaxis(self, a: Any, src: int, dst: int) -> Any:
         return np.moveaxis(a, src, dst)
@@ -101,14 +117,18 @@ class Backend:
     def permute(self, a: Any, axes: tuple[int, ...]) -> Any:
         return np.transpose(a, axes)
 
-    def prepare(self, c: np.ndarray) -> Any:
-        """A constant (G, N, K) of ints in [0, 2^28) made ready for :meth:`gemm`."""
+    def prepare(self, c: np.ndarray, data_bits: int = 8) -> Any:
+        """A constant (G, N, K) of ints in [0, 2^28) made ready for :meth:`gemm` with data
+        digits of ``data_bits`` bits; SpecError if the float64 sums could exceed 2^53."""
         _check_const(c)
+        if c.shape[-1] * ((1 << data_bits) - 1) * ((1 << MODULUS_BITS) - 1) > 1 << 53:
+            raise SpecError(f"GEMM depth {c.shape[-1]} with {data_bits}-bit digits exceeds the "
+                            "float64 exactness bound 2^53; use smaller NTT factors")
         return np.ascontiguousarray(c, dtype=np.float64)
 
     def gemm(self, c: Any, a: Any) -> Any:
-        """``c @ a`` exactly: c prepared (G, N, K), a bytes (G, K, cols) in [0, 256) → int64."""
-        return np.matmul(c, a.astype(np.float64)).astype(np.int64)
+        """``c @ a`` exactly: c prepared (G, N, K), a from :meth:`digits` (G, K, cols) → int64."""
+        return np.matmul(c, a).astype(np.int64)
 
     def synchronize(self) -> None:
         return None
@@ -123,6 +143,8 @@ def _check_const(c: np.ndarray) -> None:
 class TorchBackend(Backend):
     """The same kernels on torch tensors; the GEMMs are int8 × int8 → int32 (``torch._int_mm``)."""
 
+    digit_bits = 8
+
     def __init__(self, device: str = "cpu") -> None:
         from wattlab.errors import require
 
@@ -136,8 +158,10 @@ class TorchBackend(Backend):
     def to_numpy(self, a: Any) -> np.ndarray:
         return a.cpu().numpy() if hasattr(a, "cpu") else np.asarray(a)
 
-    def stack(self, arrays: list[Any], axis: int) -> Any:
-        return self.torch.stack(arrays, dim=axis)
+    def digits(self, t: Any, bits: int, axis: int) -> Any:
+        mask = (1 << bits) - 1
+        parts = [((t >> (bits * s)) & mask) - 128 for s in range(32 // bits)]
+        return self.torch.stack(parts, dim=axis).to(self.torch.int8)
 
     def moveaxis(self, a: Any, src: int, dst: int) -> Any:
         return self.torch.movedim(a, src, dst)
@@ -145,8 +169,10 @@ class TorchBackend(Backend):
     def permute(self, a: Any, axes: tuple[int, ...]) -> Any:
         return a.permute(*axes)
 
-    def prepare(self, c: np.ndarray) -> Any:
+    def prepare(self, c: np.ndarray, data_bits: int = 8) -> Any:
         _check_const(c)
+        if data_bits != 8:
+            raise SpecError("the int8 backend takes byte digits only")
         n_dig = -(-MODULUS_BITS // CONST_DIGIT_BITS)
         digs = np.stack([(c >> (CONST_DIGIT_BITS * d)) & ((1 << CONST_DIGIT_BITS) - 1)
                          for d in range(n_dig)], axis=1)           # (G, D, N, K)
@@ -160,7 +186,7 @@ class TorchBackend(Backend):
     def gemm(self, c: Any, a: Any) -> Any:
         digs, corr, n_dig = c
         t = self.torch
-        a8 = (a - 128).to(t.int8)
+        a8 = a
         acc = t.stack([t._int_mm(digs[i], a8[i if a8.shape[0] > 1 else 0])
                        for i in range(digs.shape[0])]).to(t.int64) + corr
         g, dn, cols = acc.shape
@@ -307,14 +333,11 @@ class RNSField:
         q = ((z & _MASK32) * neg_inv) & _MASK32
         return (z + q * m) >> MONT_SHIFT
 
-    def _bytes(self, t: Any, axis: int) -> Any:
-        """The four bytes of residues < 2^32, stacked as a new axis ``axis``."""
-        return self.backend.stack([(t >> (8 * s)) & 255 for s in range(BYTES)], axis=axis)
-
     def _crns(self, t: Any) -> Any:
         """CRNS of Montgomery-domain residues t (NM, *batch): residues of Z (module docstring)."""
         shape = t.shape
-        a = self._bytes(t.reshape(self.n_moduli, -1), axis=1).reshape(1, BYTES * self.n_moduli, -1)
+        a = self.backend.digits(t.reshape(self.n_moduli, -1), 8, axis=1)
+        a = a.reshape(1, BYTES * self.n_moduli, -1)
         out = self.backend.gemm(self._crns_c, a)[0]                        # (NM+1, cols)
         k = out[-1] >> QUOTIENT_SHIFT
         z = out[:-1] + k[None, :] * self._g.reshape(-1, 1)
