@@ -39,8 +39,8 @@ class PrimeField:
         if not 64 <= self.p.bit_length() <= 384 or self.p % 2 == 0:
             raise SpecError(f"field '{self.name}': p has {self.p.bit_length()} bits; wattlab "
                             "supports odd primes of 64 to 384 bits")
-        if pow(2, self.p - 1, self.p) != 1:
-            raise SpecError(f"field '{self.name}': p = {self.p} is not prime (Fermat base 2)")
+        if not is_probable_prime(self.p):
+            raise SpecError(f"field '{self.name}': p = {self.p} is not prime (Miller-Rabin)")
 
     @property
     def bits(self) -> int:
@@ -53,8 +53,10 @@ class PrimeField:
 
     @cached_property
     def _two_adic_root(self) -> int:
-        q = 2
-        while pow(q, (self.p - 1) // 2, self.p) == 1:  # find a quadratic non-residue
+        """g^((p−1)/2^s) for the generator g (galois's convention), else for the smallest
+        quadratic non-residue; either has order exactly 2^s."""
+        q = self.generator or 2
+        while pow(q, (self.p - 1) // 2, self.p) == 1:
             q += 1
         return pow(q, (self.p - 1) >> self.two_adicity, self.p)
 
@@ -112,6 +114,27 @@ def from_limbs(limbs: np.ndarray) -> np.ndarray:
     nb = 2 * limbs.shape[-1]
     vals = [int.from_bytes(raw[i:i + nb], "little") for i in range(0, len(raw), nb)]
     return np.array(vals, dtype=object).reshape(lead)
+
+
+def is_probable_prime(n: int, bases: tuple[int, ...] = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31,
+                                                         37, 41)) -> bool:
+    """Miller–Rabin with fixed bases (deterministic below 3.3e24; overwhelming beyond)."""
+    if n < 2 or n % 2 == 0:
+        return n == 2
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in bases:
+        x = pow(a, d, n)
+        if x in (1, n - 1) or a % n == 0:
+            continue
+        for _ in range(r - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
 
 
 def check_pow2(n: int, what: str) -> int:
