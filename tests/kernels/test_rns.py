@@ -38,7 +38,7 @@ def test_moduli_are_distinct_primes_below_2_28():
 
 
 def test_base_is_large_enough(rns):
-    assert rns.M > (rns.headroom * rns.L) ** 2
+    assert (rns.headroom * rns.L) ** 2 < rns.M
     assert rns.w_max < rns.M
     # the per-residue Montgomery input bound: products of residues < 2m fit m·R
     assert all(4 * m * m < m << MONT_SHIFT for m in rns.moduli)

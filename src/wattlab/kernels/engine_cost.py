@@ -59,6 +59,7 @@ class Engine:
 def engine(params: Registry, name: str) -> Engine:
     """'tpu-v6e' (the chips of one host) or 'h100' (int8 tensor cores + int32 lanes)."""
     util = "zkp.matrix_engine.utilisation"
+    keys: tuple[str, ...]
     if name == "tpu-v6e":
         keys = ("zkp.tpu_v6e.int8_ops_per_s", "zkp.tpu_v6e.vector_ops_per_s",
                 "zkp.tpu_v6e.hbm_bandwidth", "zkp.tpu_v6e.power_w", "zkp.tpu_v6e.chips", util)

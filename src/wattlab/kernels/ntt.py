@@ -9,7 +9,8 @@ d+1: ω^{n_{d+1}·(N_{d+2}···N_{D−1})·(k_0 + N_0 k_1 + ... + N_0···N_{d
 On residues each small DFT is, per modulus, one GEMM of bytes against the precomputed matrix
 ``(T_d·2^{8s}) mod m_i`` (the byte shift folded into the constant, MORPH's "BAT" layout), followed
 by a Montgomery step and one CRNS (the float64 CPU path uses 16-bit data digits instead of
-bytes for these GEMMs, see :class:`~wattlab.kernels.rns.Backend`); the inverse folds n^{-1} into T_0. The data never moves
+bytes for these GEMMs, see :class:`~wattlab.kernels.rns.Backend`); the inverse folds n^{-1}
+into T_0. The data never moves
 between steps: each GEMM contracts along its own axis (the byte split writes the operand in the
 GEMM's layout, which it must write anyway); one permutation at the end gives natural order.
 
