@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from wattlab.kernels.engine_cost import gzkp_msm_cost, gzkp_ntt_cost, msm_cost, ntt_cost
@@ -101,7 +102,7 @@ def _cpu_measured(ctx: RunContext) -> Outcome:
         xr = plan.rns.to_rns(x)
         y = plan.forward(xr)
         exact = bool((plan.rns.from_rns(y) == ref).all())
-        t = _time(lambda plan=plan, xr=xr: plan.forward(xr), 3)
+        t = _time(partial(plan.forward, xr), 3)
         rows.append({"kernel": f"{steps}-step matrix (float64 BLAS GEMMs)", "seconds": t,
                      "speedup_vs_radix2": t_ref / t, "exact": exact})
     rows.append({"kernel": "radix-2 reference (Python ints)", "seconds": t_ref,
