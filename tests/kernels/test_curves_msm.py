@@ -4,7 +4,14 @@ import pytest
 from wattlab.errors import SpecError
 from wattlab.kernels.curves import BLS12_381, BN254, INFINITY, get_curve
 from wattlab.kernels.fields import BN254_FR
-from wattlab.kernels.msm import choose_window, msm_naive, msm_pippenger, pippenger_adds
+from wattlab.kernels.msm import (
+    batch_inverse,
+    choose_window,
+    msm_naive,
+    msm_pippenger,
+    msm_pippenger_batched,
+    pippenger_adds,
+)
 
 CURVES = [BN254, BLS12_381]
 
@@ -94,3 +101,22 @@ def test_msm_bad_input():
         msm_naive(BN254, [(1, 3)], [1])
     with pytest.raises(SpecError, match="scalar field"):
         msm_pippenger(BLS12_381, [BLS12_381.generator], [1], scalar_field=BN254_FR)
+
+
+def test_batch_inverse_is_exact():
+    p = BLS12_381.base.p
+    vals = np.array([1, 2, p - 1, 12345, *range(3, 40)], dtype=object)
+    inv = batch_inverse(vals, p)
+    assert all(v * i % p == 1 for v, i in zip(vals, inv, strict=True))
+
+
+@pytest.mark.parametrize("curve", CURVES, ids=lambda c: c.name)
+def test_batched_affine_pippenger_matches_naive_with_collisions(curve):
+    rng = np.random.default_rng(7)
+    base = [curve.to_affine(curve.mul(curve.generator, int(k))) for k in rng.integers(1, 2**30, 10)]
+    neg = curve.to_affine(curve.neg(curve.to_jacobian(base[0])))
+    pts = [*base, base[1], base[1], neg, base[0]]        # doubling and P + (−P) inside buckets
+    ks = [5] * 4 + [int(v) for v in rng.integers(0, 2**62, 6)] + [5, 5, 5, 5]
+    want = curve.to_affine(msm_naive(curve, pts, ks))
+    for window in (None, 2, 4):
+        assert curve.to_affine(msm_pippenger_batched(curve, pts, ks, window=window)) == want
