@@ -135,8 +135,10 @@ def msm_pippenger_batched(curve: Curve | str, points: Sequence[Affine], scalars:
     c = window or choose_window(len(points), bits)
     if not 1 <= c <= 24:
         raise SpecError(f"window must be in 1..24, not {c}")
-    xs = np.array([pt[0] for pt in points], dtype=object)  # type: ignore[index]
-    ys = np.array([pt[1] for pt in points], dtype=object)  # type: ignore[index]
+    finite = [pt for pt in points if pt is not None]
+    xs = np.empty(len(finite), dtype=object)
+    ys = np.empty(len(finite), dtype=object)
+    xs[:], ys[:] = [pt[0] for pt in finite], [pt[1] for pt in finite]
     ks = np.array(scalars, dtype=object)
     mask = (1 << c) - 1
     total = INFINITY
