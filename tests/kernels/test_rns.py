@@ -142,3 +142,17 @@ def test_torch_int8_backend_matches_numpy():
     tr = RNSField(f, backend="torch")
     got = tr.from_rns(tr.mul(tr.add(tr.to_rns(xs), tr.to_rns(ys)), tr.to_rns(ys)))
     assert list(got) == [(x + y) * y % f.p for x, y in zip(xs, ys, strict=True)]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_montgomery_step_at_its_input_extremes(backend):
+    if backend == "torch":
+        pytest.importorskip("torch", reason="torch backend")
+    rns = RNSField("bls12-381-fq", backend=backend)
+    r = 1 << MONT_SHIFT
+    rng = np.random.default_rng(3)
+    zs = [[0, 1, m * r - 1, 4 * m * m - 1, (2 * m - 1) ** 2, 2**53, *(int(v) for v in
+           rng.integers(0, m * r, 20))] for m in rns.moduli]
+    out = rns.backend.to_numpy(rns._mont(rns.backend.asarray(np.array(zs, dtype=np.int64))))
+    for m, row_z, row_t in zip(rns.moduli, zs, out, strict=True):
+        assert all(0 <= t < 2 * m and (t * r - z) % m == 0 for z, t in zip(row_z, row_t, strict=True))

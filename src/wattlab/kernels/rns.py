@@ -10,8 +10,8 @@ Multiply (the MORPH "DRNS-lazy" scheme, re-derived; all bounds below are proved,
 1. ``z_i = x_i y_i < 4 m_i^2 <= 2^58``.
 2. Per-residue Montgomery with ``R = 2^32``: ``q = (z mod R)(−m_i^{-1}) mod R``,
    ``t_i = (z + q m_i) / R``. Since ``z < 4m^2 <= m R`` (m < 2^30), ``t_i < 2 m_i`` and
-   ``t_i ≡ z R^{-1}``; ``z + q m < 2^61`` never overflows int64 (the low product may wrap, but
-   only its low 32 bits are used).
+   ``t_i ≡ z R^{-1}``; ``z + q m < 2^61`` and q is formed from 16-bit halves, so no int64
+   operation overflows.
 3. CRNS, one GEMM. Split each ``t_i`` into bytes ``x_{i,s}`` (s = 0..3). With
    ``I_{i,s} = M_i·((2^{8s} R M_i^{-1}) mod m_i) < M`` (``M_i = M/m_i``) the CRT gives
    ``Σ x_{i,s} I_{i,s} = W + kM`` where ``W = XY`` is the wanted integer (``W < M``) and k is
@@ -260,10 +260,10 @@ class RNSField:
         return self._m.reshape((-1,) + (1,) * shape_len)
 
     @cached_property
-    def _mont_consts(self) -> tuple[Any, Any]:
+    def _mont_consts(self) -> tuple[Any, Any, Any]:
         neg_inv = np.array([(-pow(m, -1, 1 << MONT_SHIFT)) % (1 << MONT_SHIFT)
                             for m in self.moduli], dtype=np.int64)
-        return self._m, self.backend.asarray(neg_inv)
+        return self._m, self.backend.asarray(neg_inv & 0xFFFF), self.backend.asarray(neg_inv >> 16)
 
     def _setup_crns(self) -> None:
         mods, big_m, p = self.moduli, self.M, self.p
@@ -296,7 +296,7 @@ class RNSField:
     def from_rns(self, x: RNSArray) -> np.ndarray:
         """The canonical elements in [0, p) (object array): exact CRT on 16-bit limbs, then % p."""
         self._check(x)
-        if 2 * x.bound >= self.M:
+        if 4 * x.bound >= self.M:  # keeps the float estimate of k far from a rounding tie
             raise SpecError("value bound too close to M for reconstruction; reduce() it first")
         res = self.backend.to_numpy(x.res).reshape(self.n_moduli, -1).T % \
             np.array(self.moduli, dtype=np.int64)
@@ -326,11 +326,16 @@ class RNSField:
                                 f"'{self.field.name}'; convert it with this field's to_rns()")
 
     def _mont(self, z: Any) -> Any:
-        """z·R^{-1} mod m per residue, lazily in [0, 2m), for 0 <= z < m·2^32 (see docstring)."""
-        m, neg_inv = self._mont_consts
+        """z·R^{-1} mod m per residue, lazily in [0, 2m), for 0 <= z < m·2^32.
+
+        No intermediate exceeds 2^61 (nothing relies on integer wrap-around): the low product
+        ``(z mod R)·(−m^{-1}) mod R`` is formed from 16-bit halves of the constant (< 2^48 each).
+        """
+        m, lo, hi = self._mont_consts
         col = (-1,) + (1,) * (z.ndim - 1)
-        m, neg_inv = m.reshape(col), neg_inv.reshape(col)
-        q = ((z & _MASK32) * neg_inv) & _MASK32
+        m, lo, hi = m.reshape(col), lo.reshape(col), hi.reshape(col)
+        zl = z & _MASK32
+        q = (zl * lo + (((zl * hi) & 0xFFFF) << 16)) & _MASK32
         return (z + q * m) >> MONT_SHIFT
 
     def _crns(self, t: Any) -> Any:
