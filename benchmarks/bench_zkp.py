@@ -24,7 +24,7 @@ import numpy as np
 
 from wattlab.kernels.curves import BLS12_381
 from wattlab.kernels.fields import BLS12_381_FR
-from wattlab.kernels.msm import choose_window, msm_naive, msm_pippenger
+from wattlab.kernels.msm import choose_window, msm_naive, msm_pippenger, msm_pippenger_batched
 from wattlab.kernels.ntt import MatrixNTT, ntt_reference
 from wattlab.kernels.rns import RNSField
 
@@ -85,14 +85,19 @@ def peak_f64() -> float:
 
 
 def gemm_profile(plan: MatrixNTT, x: Any, int8: bool, peak: float) -> dict[str, float]:
+    """Wall time of one transform (best of 3), its GEMM share and GEMM rate vs ``peak``."""
     be = plan.rns.backend
     plan.forward(x)
-    with GemmClock(be) as clock:
-        w, _ = timed(lambda: plan.forward(x), 1, be.synchronize)
+    best: tuple[float, float] = (float("inf"), 0.0)
+    for _ in range(3):
+        with GemmClock(be) as clock:
+            w, _ = timed(lambda: plan.forward(x), 1, be.synchronize)
+        best = min(best, (w, clock.seconds))
+    w, gemm_s = best
     batch = int(np.prod(x.shape)) // plan.n
     macs = sum(plan.macs(int8=int8).values()) * batch
-    return {"seconds": w, "gemm_share": clock.seconds / w,
-            "gemm_ops_per_s": 2 * macs / clock.seconds, "peak_fraction": 2 * macs / clock.seconds / peak}
+    return {"seconds": w, "gemm_share": gemm_s / w,
+            "gemm_ops_per_s": 2 * macs / gemm_s, "peak_fraction": 2 * macs / gemm_s / peak}
 
 
 def main() -> None:
@@ -190,6 +195,7 @@ def main() -> None:
     pts = sample_points(BLS12_381, n)
     ks = [int(v) for v in F.random(rng, n)]
     tp, _ = timed(lambda: msm_pippenger(BLS12_381, pts, ks), 1)
+    tpb, _ = timed(lambda: msm_pippenger_batched(BLS12_381, pts, ks), 1)
     tn, _ = timed(lambda: msm_naive(BLS12_381, pts[:naive_pts], ks[:naive_pts]), 1)
     tn_full = tn * n / naive_pts
     check = BLS12_381.to_affine(msm_pippenger(BLS12_381, pts[:naive_pts], ks[:naive_pts])) == \
@@ -198,6 +204,9 @@ def main() -> None:
                  f"{choose_window(n, F.bits)}) vs naive", f"{tp:.2f} s vs {tn_full:.1f} s "
                  f"(naive measured on {naive_pts} points, x{n // naive_pts} linear) = "
                  f"{tn_full / tp:.1f}x; equal results: {check}"))
+    rows.append((f"MSM 2^{msm_log}: Pippenger with batched affine bucket additions "
+                 "(Montgomery inversion trick, object-array arithmetic)",
+                 f"{tpb:.2f} s = {tp / tpb:.2f}x the Jacobian Pippenger, {tn_full / tpb:.1f}x naive"))
 
     # -- peak memory of a 2^16 NTT -------------------------------------------------------------
     plan16 = MatrixNTT(RNSField(F), 16, steps=3)
