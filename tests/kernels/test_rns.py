@@ -156,3 +156,20 @@ def test_montgomery_step_at_its_input_extremes(backend):
     out = rns.backend.to_numpy(rns._mont(rns.backend.asarray(np.array(zs, dtype=np.int64))))
     for m, row_z, row_t in zip(rns.moduli, zs, out, strict=True):
         assert all(0 <= t < 2 * m and (t * r - z) % m == 0 for z, t in zip(row_z, row_t, strict=True))
+
+
+def test_cuda_shape_padding_path_is_exact_on_cpu():
+    """The zero-padding used for CUDA's _int_mm shape rules, exercised on the CPU."""
+    pytest.importorskip("torch", reason="torch backend")
+    from wattlab.kernels.ntt import MatrixNTT, ntt_reference
+    from wattlab.kernels.rns import TorchBackend
+
+    f = get_field("bls12-381-fq")                     # 29 moduli: K = 116 is not a multiple of 8
+    rns = RNSField(f, backend=TorchBackend("cpu", pad=True))
+    xs = list(f.random(np.random.default_rng(4), 37))
+    got = rns.from_rns(rns.mul(rns.to_rns(xs), rns.to_rns(xs)))
+    assert list(got) == [x * x % f.p for x in xs]
+    g = get_field("bls12-381")
+    plan = MatrixNTT(RNSField(g, backend=TorchBackend("cpu", pad=True)), 5, splits=(1, 2, 2))
+    x = g.random(np.random.default_rng(5), (3, 32))  # 2x2 and 4x4 factors: fewer than 17 rows
+    assert (plan.rns.from_rns(plan.forward(plan.rns.to_rns(x))) == ntt_reference(g, x)).all()

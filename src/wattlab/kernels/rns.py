@@ -141,15 +141,21 @@ def _check_const(c: np.ndarray) -> None:
 
 
 class TorchBackend(Backend):
-    """The same kernels on torch tensors; the GEMMs are int8 × int8 → int32 (``torch._int_mm``)."""
+    """The same kernels on torch tensors; the GEMMs are int8 × int8 → int32 (``torch._int_mm``).
+
+    CUDA's ``_int_mm`` wants more than 16 rows and K, N multiples of 8: with ``pad`` (default on
+    CUDA) operands are zero-padded to that and the result sliced back (zero rows/columns of the
+    constant add nothing).
+    """
 
     digit_bits = 8
 
-    def __init__(self, device: str = "cpu") -> None:
+    def __init__(self, device: str = "cpu", pad: bool | None = None) -> None:
         from wattlab.errors import require
 
         self.torch = require("torch", extra="torch", purpose="the torch/int8 RNS backend")
         self.device = device
+        self.pad = device.startswith("cuda") if pad is None else pad
         self.name = f"torch-int8:{device}"
 
     def asarray(self, a: np.ndarray) -> Any:
@@ -179,6 +185,9 @@ class TorchBackend(Backend):
         g, _, n, k = digs.shape
         flat = digs.reshape(g, n_dig * n, k)
         corr = 128 * flat.sum(axis=2, keepdims=True)                # undoes the −128 data offset
+        if self.pad:
+            rows, kp = max(_round8(n_dig * n), 24), _round8(k)
+            flat = np.pad(flat, ((0, 0), (0, rows - n_dig * n), (0, kp - k)))
         t = self.torch
         return (t.as_tensor(flat.astype(np.int8), device=self.device),
                 t.as_tensor(corr, device=self.device), n_dig)
@@ -186,10 +195,13 @@ class TorchBackend(Backend):
     def gemm(self, c: Any, a: Any) -> Any:
         digs, corr, n_dig = c
         t = self.torch
-        a8 = a
-        acc = t.stack([t._int_mm(digs[i], a8[i if a8.shape[0] > 1 else 0])
+        dn, cols = corr.shape[1], a.shape[-1]
+        if self.pad:
+            fn = t.nn.functional.pad
+            a = fn(a, (0, _round8(cols) - cols, 0, digs.shape[2] - a.shape[1]))
+        acc = t.stack([t._int_mm(digs[i], a[i if a.shape[0] > 1 else 0])[:dn, :cols]
                        for i in range(digs.shape[0])]).to(t.int64) + corr
-        g, dn, cols = acc.shape
+        g = acc.shape[0]
         acc = acc.reshape(g, n_dig, dn // n_dig, cols)
         out = acc[:, 0]
         for d in range(1, n_dig):
@@ -199,6 +211,10 @@ class TorchBackend(Backend):
     def synchronize(self) -> None:
         if self.device.startswith("cuda"):
             self.torch.cuda.synchronize()
+
+
+def _round8(x: int) -> int:
+    return -(-x // 8) * 8
 
 
 def get_backend(name: str = "numpy", device: str = "cpu") -> Backend:
