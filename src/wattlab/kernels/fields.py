@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
@@ -178,4 +177,4 @@ def get_field(name: str | int | PrimeField) -> PrimeField:
     return FIELDS[key]
 
 
-__all__: list[Any] = ["FIELDS", "PrimeField", "check_pow2", "from_limbs", "get_field"]
+__all__ = ["FIELDS", "PrimeField", "check_pow2", "from_limbs", "get_field"]
