@@ -7,13 +7,18 @@ Timings are best-of-N wall clock, with the process CPU time beside them (the mac
 shared: the load average at start and end is recorded). galois is timed on its transform with
 the field prebuilt from the primitive element (``galois.ntt`` itself would first spend minutes
 building GF(p)); the naive MSM is timed on fewer points and extrapolated linearly (exact: it is
-one scalar multiplication per point).
+one scalar multiplication per point). BLAS and torch run single-threaded unless
+``OPENBLAS_NUM_THREADS`` / ``--threads`` say otherwise (two thread pools on a shared 2-core
+machine distort each other's timings).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 import platform
 import time
 import tracemalloc
@@ -74,13 +79,13 @@ def peak_int8(device: str) -> float:
     b = torch.randint(-128, 127, (n, n), dtype=torch.int8, device=device)
     sync = torch.cuda.synchronize if device.startswith("cuda") else None
     torch._int_mm(a, b)
-    t, _ = timed(lambda: torch._int_mm(a, b), 3, sync)
+    t, _ = timed(lambda: torch._int_mm(a, b), 5, sync)
     return 2 * n**3 / t
 
 
 def peak_f64() -> float:
     a, b = np.random.rand(2048, 2048), np.random.rand(2048, 2048)
-    t, _ = timed(lambda: a @ b, 3)
+    t, _ = timed(lambda: a @ b, 5)
     return 2 * 2048**3 / t
 
 
@@ -105,6 +110,8 @@ def main() -> None:
     ap.add_argument("--device", default="cpu", help="cpu, or cuda to run the torch/int8 path there")
     ap.add_argument("--out", default="docs/benchmarks/zkp.md")
     ap.add_argument("--quick", action="store_true", help="smaller sizes (smoke test)")
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (BLAS: set "
+                    "OPENBLAS_NUM_THREADS)")
     args = ap.parse_args()
     log_n, log_b, naive_pts = (12, 10, 8) if args.quick else (14, 12, 32)
     msm_log = 8 if args.quick else 12
@@ -124,7 +131,7 @@ def main() -> None:
         gx = gf(list(x))
         res["galois"], res["galois_cpu"] = timed(lambda: np.fft.fft(gx), 1)
     except ImportError:
-        res["galois"] = float("nan")
+        res["galois"] = res["galois_cpu"] = float("nan")
     for steps in (3, 5):
         plan = MatrixNTT(RNSField(F), log_n, steps=steps)
         xr = plan.rns.to_rns(x)
@@ -142,35 +149,12 @@ def main() -> None:
         (f"5-step matrix NTT, float64 GEMMs, 2^{log_n}",
          f"{res['m5']:.4f} s (CPU {res['m5_cpu']:.4f} s); "
          f"with RNS conversion in/out {res['m5_e2e']:.4f} s"),
-        (f"fastest ({best[0]}) vs galois", f"{res['galois'] / best[1]:.1f}x faster"),
+        (f"fastest ({best[0]}) vs galois", f"{res['galois'] / best[1]:.1f}x faster (CPU time "
+         f"{res['galois_cpu'] / min(res['m3_cpu'], res['m5_cpu']):.1f}x)"),
         (f"fastest ({best[0]}) vs radix-2", f"{res['radix2'] / best[1]:.2f}x faster (CPU time: "
          f"{res['radix2_cpu'] / min(res['m3_cpu'], res['m5_cpu']):.2f}x)"),
     ]
 
-    # -- GEMM share and roofline fraction ------------------------------------------------------
-    try:
-        import torch  # noqa: F401
-
-        dev = args.device
-        p8 = peak_int8(dev)
-        plan8 = MatrixNTT(RNSField(F, backend="torch", device=dev), log_n, steps=3)
-        x8 = plan8.rns.to_rns(x)
-        assert (plan8.rns.from_rns(plan8.forward(x8)) == ref).all(), "int8 NTT not exact"
-        g8 = gemm_profile(plan8, x8, True, p8)
-        rows += [
-            (f"torch._int_mm peak on {dev} (measured, 2048^3 / 8192^3)", f"{p8 / 1e12:.3f} TOP/s"),
-            (f"3-step int8 NTT on {dev}, 2^{log_n}", f"{g8['seconds']:.4f} s; int8-GEMM share "
-             f"{g8['gemm_share']:.0%}; GEMMs at {g8['gemm_ops_per_s'] / 1e12:.3f} TOP/s = "
-             f"{g8['peak_fraction']:.1%} of the measured int8 peak"),
-        ]
-        xb8 = plan8.rns.to_rns(F.random(rng, (64, 1 << log_b)))
-        planb8 = MatrixNTT(plan8.rns, log_b, steps=3)
-        gb8 = gemm_profile(planb8, xb8, True, p8)
-        rows.append((f"batched 64 x 2^{log_b} int8 NTT on {dev}", f"{gb8['seconds']:.4f} s "
-                     f"({64 * (1 << log_b) / gb8['seconds']:.3g} elem/s); GEMM share "
-                     f"{gb8['gemm_share']:.0%}, {gb8['peak_fraction']:.1%} of int8 peak"))
-    except ImportError:
-        rows.append(("torch int8 path", "skipped: torch not installed"))
     pf = peak_f64()
     plan = MatrixNTT(RNSField(F), log_n, steps=3)
     g64 = gemm_profile(plan, plan.rns.to_rns(x), False, pf)
@@ -183,10 +167,10 @@ def main() -> None:
     xb = F.random(rng, (64, 1 << log_b))
     planb = MatrixNTT(RNSField(F), log_b, steps=3)
     xbr = planb.rns.to_rns(xb)
-    tb, _ = timed(lambda: planb.forward(xbr), 3)
-    tr, _ = timed(lambda: ntt_reference(F, xb), 1)
+    tb, tbc = timed(lambda: planb.forward(xbr), 3)
+    tr, trc = timed(lambda: ntt_reference(F, xb), 1)
     rows.append((f"batched 64 x 2^{log_b}, float64 3-step vs radix-2", f"{tb:.3f} s vs {tr:.3f} s "
-                 f"= {tr / tb:.2f}x ({64 * (1 << log_b) / tb:.3g} elem/s)"))
+                 f"= {tr / tb:.2f}x (CPU time {trc / tbc:.2f}x); {64 * (1 << log_b) / tb:.3g} elem/s"))
 
     # -- MSM -----------------------------------------------------------------------------------
     from wattlab.commands.zkp import sample_points
@@ -219,11 +203,37 @@ def main() -> None:
     rows.append(("peak traced memory, 2^16 NTT incl. plan, conversion in/out",
                  f"{peak / 2**20:.0f} MiB"))
 
+    # -- GEMM share and roofline fraction ------------------------------------------------------
+    try:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        dev = args.device
+        p8 = peak_int8(dev)
+        plan8 = MatrixNTT(RNSField(F, backend="torch", device=dev), log_n, steps=3)
+        x8 = plan8.rns.to_rns(x)
+        assert (plan8.rns.from_rns(plan8.forward(x8)) == ref).all(), "int8 NTT not exact"
+        g8 = gemm_profile(plan8, x8, True, p8)
+        rows += [
+            (f"torch._int_mm peak on {dev} (measured, 2048^3 / 8192^3)", f"{p8 / 1e12:.3f} TOP/s"),
+            (f"3-step int8 NTT on {dev}, 2^{log_n}", f"{g8['seconds']:.4f} s; int8-GEMM share "
+             f"{g8['gemm_share']:.0%}; GEMMs at {g8['gemm_ops_per_s'] / 1e12:.3f} TOP/s = "
+             f"{g8['peak_fraction']:.1%} of the measured int8 peak"),
+        ]
+        xb8 = plan8.rns.to_rns(F.random(rng, (64, 1 << log_b)))
+        planb8 = MatrixNTT(plan8.rns, log_b, steps=3)
+        gb8 = gemm_profile(planb8, xb8, True, p8)
+        rows.append((f"batched 64 x 2^{log_b} int8 NTT on {dev}", f"{gb8['seconds']:.4f} s "
+                     f"({64 * (1 << log_b) / gb8['seconds']:.3g} elem/s); GEMM share "
+                     f"{gb8['gemm_share']:.0%}, {gb8['peak_fraction']:.1%} of int8 peak"))
+    except ImportError:
+        rows.append(("torch int8 path", "skipped: torch not installed"))
     load1 = os.getloadavg()[0]
     cmd = "PYTHONPATH=src python benchmarks/bench_zkp.py" + \
         (f" --device {args.device}" if args.device != "cpu" else "") + (" --quick" if args.quick else "")
     lines = ["# ZKP kernel benchmarks (MORPH)", "", f"Command: `{cmd}`", "",
              f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
+             f"{os.environ['OPENBLAS_NUM_THREADS']} BLAS thread(s); "
              f"load average {load0:.1f} at start, {load1:.1f} at end (a shared machine inflates "
              "wall times; CPU times are given where it matters). Field: BLS12-381 scalar field.",
              "", "| measurement | result |", "|---|---|"]
