@@ -110,4 +110,4 @@ def bench(
                       f"{n / g.latency_s:.3g} points/s")
     con.print(table)
     con.print("modelled rows use zkp.* registry values; several are assumptions "
-              "(see `wattlab params` / zkp.toml)")
+              "(see `wattlab params list` and params/data/zkp.toml)")
