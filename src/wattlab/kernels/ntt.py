@@ -143,9 +143,19 @@ class MatrixNTT:
             raise SpecError(f"input's last axis is {x.shape[-1:] or '()'}; this NTT has size {self.n}")
         if max(self.splits) * (rns.p - 1) * x.bound > rns.w_max:
             raise SpecError("input bound too large for the first GEMM; rns.reduce() it first")
+        batch = x.shape[:-1]
+        flat = x.res.reshape(rns.n_moduli, -1, self.n)
+        per = max(1, (be.chunk_elems or flat.shape[1] * self.n) // self.n)
+        parts = [self._run(flat[:, i:i + per], inverse) for i in range(0, flat.shape[1], per)]
+        out = parts[0] if len(parts) == 1 else be.concat(parts, axis=1)
+        return RNSArray(out.reshape(rns.n_moduli, *batch, self.n), rns.L, self.field)
+
+    def _run(self, res: Any, inverse: bool) -> Any:
+        """The transform of residues (NM, B, n) → (NM, B, n), natural order in and out."""
+        rns, be = self.rns, self.rns.backend
         mats, twiddles = self._plan(inverse)
-        nm, batch, dims = rns.n_moduli, x.shape[:-1], len(self.splits)
-        r = x.res.reshape(nm, *batch, *self.splits)
+        nm, batch, dims = rns.n_moduli, tuple(res.shape[1:-1]), len(self.splits)
+        r = res.reshape(nm, *batch, *self.splits)
         nb = len(batch)
         for d, nd in enumerate(self.splits):
             ax = 1 + nb + d
@@ -160,8 +170,7 @@ class MatrixNTT:
                 tw = tw.reshape(nm, *([1] * nb), *tw.shape[1:], *([1] * (dims - d - 2)))
                 r = rns._crns(rns._mont(r * tw))
         order = (0, *range(1, nb + 1), *range(nb + dims, nb, -1))
-        out = be.permute(r, order).reshape(nm, *batch, self.n)
-        return RNSArray(out, rns.L, self.field)
+        return be.permute(r, order).reshape(nm, *batch, self.n)
 
     def macs(self, int8: bool = True) -> dict[str, int]:
         """Multiply-accumulates per transform: twiddle GEMMs and CRNS GEMMs. int8: byte data,

@@ -91,6 +91,8 @@ class Backend:
 
     name = "numpy"
     digit_bits = 16
+    #: elements per NTT chunk: batches are cut so the working set stays in cache (CPU); None = whole
+    chunk_elems: int | None = 1 << 14
 
     def asarray(self, a: np.ndarray) -> Any:
         return np.asarray(a, dtype=np.int64)
@@ -113,6 +115,9 @@ class Backend:
 
     def moveaxis(self, a: Any, src: int, dst: int) -> Any:
         return np.moveaxis(a, src, dst)
+
+    def concat(self, arrays: list[Any], axis: int) -> Any:
+        return np.concatenate(arrays, axis=axis)
 
     def permute(self, a: Any, axes: tuple[int, ...]) -> Any:
         return np.transpose(a, axes)
@@ -156,6 +161,7 @@ class TorchBackend(Backend):
         self.torch = require("torch", extra="torch", purpose="the torch/int8 RNS backend")
         self.device = device
         self.pad = device.startswith("cuda") if pad is None else pad
+        self.chunk_elems = None if device.startswith("cuda") else 1 << 14
         self.name = f"torch-int8:{device}"
 
     def asarray(self, a: np.ndarray) -> Any:
@@ -171,6 +177,9 @@ class TorchBackend(Backend):
 
     def moveaxis(self, a: Any, src: int, dst: int) -> Any:
         return self.torch.movedim(a, src, dst)
+
+    def concat(self, arrays: list[Any], axis: int) -> Any:
+        return self.torch.cat(arrays, dim=axis)
 
     def permute(self, a: Any, axes: tuple[int, ...]) -> Any:
         return a.permute(*axes)
