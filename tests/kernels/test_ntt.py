@@ -124,3 +124,11 @@ def test_chunked_batches_equal_the_whole():
     y = plan.rns.from_rns(plan.forward(plan.rns.to_rns(x)))
     assert y.shape == (3, 32)
     assert all((y[i] == ntt_reference(F, x[i])).all() for i in range(3))
+
+
+def test_large_factor_switches_to_byte_digits_and_stays_exact():
+    rns = RNSField(F)
+    assert rns.backend.digit_bits(256) == 16 and rns.backend.digit_bits(512) == 8
+    plan = MatrixNTT(rns, 10, splits=(9, 1))           # a 512-point factor
+    x = F.random(np.random.default_rng(9), 1024)
+    assert (plan.rns.from_rns(plan.forward(plan.rns.to_rns(x))) == ntt_reference(F, x)).all()

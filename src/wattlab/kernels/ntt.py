@@ -28,7 +28,7 @@ import numpy as np
 
 from wattlab.errors import SpecError
 from wattlab.kernels.fields import PrimeField, check_pow2, get_field
-from wattlab.kernels.rns import BYTES, RNSArray, RNSField
+from wattlab.kernels.rns import BYTES, Backend, RNSArray, RNSField
 
 
 def ntt_reference(field: PrimeField | str, values: Any, *, inverse: bool = False) -> np.ndarray:
@@ -100,10 +100,10 @@ class MatrixNTT:
         n, p, rns = self.n, self.field.p, self.rns
         sign = -1 if inverse else 1
         pw = self._powers
-        w = rns.backend.digit_bits
-        nd_dig = 32 // w
         mats = []
         for d, nd in enumerate(self.splits):
+            w = rns.backend.digit_bits(nd)
+            nd_dig = 32 // w
             idx = np.outer(np.arange(nd), np.arange(nd)) * (n // nd) * sign % n
             t = pw[idx]
             if inverse and d == 0:
@@ -161,7 +161,7 @@ class MatrixNTT:
             ax = 1 + nb + d
             y = be.moveaxis(r, ax, 1)
             rest = tuple(y.shape[2:])
-            w = be.digit_bits
+            w = be.digit_bits(nd)
             a = be.digits(y, w, axis=1).reshape(nm, (32 // w) * nd, -1)
             t = rns._crns(rns._mont(be.gemm(mats[d], a)))
             r = be.moveaxis(t.reshape(nm, nd, *rest), 1, ax)
@@ -174,11 +174,12 @@ class MatrixNTT:
 
     def macs(self, int8: bool = True) -> dict[str, int]:
         """Multiply-accumulates per transform: twiddle GEMMs and CRNS GEMMs. int8: byte data,
-        four 7-bit constant digits; float64: 16-bit data digits (twiddles), constants whole."""
+        four 7-bit constant digits; float64: the float path's data digits, constants whole."""
         digits = 4 if int8 else 1
-        data_digits = BYTES if int8 else 2
+        f64 = Backend()
         nm = self.rns.n_moduli
-        gemm = sum(self.n * nm * data_digits * nd * digits for nd in self.splits)
+        gemm = sum(self.n * nm * (BYTES if int8 else 32 // f64.digit_bits(nd)) * nd * digits
+                   for nd in self.splits)
         crns = (2 * len(self.splits) - 1) * self.n * self.rns.crns_macs_per_element * digits
         return {"twiddle_gemm": gemm, "crns_gemm": crns}
 

@@ -84,13 +84,13 @@ def max_byte_sum(m: int) -> int:
 class Backend:
     """Array calls that differ between NumPy (float64 BLAS) and torch (``torch._int_mm``).
 
-    ``digit_bits``: the data digit width of the NTT twiddle GEMMs. float64 is exact with 16-bit
-    digits while ``K·(2^16 − 1)·2^28 <= 2^53`` (K <= 512: factors up to 256), halving the GEMM
-    work on a CPU; the int8 engine needs bytes. CRNS always uses bytes (its quotient bound).
+    :meth:`digit_bits` gives the data digit width of an NTT twiddle GEMM: float64 is exact with
+    16-bit digits while ``K·(2^16 − 1)·(2^28 − 1) <= 2^53`` (K = 2·factor: factors up to 256),
+    halving the GEMM work on a CPU; beyond that, and on the int8 engine, bytes. CRNS always
+    uses bytes (its quotient bound).
     """
 
     name = "numpy"
-    digit_bits = 16
     #: elements per NTT chunk: batches are cut so the working set stays in cache (CPU); None = whole
     chunk_elems: int | None = 1 << 14
 
@@ -99,6 +99,11 @@ class Backend:
 
     def to_numpy(self, a: Any) -> np.ndarray:
         return np.asarray(a)
+
+    def digit_bits(self, factor: int) -> int:
+        """Data digit width for a twiddle GEMM contracting ``factor`` residues."""
+        exact16 = 2 * factor * 0xFFFF * ((1 << MODULUS_BITS) - 1) <= 1 << 53
+        return 16 if exact16 else 8
 
     def digits(self, t: Any, bits: int, axis: int) -> Any:
         """The ``bits``-wide digits of residues < 2^32 as a new axis ``axis``, written straight
@@ -153,8 +158,6 @@ class TorchBackend(Backend):
     constant add nothing).
     """
 
-    digit_bits = 8
-
     def __init__(self, device: str = "cpu", pad: bool | None = None) -> None:
         from wattlab.errors import require
 
@@ -169,6 +172,9 @@ class TorchBackend(Backend):
 
     def to_numpy(self, a: Any) -> np.ndarray:
         return a.cpu().numpy() if hasattr(a, "cpu") else np.asarray(a)
+
+    def digit_bits(self, factor: int) -> int:
+        return 8
 
     def digits(self, t: Any, bits: int, axis: int) -> Any:
         mask = (1 << bits) - 1
