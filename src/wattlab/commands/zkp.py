@@ -92,7 +92,7 @@ def bench(
                       f"{elems / g.latency_s:.3g} elem/s")
     else:
         from wattlab.kernels.curves import get_curve
-        from wattlab.kernels.msm import choose_window, msm_pippenger
+        from wattlab.kernels.msm import choose_window, msm_pippenger, msm_pippenger_batched
 
         cv = get_curve(field)
         n = 1 << log_n
@@ -101,6 +101,9 @@ def bench(
         t = _best(lambda: msm_pippenger(cv, pts, ks), reps)
         table.add_row(f"Pippenger (window {choose_window(n, cv.scalar.bits)}, Python ints)",
                       "measured", f"{t:.4g}", f"{n / t:.3g} points/s")
+        t = _best(lambda: msm_pippenger_batched(cv, pts, ks), reps)
+        table.add_row("Pippenger, batched affine bucket additions", "measured", f"{t:.4g}",
+                      f"{n / t:.3g} points/s")
         for name in ("tpu-v6e", "h100"):
             c = ec.msm_cost(params, cv.base, cv.scalar.bits, log_n, engine_name=name)
             table.add_row(f"Pippenger on {name} (CRNS field products)", "modelled",

@@ -25,8 +25,10 @@ Multiply (the MORPH "DRNS-lazy" scheme, re-derived; all bounds below are proved,
 4. Montgomery again gives residues (< 2m_j) of ``Z = Σ x_{i,s}(I_{i,s} mod p) + k(−M mod p)``,
    an integer ≡ W (mod p) with ``0 <= Z <= (2S − 1)(p − 1) =: L`` (``k < S``).
 
-Exactness of the GEMM: every GEMM entry is a byte times a constant < 2^28. The NumPy backend
-multiplies in float64: ``K·255·2^28 < 2^53`` for K < 2^17 (asserted), so it is exact. The torch
+Exactness of the GEMM: every GEMM term is a data digit times a constant < 2^28. The NumPy
+backend multiplies in float64 and :meth:`Backend.prepare` refuses any constant for which
+``K·(2^digit − 1)·(2^28 − 1) > 2^53`` (bytes: K < 2^17; 16-bit twiddle digits: K <= 512), so
+every sum is an exactly representable integer. The torch
 backend uses ``torch._int_mm`` (int8 × int8 → int32): data bytes are offset to [−128, 127],
 constants split into 7-bit digits (< 2^28 = four digits), the offset undone by a precomputed
 column sum: ``|Σ| <= K·128·127 < 2^31`` for K < 2^17. Lazy reduction: sums of reduced values
