@@ -335,15 +335,17 @@ class RNSField:
             np.array(self.moduli, dtype=np.int64)
         big_m = self.M
         inv = np.array([pow(big_m // m, -1, m) for m in self.moduli], dtype=np.int64)
-        xi = (res.astype(object) * inv % np.array(self.moduli, dtype=object)).astype(np.int64)
+        xi = res * inv % np.array(self.moduli, dtype=np.int64)          # < 2^29 · 2^28: int64
         k = np.rint((xi / np.array(self.moduli, dtype=np.float64)).sum(axis=1)).astype(np.int64)
         n_l = -(-big_m.bit_length() // LIMB_BITS) + 1
         mi_limbs = self.field.to_limbs(np.array([big_m // m for m in self.moduli], dtype=object),
                                        n_l).astype(np.int64)
         m_limbs = self.field.to_limbs(np.array([big_m], dtype=object), n_l).astype(np.int64)[0]
-        lo, hi = xi & 0x3FFF, xi >> 14
-        # 2·NM products < 2^14·2^16 each: the sums stay far below 2^63.
-        acc = lo @ mi_limbs + (hi @ mi_limbs << 14) - k[:, None] * m_limbs[None, :]
+        lo, hi = (xi & 0x3FFF).astype(np.float64), (xi >> 14).astype(np.float64)
+        # products < 2^14·2^16, NM of them per sum: < 2^53, exact in float64 (BLAS)
+        mf = mi_limbs.astype(np.float64)
+        acc = (lo @ mf).astype(np.int64) + ((hi @ mf).astype(np.int64) << 14) \
+            - k[:, None] * m_limbs[None, :]
         for j in range(n_l - 1):                                            # carries
             carry = acc[:, j] >> LIMB_BITS
             acc[:, j] -= carry << LIMB_BITS
