@@ -134,10 +134,10 @@ def gzkp_ntt_cost(params: Registry, field: PrimeField | str, log_n: int, *,
 
 
 def msm_point_muls(n: int, bits: int) -> tuple[int, int]:
-    """(field multiplications, field additions) of one Pippenger MSM of n points."""
+    """(field multiplications, field additions) of one signed-digit Pippenger MSM of n points."""
     c = choose_window(n, bits)
-    windows = math.ceil(bits / c)
-    mixed, general, dbl = windows * n, windows * 2 * ((1 << c) - 1), windows * c
+    windows = math.ceil((bits + 1) / c)
+    mixed, general, dbl = windows * n, windows * (1 << c), windows * c
     muls = mixed * MULS_MIXED_ADD + general * MULS_ADD + dbl * MULS_DOUBLE
     return muls, (mixed + general + dbl) * FIELD_ADDS_PER_POINT_OP
 

@@ -1,9 +1,11 @@
 """Multi-scalar multiplication Σ k_i·P_i: Pippenger's bucket method and the naive reference.
 
-Pippenger with window c: the b-bit scalars split into ⌈b/c⌉ digits; per window each point is
-added (mixed addition) into bucket[digit]; the buckets are summed by the running-sum trick
-(Σ_d d·B_d with 2·(2^c − 1) additions); windows combine by c doublings each. Additions per MSM
-≈ ⌈b/c⌉·(n + 2^{c+1}), minimised by :func:`choose_window`. :func:`msm_pippenger_batched` does
+Pippenger with window c and signed digits: each scalar is written in base 2^c with digits in
+[−2^{c−1}, 2^{c−1}) (a digit ≥ 2^{c−1} becomes d − 2^c with a carry up), so a window needs only
+2^{c−1} buckets and a negative digit adds −P (free: negate y). Per window each point is added
+into bucket[|digit|]; the buckets are summed by the running-sum trick (Σ_d d·B_d with
+2·2^{c−1} additions); windows combine by c doublings each. Additions per MSM
+≈ ⌈(b + 1)/c⌉·(n + 2^c), minimised by :func:`choose_window`. :func:`msm_pippenger_batched` does
 the bucket accumulation as rounds of batched affine additions (one inversion per round by
 Montgomery's trick) over vectorised object-array arithmetic.
 """
@@ -21,13 +23,34 @@ from wattlab.kernels.fields import PrimeField
 
 
 def pippenger_adds(n: int, bits: int, c: int) -> int:
-    """Point additions (bucket + reduction) of Pippenger with window c, excluding doublings."""
-    return math.ceil(bits / c) * (n + 2 * ((1 << c) - 1))
+    """Point additions (bucket + reduction) of signed-digit Pippenger, excluding doublings."""
+    return math.ceil((bits + 1) / c) * (n + (1 << c))
+
+
+def signed_digits(scalars: Sequence[int], c: int) -> np.ndarray:
+    """Digits (windows, n) in [−2^{c−1}, 2^{c−1}) with Σ_w d_w 2^{cw} = k, low window first."""
+    ks = np.empty(len(scalars), dtype=object)
+    ks[:] = list(scalars)
+    top = max((int(k).bit_length() for k in ks), default=0)
+    half, mask = 1 << (c - 1), (1 << c) - 1
+    rows, carry = [], np.zeros(len(ks), dtype=np.int64)
+    for w in range(-(-top // c) + 1):
+        d = ((ks >> (w * c)) & mask).astype(np.int64) + carry
+        carry = (d >= half).astype(np.int64)
+        rows.append(d - (carry << c))
+    return np.array(rows, dtype=np.int64).reshape(len(rows), len(ks))
+
+
+def _window(n: int, bits: int, window: int | None) -> int:
+    c = window or choose_window(n, bits)
+    if not 2 <= c <= 24:
+        raise SpecError(f"window must be in 2..24, not {c}")
+    return c
 
 
 def choose_window(n: int, bits: int) -> int:
-    """The window c in 1..24 minimising :func:`pippenger_adds` for n points."""
-    return min(range(1, 25), key=lambda c: (pippenger_adds(n, bits, c), c))
+    """The window c in 2..24 minimising :func:`pippenger_adds` for n points."""
+    return min(range(2, 25), key=lambda c: (pippenger_adds(n, bits, c), c))
 
 
 def _check(curve: Curve, points: Sequence[Affine], scalars: Sequence[int],
@@ -58,25 +81,25 @@ def msm_naive(curve: Curve | str, points: Sequence[Affine], scalars: Sequence[in
 
 def msm_pippenger(curve: Curve | str, points: Sequence[Affine], scalars: Sequence[int], *,
                   window: int | None = None, scalar_field: PrimeField | None = None) -> Jacobian:
-    """Σ k_i·P_i by Pippenger's bucket method (window chosen from the size unless given)."""
+    """Σ k_i·P_i by Pippenger's signed-digit bucket method (window from the size unless given)."""
     cv = get_curve(curve)
     _check(cv, points, scalars, scalar_field)
-    bits = cv.scalar.bits
-    c = window or choose_window(len(points), bits)
-    if not 1 <= c <= 24:
-        raise SpecError(f"window must be in 1..24, not {c}")
-    mask = (1 << c) - 1
+    c = _window(len(points), cv.scalar.bits, window)
+    p, half = cv.base.p, 1 << (c - 1)
+    negs = [None if pt is None else (pt[0], -pt[1] % p) for pt in points]
+    digits = signed_digits(scalars, c)
     total = INFINITY
-    for w in reversed(range(math.ceil(bits / c))):
+    for row in digits[::-1]:
         for _ in range(c):
             total = cv.double(total)
-        buckets: list[Jacobian] = [INFINITY] * (mask + 1)
-        for pt, k in zip(points, scalars, strict=True):
-            d = (k >> (w * c)) & mask
-            if d:
+        buckets: list[Jacobian] = [INFINITY] * (half + 1)
+        for pt, neg, d in zip(points, negs, row.tolist(), strict=True):
+            if d > 0:
                 buckets[d] = cv.add_mixed(buckets[d], pt)
+            elif d < 0:
+                buckets[-d] = cv.add_mixed(buckets[-d], neg)
         running, window_sum = INFINITY, INFINITY
-        for d in range(mask, 0, -1):
+        for d in range(half, 0, -1):
             running = cv.add(running, buckets[d])
             window_sum = cv.add(window_sum, running)
         total = cv.add(total, window_sum)
@@ -131,24 +154,22 @@ def msm_pippenger_batched(curve: Curve | str, points: Sequence[Affine], scalars:
     _check(cv, points, scalars, scalar_field)
     if any(pt is None for pt in points):
         raise SpecError("msm_pippenger_batched takes finite affine points; drop the infinities")
-    bits = cv.scalar.bits
-    c = window or choose_window(len(points), bits)
-    if not 1 <= c <= 24:
-        raise SpecError(f"window must be in 1..24, not {c}")
+    c = _window(len(points), cv.scalar.bits, window)
+    p, half = cv.base.p, 1 << (c - 1)
     finite = [pt for pt in points if pt is not None]
     xs = np.empty(len(finite), dtype=object)
     ys = np.empty(len(finite), dtype=object)
     xs[:], ys[:] = [pt[0] for pt in finite], [pt[1] for pt in finite]
-    ks = np.array(scalars, dtype=object)
-    mask = (1 << c) - 1
+    neg_ys = (p - ys) % p
     total = INFINITY
-    for w in reversed(range(math.ceil(bits / c))):
+    for row in signed_digits(scalars, c)[::-1]:
         for _ in range(c):
             total = cv.double(total)
-        digits = ((ks >> (w * c)) & mask).astype(np.int64)
-        keep = np.flatnonzero(digits)
-        order = keep[np.argsort(digits[keep], kind="stable")]
-        seg, bx, by = digits[order], xs[order], ys[order]
+        keep = np.flatnonzero(row)
+        mag = np.abs(row)
+        order = keep[np.argsort(mag[keep], kind="stable")]
+        seg, bx = mag[order], xs[order]
+        by = np.where(row[order] < 0, neg_ys[order], ys[order])
         binf = np.zeros(len(seg), dtype=bool)
         while len(seg) and (seg[1:] == seg[:-1]).any():
             start = np.r_[0, np.flatnonzero(seg[1:] != seg[:-1]) + 1]
@@ -162,7 +183,7 @@ def msm_pippenger_batched(curve: Curve | str, points: Sequence[Affine], scalars:
         buckets: dict[int, Affine] = {int(d): (None if f else (int(x), int(y)))
                                       for d, x, y, f in zip(seg, bx, by, binf, strict=True)}
         running, window_sum = INFINITY, INFINITY
-        for d in range(mask, 0, -1):
+        for d in range(half, 0, -1):
             running = cv.add_mixed(running, buckets.get(d))
             window_sum = cv.add(window_sum, running)
         total = cv.add(total, window_sum)
