@@ -5,13 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wattlab.kernels.engine_cost import gzkp_msm_cost, gzkp_ntt_cost, msm_cost, ntt_cost
 from wattlab.kernels.fields import BLS12_381_FQ, BLS12_381_FR
 from wattlab.kernels.ntt import MatrixNTT, ntt_reference
 from wattlab.kernels.rns import RNSField
 from wattlab.study import Claim, Outcome, RunContext, Study
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PAPER = "MORPH: Enabling AI ASICs for Zero Knowledge Proof"
 ARXIV = "2604.17808"
@@ -40,7 +43,7 @@ def _ntt_vs_gpu(ctx: RunContext) -> Outcome:
         r = gzkp_ntt_cost(p, BLS12_381_FR, 16, batch=BATCH).latency_s / \
             ntt_cost(p, BLS12_381_FR, 16, batch=BATCH).latency_s
         sens.append({"vector_rate_factor": factor, "ratio_at_2^16": r})
-    return Outcome(
+    out = Outcome(
         value=best, tables={"ntt_throughput": rows, "vector_rate_sensitivity": sens},
         costs={"tpu_v6e8_ntt_2^16_x64": ntt_cost(ctx.params, BLS12_381_FR, 16, batch=BATCH)},
         notes=[
@@ -55,6 +58,25 @@ def _ntt_vs_gpu(ctx: RunContext) -> Outcome:
             "The paper's GZKP baseline GPU was not retrieved; an H100 is assumed. An older GPU "
             "would raise the ratio in proportion to its lower int32 rate.",
         ])
+    out.figure("ntt_throughput", _throughput_figure(rows))
+    return out
+
+
+def _throughput_figure(rows: list[dict[str, Any]]) -> Figure:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5, 3.2))
+    ax = fig.add_subplot()
+    x = [r["log_n"] for r in rows]
+    ax.plot(x, [r["tpu_v6e8_Melem_per_s"] for r in rows], "o-", label="TPU v6e-8, int8 RNS (model)")
+    ax.plot(x, [r["gpu_model_Melem_per_s"] for r in rows], "s--", label="GZKP-class H100 (model)")
+    ax.set_xticks(x)
+    ax.set_xlabel("log2 NTT size (batches of 64)")
+    ax.set_ylabel("Melements/s")
+    ax.set_yscale("log")
+    ax.set_title("BLS12-381 Fr NTT throughput — modelled, not measured", fontsize=9)
+    ax.legend(fontsize=8)
+    return fig
 
 
 def _msm_vs_gpu(ctx: RunContext) -> Outcome:
