@@ -70,3 +70,30 @@ def test_studies_run_quick(sid):
     assert out.notes and out.tables
     verdict, _ = study.claim.judge(out.value)
     assert verdict in ("reproduced", "trend-reproduced", "not-reproduced")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("steps", [3, 5])
+def test_modelled_mac_counts_equal_the_macs_the_kernels_issue(backend, steps):
+    """The analytic counts (MatrixNTT.macs, used by the cost model) against the GEMM shapes the
+    functional path really multiplies, for the float64 and the int8 kernels."""
+    if backend == "torch":
+        pytest.importorskip("torch", reason="the int8 GEMM backend needs torch")
+    from wattlab.kernels.fields import BLS12_381_FR
+    from wattlab.kernels.ntt import MatrixNTT
+
+    plan = MatrixNTT(RNSField(BLS12_381_FR, backend=backend), 8, steps=steps)
+    be, issued = plan.rns.backend, []
+    inner = be.gemm
+
+    def counting(c, a):
+        groups = a.shape[0] if backend == "numpy" else c[0].shape[0]
+        rows = c.shape[1] if backend == "numpy" else c[1].shape[1]
+        issued.append(groups * rows * a.shape[1] * a.shape[2])
+        return inner(c, a)
+
+    x = plan.rns.to_rns(BLS12_381_FR.random(np.random.default_rng(0), (2, 256)))
+    be.gemm = counting
+    plan.forward(x)
+    model = plan.macs(int8=backend == "torch")
+    assert sum(issued) == 2 * (model["twiddle_gemm"] + model["crns_gemm"])
