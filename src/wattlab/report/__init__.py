@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,11 @@ def verdict_label(r: dict[str, Any]) -> str:
     return f"{v} (consistency check)" if r.get("consistency_check") and v != "not-checkable-here" else v
 
 
+def slug(name: str) -> str:
+    """A file-name-safe form of a figure name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "figure"
+
+
 def result_record(r: dict[str, Any]) -> dict[str, Any]:
     """The ``results.json`` view of a study record."""
     return {k: r.get(k) for k in RESULT_FIELDS if k in r or k != "error"}
@@ -47,6 +53,7 @@ def _env() -> Environment:
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters["fmt"] = fmt
+    env.filters["slug"] = slug
     env.filters["pct"] = lambda x: "—" if x is None else f"{x:+.1%}"
     env.filters["b64"] = lambda h: base64.b64encode(bytes.fromhex(h)).decode()
     env.globals["verdict_label"] = verdict_label
@@ -60,7 +67,7 @@ def write_report(records: Sequence[dict[str, Any]], out: Path, params: Registry)
     out.mkdir(parents=True, exist_ok=True)
     for r in records:
         for name, hexpng in r.get("figures", {}).items():
-            atomic_write(out / "figures" / r["id"] / f"{name}.png", bytes.fromhex(hexpng))
+            atomic_write(out / "figures" / r["id"] / f"{slug(name)}.png", bytes.fromhex(hexpng))
     counts: dict[str, int] = {}
     for r in records:
         counts[verdict_label(r).split(" ")[0]] = counts.get(verdict_label(r).split(" ")[0], 0) + 1

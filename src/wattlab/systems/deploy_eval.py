@@ -77,3 +77,69 @@ def c_tax(load_energy_j: float, energy_per_request_j: float) -> float:
     """Cold-start tax: energy to load the model over energy per request."""
     return _positive("load_energy_j", load_energy_j, allow_zero=True) / _positive(
         "energy_per_request_j", energy_per_request_j)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One EDGE-EVAL metric with how it was obtained (``modelled:roofline``, ``measured:…``,
+    ``input``) or why it is missing."""
+
+    name: str
+    value: float | None
+    unit: str
+    basis: str
+    note: str = ""
+
+
+def evaluate(model: str, device_name: str, *, n_in: int, n_out: int, batch: int = 1,
+             weight_bits: float | None = None, train_tokens: float = 1e6,
+             score: float | None = None, score_ref: float | None = None,
+             params: Registry | None = None) -> list[Metric]:
+    """The five EDGE-EVAL metrics for ``model`` served on ``device_name``, from the roofline.
+
+    Energy per request, throughput and load time are modelled (``modelled:roofline``; boundary:
+    the device's compute, memory and static power). Adaptation energy is a LoRA pass over
+    ``train_tokens`` tokens at ``edge_eval.lora_flops_per_param_token`` FLOPs per parameter and
+    token. Q_ret and IPJ need task scores: pass ``score`` (0–1) and ``score_ref``.
+    """
+    from wattlab.params import default_registry
+    from wattlab.substrates.digital import device
+    from wattlab.workloads.llm import llm_config, param_count, request_cost, weight_bytes
+
+    reg = params or default_registry()
+    cfg = llm_config(model)
+    if weight_bits is not None:
+        cfg = cfg.with_bits(weight_bits=weight_bits)
+    dev = device(device_name, reg)
+    _positive("train_tokens", train_tokens)
+    req = request_cost(cfg, dev, n_in, n_out, batch=batch, params=reg)
+    e_req = req.energy_total_j / batch
+    tok_s = req.counts["tokens_out"] / req.latency_s
+    wbytes = weight_bytes(cfg)
+    n = param_count(cfg).active
+    flops = reg.value("edge_eval.lora_flops_per_param_token") * n * train_tokens
+    train = dev.roofline(flops, wbytes * 3 * train_tokens / 2048, dev.default_precision,
+                         params=reg)
+    load_s = wbytes * 8 / reg.value("edge_eval.load_bandwidth")
+    e_load = load_s * req.power_w  # EDGE-EVAL's proxy: load time × mean inference power
+    econ = Economics.from_params(reg)
+    roof = "modelled:roofline"
+    out = [
+        Metric("energy per request", e_req, "J", roof, f"batch {batch}, {n_in} in / {n_out} out"),
+        Metric("N_break", n_break(train.energy_total_j, e_req, econ), "requests", roof,
+               f"LoRA over {train_tokens:.3g} tokens: {train.energy_total_j:.3g} J; "
+               f"API ${econ.api_usd_per_request:g}/request"),
+        Metric("rho_sys", rho_sys(tok_s, wbytes), "tokens/s/GB", roof,
+               f"{tok_s:.4g} generated tokens/s over {wbytes / 1e9:.3g} GB of weights"),
+        Metric("C_tax", c_tax(e_load, e_req), "requests", roof,
+               f"load {load_s:.3g} s at the mean inference power (EDGE-EVAL's proxy)"),
+    ]
+    if score is None:
+        out.append(Metric("IPJ", None, "1/J", "input", "needs --score (task score in 0–1)"))
+    else:
+        out.append(Metric("IPJ", intelligence_per_joule(score, e_req), "1/J", roof))
+    if score is None or score_ref is None:
+        out.append(Metric("Q_ret", None, "1", "input", "needs --score and --score-ref"))
+    else:
+        out.append(Metric("Q_ret", q_ret(score, score_ref), "1", "input"))
+    return out
