@@ -369,9 +369,17 @@ class RNSField:
         m, lo, hi = self._mont_consts
         col = (-1,) + (1,) * (z.ndim - 1)
         m, lo, hi = m.reshape(col), lo.reshape(col), hi.reshape(col)
-        zl = z & _MASK32
-        q = (zl * lo + (((zl * hi) & 0xFFFF) << 16)) & _MASK32
-        return (z + q * m) >> MONT_SHIFT
+        zl = z & _MASK32                      # in-place from here: no further temporaries
+        q = zl * hi
+        q &= 0xFFFF
+        q <<= 16
+        zl *= lo
+        q += zl
+        q &= _MASK32
+        q *= m
+        q += z
+        q >>= MONT_SHIFT
+        return q
 
     def _crns(self, t: Any) -> Any:
         """CRNS of Montgomery-domain residues t (NM, *batch): residues of Z (module docstring)."""
