@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -38,11 +40,11 @@ def test_patched_output_equals_original(native: bool, bias: bool) -> None:
 @given(st.lists(st.integers(1, 9), min_size=1, max_size=4), st.integers(1, 3), st.integers(1, 6))
 def test_counted_macs_equal_shape_count(widths: list[int], batch: int, seq: int) -> None:
     dims = [5, *widths]
-    model = torch.nn.Sequential(*[torch.nn.Linear(a, b) for a, b in zip(dims, dims[1:])])
+    model = torch.nn.Sequential(*[torch.nn.Linear(a, b) for a, b in itertools.pairwise(dims)])
     with torch.no_grad(), patch(model, ExactSubstrate()) as h:
         model(torch.randn(batch, seq, 5))
     assert h.macs == batch * seq * linear_macs_per_token(model)
-    assert h.macs == batch * seq * sum(a * b for a, b in zip(dims, dims[1:]))
+    assert h.macs == batch * seq * sum(a * b for a, b in itertools.pairwise(dims))
     assert sum(h.layer_macs.values()) == h.macs
 
 
@@ -109,9 +111,9 @@ def test_rng_reaches_substrate() -> None:
 
 
 def test_errors() -> None:
-    with pytest.raises(SpecError, match="no torch.nn.Linear"):
+    with pytest.raises(SpecError, match=r"no torch\.nn\.Linear"):
         patch(torch.nn.Sequential(torch.nn.ReLU()), ExactSubstrate())
-    with pytest.raises(SpecError, match="torch.nn.Module"):
+    with pytest.raises(SpecError, match=r"torch\.nn\.Module"):
         patch(object(), ExactSubstrate())
     with pytest.raises(SpecError, match="Sequential"):
         patch(torch.nn.Linear(2, 2), ExactSubstrate())

@@ -100,7 +100,10 @@ def _torch_parts() -> SimpleNamespace:
             self.stats.seconds += time.perf_counter() - t0
             return w
 
-    class Dequant4bitLinear(torch.autograd.Function):
+    function: Any = torch.autograd.Function
+    module: Any = torch.nn.Module
+
+    class Dequant4bitLinear(function):
         """x @ W.T with W dequantised in forward and again in backward (no fp32 copy kept)."""
 
         @staticmethod
@@ -112,7 +115,7 @@ def _torch_parts() -> SimpleNamespace:
         def backward(ctx: Any, grad: Any) -> tuple[Any, None]:
             return grad @ ctx.base.dequantize(), None
 
-    class LoRALinear(torch.nn.Module):
+    class LoRALinear(module):
         """A frozen base projection (float32 or 4-bit) plus a trainable low-rank update."""
 
         def __init__(self, linear: Any, *, rank: int, alpha: float, quantized: bool,
@@ -138,7 +141,8 @@ def _torch_parts() -> SimpleNamespace:
                 out = functional.linear(x, self.weight)
             if self.bias is not None:
                 out = out + self.bias
-            return out + functional.linear(functional.linear(x, self.lora_a), self.lora_b) * self.scale
+            update = functional.linear(functional.linear(x, self.lora_a), self.lora_b)
+            return out + update * self.scale
 
     return SimpleNamespace(torch=torch, LoRALinear=LoRALinear, Quantized4bit=Quantized4bit)
 

