@@ -13,7 +13,9 @@ from wattlab.nn import (
     patch,
     perplexity,
 )
+from wattlab.substrates.digital import DigitalSubstrate
 from wattlab.substrates.exact import ExactSubstrate
+from wattlab.workloads.llm import llm_config, pass_gemms
 
 # SmolLM2-135M by hand (hidden 576, 9 query / 3 KV heads of 64, FFN 1536, vocab 49152, 30 layers):
 # q 576*576 + k 576*192 + v 576*192 + o 576*576 + (gate, up, down) 3*576*1536 = 3,538,944 per
@@ -27,6 +29,26 @@ def test_smollm2_shape_count_matches_hand_count(smollm2) -> None:  # type: ignor
     model, _ = smollm2
     assert sum(isinstance(m, torch.nn.Linear) for m in model.modules()) == SMOLLM2_LINEARS
     assert linear_macs_per_token(model) == SMOLLM2_MACS_PER_TOKEN == 134_479_872
+
+
+def test_hand_count_matches_llm_workload_model() -> None:
+    gemms = pass_gemms(llm_config("smollm2-135m"), 5, all_logits=True)
+    assert sum(g.macs for _, g in gemms) == 5 * SMOLLM2_MACS_PER_TOKEN
+
+
+def test_smollm2_on_digital_substrate_counts_workload_macs(smollm2) -> None:  # type: ignore[no-untyped-def]
+    torch = pytest.importorskip("torch")
+    model, tok = smollm2
+    ids = tok("Joules per token.", return_tensors="pt").input_ids
+    sub = DigitalSubstrate("cpu_2core")
+    with torch.no_grad():
+        ref = model(ids).logits
+        with patch(model, sub) as h:
+            out = model(ids).logits
+    torch.testing.assert_close(out, ref, rtol=0, atol=0)  # torch-native and exact: identical
+    gemms = pass_gemms(llm_config("smollm2-135m"), int(ids.shape[1]), all_logits=True)
+    assert h.macs == sum(g.macs for _, g in gemms) == h.cost.counts["macs"]
+    assert h.cost.energy_total_j > 0 and h.cost.latency_s > 0
 
 
 def test_smollm2_patched_logits_and_macs(smollm2) -> None:  # type: ignore[no-untyped-def]
