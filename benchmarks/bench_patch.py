@@ -4,11 +4,13 @@
 
 Modes, interleaved round-robin so that load from other processes hits all of them alike:
 unpatched; patched with ExactSubstrate (NumPy path: zero-copy views, NumPy/OpenBLAS matmul);
-patched with ExactSubstrate(torch_native=True) (tensors, torch matmul). Prints median and
-minimum forward time per mode, the ratios to unpatched, and peak RSS; writes
-benchmarks/results/bench_patch.json. ``--threads N`` pins torch and OpenBLAS to N threads
-(set before NumPy loads): on a shared 2-core machine two thread pools that spin-wait on the
-same cores make multi-threaded timings meaningless, so the recorded run uses 1.
+patched with ExactSubstrate(torch_native=True) (tensors, torch matmul); patched with
+DigitalSubstrate("cpu_2core") (exact torch matmul plus a roofline Cost per product). Prints
+median and minimum forward time per mode, the ratios to unpatched, and peak RSS; writes
+benchmarks/results/bench_patch_<tokens>tok_<threads>thr.json. ``--threads N`` pins torch and
+OpenBLAS to N threads (set before NumPy loads): on a shared 2-core machine two thread pools
+that spin-wait on the same cores make multi-threaded timings meaningless, so the recorded run
+uses 1.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ if "--threads" in sys.argv:  # must precede the first NumPy import to reach Open
 import torch
 
 from wattlab.nn import load_corpus, load_smollm2, patch
+from wattlab.substrates.digital import DigitalSubstrate
 from wattlab.substrates.exact import ExactSubstrate
 
 
@@ -47,7 +50,8 @@ def main() -> None:
     ids = tok("\n\n".join(load_corpus("eval")), return_tensors="pt",
               verbose=False).input_ids[:, :args.tokens]
     modes = {"unpatched": None, "exact-numpy": ExactSubstrate(),
-             "exact-torch": ExactSubstrate(torch_native=True)}
+             "exact-torch": ExactSubstrate(torch_native=True),
+             "digital-cpu": DigitalSubstrate("cpu_2core")}
     times: dict[str, list[float]] = {m: [] for m in modes}
     with torch.no_grad():
         for r in range(args.rounds + 1):  # round 0 warms up every mode
@@ -76,7 +80,8 @@ def main() -> None:
     for m, row in rows.items():
         print(f"{m:<14}{row['median_s']:>10.3f}{row['min_s']:>10.3f}"
               f"{row['ratio_median']:>10.3f}{row['ratio_min']:>8.3f}")
-    path = Path(__file__).parent / "results" / "bench_patch.json"
+    name = f"bench_patch_{ids.shape[1]}tok_{torch.get_num_threads()}thr.json"
+    path = Path(__file__).parent / "results" / name
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=2))
 
