@@ -125,6 +125,17 @@ def test_errors() -> None:
     assert isinstance(model[0], torch.nn.Linear)
 
 
+def test_bfloat16_needs_torch_native_substrate() -> None:
+    model = _mlp().to(torch.bfloat16)
+    with pytest.raises(SpecError, match=r"model\.float\(\)"):
+        patch(model, ExactSubstrate())
+    assert isinstance(model[0], torch.nn.Linear)
+    x = torch.randn(2, 8, dtype=torch.bfloat16)
+    with patch(model, ExactSubstrate(torch_native=True)) as h:
+        out = model(x)
+    assert out.dtype == torch.bfloat16 and h.calls == 2
+
+
 def test_wrong_output_shape_from_substrate() -> None:
     class Broken(ExactSubstrate):
         def matmul(self, a, b, *, rng):  # type: ignore[no-untyped-def]

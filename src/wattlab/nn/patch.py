@@ -138,7 +138,8 @@ def patch(model: Any, substrate: Any, *, rng: np.random.Generator | None = None)
 
     ``rng`` feeds the substrate's noise; by default ``np.random.default_rng(0)``, so repeated
     runs are reproducible. Raises ``SpecError`` for a non-module, a substrate that does not
-    satisfy the ``Substrate`` protocol, a model that is already patched, or one with no Linear.
+    satisfy the ``Substrate`` protocol, a model that is already patched, one with no Linear, or
+    bfloat16 (or other non-NumPy) weights with a NumPy substrate.
     """
     torch = require("torch", extra="torch", purpose="patching a PyTorch model")
     if not isinstance(model, torch.nn.Module):
@@ -161,6 +162,12 @@ def patch(model: Any, substrate: Any, *, rng: np.random.Generator | None = None)
         raise SpecError(f"{type(model).__name__} has no torch.nn.Linear layer, so there is "
                         f"nothing to route through substrate {substrate.name!r}; patch a model "
                         f"that computes with nn.Linear")
+    numpy_dtypes = (torch.float16, torch.float32, torch.float64)
+    odd = [(n, m.weight.dtype) for n, m in targets if m.weight.dtype not in numpy_dtypes]
+    if odd and not substrate.torch_native:
+        raise SpecError(f"Linear {odd[0][0]!r} has dtype {odd[0][1]}, which NumPy cannot hold, and "
+                        f"substrate {substrate.name!r} computes with NumPy; convert the model "
+                        f"first (model.float()) or use a torch_native substrate")
     handle = PatchHandle(substrate=substrate)
     rng = np.random.default_rng(0) if rng is None else rng
     for name, linear in targets:
