@@ -79,7 +79,7 @@ def _torch_parts() -> SimpleNamespace:
                                 f"values, not a multiple of 2 x block_size ({block_size}); pick a "
                                 f"block_size that divides the layer sizes")
             self.shape, self.block_size, self.stats = tuple(weight.shape), block_size, stats
-            self.levels = torch.tensor(nf4_levels(), dtype=torch.float32)
+            self.levels = torch.tensor(nf4_levels(), dtype=torch.float32, device=weight.device)
             blocks = weight.detach().float().reshape(-1, block_size)
             self.absmax = blocks.abs().amax(dim=1).clamp_min(torch.finfo(torch.float32).tiny)
             mids = (self.levels[1:] + self.levels[:-1]) / 2
@@ -131,8 +131,9 @@ def _torch_parts() -> SimpleNamespace:
                 self.register_buffer("weight", linear.weight.detach().float().clone())
             a = torch.empty(rank, self.in_features)
             bound = 1 / math.sqrt(self.in_features)  # kaiming_uniform(a=sqrt(5)) bound
-            self.lora_a = torch.nn.Parameter(a.uniform_(-bound, bound, generator=generator))
-            self.lora_b = torch.nn.Parameter(torch.zeros(self.out_features, rank))
+            dev = linear.weight.device  # drawn on the CPU generator, then moved: same on any device
+            self.lora_a = torch.nn.Parameter(a.uniform_(-bound, bound, generator=generator).to(dev))
+            self.lora_b = torch.nn.Parameter(torch.zeros(self.out_features, rank, device=dev))
 
         def forward(self, x: Any) -> Any:
             if self.base4 is not None:
@@ -270,11 +271,12 @@ def run_adaptation(method: Method, steps: int = 4, seq_len: int = 64, batch: int
     _, stats = inject_lora(work, method, rank=rank, alpha=alpha, block_size=block_size,
                            seed=int(rng.integers(2**31)))
     params = [p for p in work.parameters() if p.requires_grad]
+    device = params[0].device
     opt = torch.optim.AdamW(params, lr=lr)
 
     def step() -> float:
         starts = rng.integers(0, stream.size - seq_len - 1, size=batch)
-        ids = torch.from_numpy(stream[starts[:, None] + np.arange(seq_len + 1)])
+        ids = torch.from_numpy(stream[starts[:, None] + np.arange(seq_len + 1)]).to(device)
         out = work(ids[:, :-1])
         logits = getattr(out, "logits", out)
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
