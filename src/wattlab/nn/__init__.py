@@ -5,15 +5,18 @@ Importing this package never imports torch; the functions import it when called.
 
 from wattlab.nn.corpus import fingerprint, load_corpus
 from wattlab.nn.evaluate import Perplexity, embedding_fidelity, minilm_embed, perplexity
+from wattlab.nn.finetune import AdaptationResult, inject_lora, quantize_4bit, run_adaptation
 from wattlab.nn.patch import PatchHandle, linear_macs_per_token, patch
 from wattlab.nn.zoo import MissingModelError, load_minilm, load_smollm2
 
 __all__ = [
+    "AdaptationResult",
     "MissingModelError",
     "PatchHandle",
     "Perplexity",
     "embedding_fidelity",
     "fingerprint",
+    "inject_lora",
     "linear_macs_per_token",
     "load_corpus",
     "load_minilm",
@@ -21,4 +24,6 @@ __all__ = [
     "minilm_embed",
     "patch",
     "perplexity",
+    "quantize_4bit",
+    "run_adaptation",
 ]

@@ -31,17 +31,18 @@ def perplexity(model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: 
                window: int = 256, stride: int = 128) -> Perplexity:
     """Sliding-window perplexity of a causal LM on ``texts`` joined by blank lines.
 
-    The token stream is cut to ``max_tokens`` (None: all). Each forward sees ``window`` tokens
-    and scores only the tokens not scored by the previous one, so after the first window every
-    token is predicted with at least ``window - stride`` tokens of context. ``model(ids)`` may
+    The token stream is cut to ``max_tokens`` (None: all). Every token but the first is scored
+    exactly once: the first forward scores the first ``window`` tokens, each later one moves
+    the end ``stride`` tokens on and scores those, seeing ``window`` tokens, so every token
+    after the first window has at least ``window - stride`` tokens of context. ``model(ids)`` may
     return a tensor of logits or an object with ``.logits``.
     """
     torch = require("torch", extra="torch", purpose="computing perplexity")
     _check_int("window", window, 2)
     _check_int("stride", stride, 1)
-    if stride > window:
-        raise SpecError(f"stride ({stride}) must not exceed window ({window}), or tokens between "
-                        f"windows would never be scored")
+    if stride >= window:
+        raise SpecError(f"stride ({stride}) must be smaller than window ({window}): each window "
+                        f"needs at least one token of context before the tokens it scores")
     if max_tokens is not None:
         _check_int("max_tokens", max_tokens, 2)
     if isinstance(texts, str) or not texts or not all(isinstance(t, str) for t in texts):
@@ -51,12 +52,12 @@ def perplexity(model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: 
     n_ids = int(ids.numel())
     if n_ids < 2:
         raise SpecError(f"texts give {n_ids} token(s); perplexity needs at least 2")
-    nll, scored, windows, prev_end = 0.0, 0, 0, 0
+    nll, scored, windows = 0.0, 0, 0
+    prev_end, end = 1, min(window, n_ids)  # token 0 has no prediction
     with torch.no_grad():
-        for begin in range(0, n_ids, stride):
-            end = min(begin + window, n_ids)
-            x = ids[begin:end]
-            k = min(end - prev_end, x.numel() - 1)
+        while True:
+            x = ids[max(0, end - window):end]
+            k = end - prev_end  # <= len(x) - 1 because stride < window
             out = model(x[None])
             logits = getattr(out, "logits", out)[0]
             nll += float(torch.nn.functional.cross_entropy(
@@ -64,6 +65,7 @@ def perplexity(model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: 
             scored, windows, prev_end = scored + k, windows + 1, end
             if end == n_ids:
                 break
+            end = min(end + stride, n_ids)
     mean = nll / scored
     return Perplexity(value=math.exp(mean), mean_nll=mean, tokens=scored, windows=windows)
 

