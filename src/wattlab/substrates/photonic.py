@@ -1,0 +1,366 @@
+"""Homodyne time-multiplexed outer-product photonic GEMM (Zhou et al., arXiv 2604.18496).
+
+An ``rows x cols`` array of balanced homodyne detectors. Row modulator ``i`` streams ``a_i(t)``
+and column modulator ``j`` streams ``b_j(t)``; optical fan-out brings both fields to unit
+``(i, j)``, whose integrator collects ``Q_ij = sum_t a_i(t) b_j(t)`` over ``k_int`` symbols before
+one ADC read. A GEMM ``a[M, K] @ b[K, N]`` is tiled into ``ceil(M/rows) * ceil(N/cols)`` output
+tiles, each streaming ``K`` symbols in ``ceil(K/k_int)`` integration windows summed digitally.
+
+Numerics (vectorised over cells, symbols and windows; noise drawn per group of windows):
+per-row/per-column digital prescale to the modulator range, DAC quantisation of the drive,
+sinusoidal modulator transfer (with optional arcsine pre-distortion and a reduced drive swing),
+residual field from the finite extinction ratio, fan-out and coupling loss, shot noise of both
+beams, thermal noise (receiver current noise plus kT/C of the integrator), laser RIN, and an ADC
+with a symmetric full scale whose saturations are counted in ``Cost.counts["adc_saturations"]``.
+
+Stated modelling assumptions (the paper's abstract does not give them) [I]:
+- half the laser power feeds the row modulators, half the column modulators;
+- RIN is drawn independently per cell and its per-window power uses the row/column energy
+  product divided by ``k_int`` (exact when the symbols' squares are uncorrelated);
+- ``full_scale=None`` is an automatic gain control that sets the ADC full scale per group of
+  windows to ``fs_crest`` x the RMS of the noise-free charge (calibration on the same data);
+- the integration window is always ``k_int`` symbols long (a short last window is zero-padded).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+
+from wattlab.cost import Cost
+from wattlab.errors import SpecError
+from wattlab.params import Registry, default_registry
+from wattlab.workloads.gemm import Gemm
+
+Encoding = Literal["bipolar", "offset", "differential"]
+#: Elements of the (windows, rows, cols) intermediate materialised at once.
+GROUP_ELEMENTS = 1 << 22
+
+_KEYS = ("pgemm.laser_optical_power", "pgemm.laser_wall_plug_efficiency", "pgemm.responsivity",
+         "pgemm.coupling_loss_db", "pgemm.modulator_insertion_loss_db",
+         "pgemm.splitter_excess_loss_db", "pgemm.modulator_extinction_ratio_db",
+         "pgemm.rin_db_per_hz", "pgemm.tia_noise_psd", "pgemm.integrator_capacitance",
+         "phys.elementary_charge", "phys.boltzmann", "phys.room_temperature")
+_COST_KEYS = ("pgemm.dac_energy_8b", "pgemm.modulator_energy_per_symbol", "pgemm.readout_energy",
+              "pgemm.static_power_per_cell", "pgemm.adc_fom_max_db", "pgemm.adc_fom_intercept_db",
+              "pgemm.adc_fom_slope_db", "pgemm.sram_energy_per_bit", "pgemm.digital_add_energy",
+              "pgemm.cell_area", "pgemm.laser_optical_power", "pgemm.laser_wall_plug_efficiency")
+#: Bits of each digital result written back to SRAM (fp32 accumulators).
+RESULT_BITS = 32
+
+
+def check_bits(name: str, value: float, lo: float, hi: float) -> None:
+    """SpecError unless ``lo <= value <= hi`` (a bit width or ENOB)."""
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and lo <= value <= hi):
+        raise SpecError(f"{name} must lie in [{lo:g}, {hi:g}] bits, got {value!r}")
+
+
+def check_operands(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray, Gemm]:
+    """NumPy views of ``a[..., K]`` and ``b[K, N]``, their GEMM; SpecError on bad shapes/values."""
+    a, b = np.asarray(a), np.asarray(b)
+    gemm = Gemm.of(a.shape, b.shape)
+    for name, x in (("a", a), ("b", b)):
+        if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
+            raise SpecError(f"operand {name} must be a real numeric array, got dtype {x.dtype}")
+        if not np.isfinite(x).all():
+            raise SpecError(f"operand {name} contains NaN or infinite values; a photonic GEMM "
+                            "needs finite inputs (check the layer feeding it)")
+    return a, b, gemm
+
+
+def work_dtype(a: np.ndarray, b: np.ndarray) -> type[np.floating[Any]]:
+    return np.float32 if a.dtype == np.float32 and b.dtype == np.float32 else np.float64
+
+
+def adc_energy(bits: float, sample_rate: float, params: Registry) -> float:
+    """Energy per conversion of the best survey ADC (Schreier-FOM Pareto regression)."""
+    fom_max, icpt, slope = params.values("pgemm.adc_fom_max_db", "pgemm.adc_fom_intercept_db",
+                                         "pgemm.adc_fom_slope_db")
+    fom = min(fom_max, icpt - slope * math.log(sample_rate))
+    sndr = 6.02 * bits + 1.76
+    return 1.0 / (2.0 * 10 ** ((fom - sndr) / 10))
+
+
+def dac_energy(bits: int, params: Registry) -> float:
+    """Energy per DAC conversion: the 8-bit reference scaled by 2^(bits-8) (assumed)."""
+    return params.value("pgemm.dac_energy_8b") * 2.0 ** (bits - 8)
+
+
+def adc_quantise(q: np.ndarray, fs: float | np.ndarray, bits: float) -> tuple[np.ndarray, int]:
+    """Symmetric mid-tread ADC: LSB = fs / 2^(bits-1), codes clipped to +-2^(bits-1).
+
+    Returns the quantised values and the number of saturated conversions.
+    """
+    half = 2.0 ** (bits - 1)
+    lsb = np.asarray(fs, dtype=q.dtype) / half
+    code = np.divide(q, lsb, dtype=q.dtype)
+    np.rint(code, out=code)
+    sat = int(np.count_nonzero(code > half)) + int(np.count_nonzero(code < -half))
+    np.clip(code, -half, half, out=code)
+    code *= lsb
+    return code, sat
+
+
+@dataclass(frozen=True)
+class HomodyneConfig:
+    """Array geometry, symbol rate, converters, encoding and gain setting (SI units)."""
+
+    rows: int = 256
+    cols: int = 100
+    baud: float = 128e9
+    k_int: int = 256
+    dac_bits: int = 8
+    adc_bits: float = 8
+    full_scale: float | None = None
+    fs_crest: float = 4.0
+    encoding: Encoding = "bipolar"
+    drive_swing: float = 1.0
+    predistort: bool = True
+    laser_power: float | None = None
+    ideal: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("rows", "cols", "k_int"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1:
+                raise SpecError(f"HomodyneConfig.{name} must be a positive integer, got {v!r}")
+        if not (math.isfinite(self.baud) and self.baud > 0):
+            raise SpecError(f"HomodyneConfig.baud must be a positive symbol rate in Bd, got {self.baud!r}")
+        check_bits("HomodyneConfig.dac_bits", self.dac_bits, 1, 16)
+        if not isinstance(self.dac_bits, int):
+            raise SpecError(f"HomodyneConfig.dac_bits must be an integer, got {self.dac_bits!r}")
+        check_bits("HomodyneConfig.adc_bits", self.adc_bits, 1, 24)
+        if self.full_scale is not None and not 0 < self.full_scale <= 1:
+            raise SpecError(f"HomodyneConfig.full_scale is a fraction (0, 1] of the largest window "
+                            f"sum k_int, or None for automatic gain; got {self.full_scale!r}")
+        if not (math.isfinite(self.fs_crest) and self.fs_crest > 0):
+            raise SpecError(f"HomodyneConfig.fs_crest must be > 0, got {self.fs_crest!r}")
+        if self.encoding not in ("bipolar", "offset", "differential"):
+            raise SpecError(f"HomodyneConfig.encoding must be 'bipolar', 'offset' or "
+                            f"'differential', got {self.encoding!r}")
+        if not 0 < self.drive_swing <= 1:
+            raise SpecError(f"HomodyneConfig.drive_swing is a fraction (0, 1] of the half-wave "
+                            f"drive, got {self.drive_swing!r}")
+        if self.laser_power is not None and not (math.isfinite(self.laser_power)
+                                                 and self.laser_power > 0):
+            raise SpecError(f"HomodyneConfig.laser_power must be > 0 W, got {self.laser_power!r}")
+
+    @property
+    def passes(self) -> int:
+        """Optical passes per product: 4 for differential (++, +-, -+, --), else 1."""
+        return 4 if self.encoding == "differential" else 1
+
+    @property
+    def peak_ops_per_s(self) -> float:
+        """2 ops per unit per symbol: 2 * rows * cols * baud."""
+        return 2.0 * self.rows * self.cols * self.baud
+
+
+@dataclass(frozen=True)
+class NoiseBudget:
+    """Noise per integration window at full-scale drive, in units of one full-scale symbol."""
+
+    full_scale: float
+    sigma: dict[str, float]
+
+    @property
+    def sigma_total(self) -> float:
+        return math.sqrt(sum(s * s for s in self.sigma.values()))
+
+    @property
+    def snr_db(self) -> float:
+        """Full-scale signal over total noise (power ratio, dB)."""
+        return 20 * math.log10(self.full_scale / self.sigma_total)
+
+    @property
+    def enob(self) -> float:
+        """log2(2 FS / (sqrt(12) sigma_total)): equals the ADC bits when only it is noisy."""
+        return math.log2(2 * self.full_scale / (math.sqrt(12) * self.sigma_total))
+
+
+class HomodyneProcessor:
+    """The substrate: ``matmul`` computes through the model, ``cost`` prices a GEMM shape."""
+
+    name = "photonic-homodyne"
+    torch_native = False
+
+    def __init__(self, config: HomodyneConfig | None = None, params: Registry | None = None) -> None:
+        self.config = config or HomodyneConfig()
+        self.params = params if params is not None else default_registry()
+
+    def with_config(self, **changes: Any) -> HomodyneProcessor:
+        return HomodyneProcessor(replace(self.config, **changes), self.params)
+
+    # -- physics -------------------------------------------------------------------------------
+    @cached_property
+    def _phys(self) -> dict[str, float]:
+        """Per-window noise coefficients in units of the full-scale symbol charge q1."""
+        c, p = self.config, self.params
+        (p_laser, _, resp, couple, il, excess, er, rin_db, psd, cap, qe, kb,
+         temp) = p.values(*_KEYS)
+        p_laser = c.laser_power or p_laser
+
+        def per_cell(n_split: int, n_src: int) -> float:
+            loss_db = couple + il + excess * math.ceil(math.log2(max(n_split, 1)))
+            return p_laser / 2 / n_src / n_split * 10 ** (-loss_db / 10)
+
+        pa, pb = per_cell(c.cols, c.rows), per_cell(c.rows, c.cols)
+        t = 1.0 / c.baud
+        q1 = 2 * resp * math.sqrt(pa * pb) * t  # charge of one symbol at full field on both
+        thermal = psd * c.k_int * t / 2 + kb * temp * cap  # C^2 per window
+        return {"shot_a": qe * resp * pa * t / q1**2, "shot_b": qe * resp * pb * t / q1**2,
+                "thermal": thermal / q1**2, "rin": 10 ** (rin_db / 10) * c.baud / 2,
+                "leak": 10 ** (-er / 20), "q1": q1}
+
+    def noise_budget(self, full_scale: float | None = None) -> NoiseBudget:
+        """Sigma of each noise source per window at full-scale drive on every symbol.
+
+        ``full_scale`` (fraction of ``k_int``) defaults to the config's, or 1 under automatic gain.
+        """
+        c, ph = self.config, self._phys
+        frac = full_scale if full_scale is not None else (c.full_scale or 1.0)
+        fs = frac * c.k_int
+        k = c.k_int
+        levels = max(2 ** (c.dac_bits - 1) - 1, 1)
+        norm = math.sin(math.pi / 2 * c.drive_swing)
+        step = math.pi / 2 * c.drive_swing / norm / levels  # field step at the steepest slope
+        sig = {"shot": math.sqrt((ph["shot_a"] + ph["shot_b"]) * k),
+               "thermal": math.sqrt(ph["thermal"]),
+               "rin": math.sqrt(ph["rin"] * k),
+               "dac": math.sqrt(2 * k * step**2 / 12),
+               "adc": fs / 2 ** (c.adc_bits - 1) / math.sqrt(12)}
+        return NoiseBudget(fs, sig)
+
+    # -- numerics ------------------------------------------------------------------------------
+    def _fields(self, x: np.ndarray) -> np.ndarray:
+        """Optical field for target values x in [-1, 1]: DAC quantisation of the (optionally
+        arcsine pre-distorted) drive, sinusoidal transfer, residual field at null."""
+        c = self.config
+        if c.ideal:
+            return x
+        dt = x.dtype.type
+        sw = c.drive_swing
+        norm = math.sin(math.pi / 2 * sw)
+        levels = max(2 ** (c.dac_bits - 1) - 1, 1)
+        if c.predistort:
+            v = np.multiply(x, dt(norm))
+            np.arcsin(v, out=v)
+            v *= dt(2 / math.pi / sw * levels)
+        else:
+            v = np.multiply(x, dt(levels))
+        np.rint(v, out=v)
+        v *= dt(math.pi / 2 * sw / levels)
+        np.sin(v, out=v)
+        v *= dt(1 / norm)
+        v += dt(self._phys["leak"])
+        return v
+
+    def window_reads(self, xa: np.ndarray, xb: np.ndarray, *, rng: np.random.Generator,
+                     full_scale: float | None = None) -> tuple[np.ndarray, int]:
+        """ADC reads of one optical pass: xa[W, M, k], xb[W, k, N] in [-1, 1] -> [W, M, N].
+
+        Units: one full-scale symbol = 1. ``full_scale`` overrides the config's (fraction of k_int).
+        """
+        c = self.config
+        ea, eb = self._fields(xa), self._fields(xb)
+        q = np.empty((ea.shape[0], ea.shape[1], eb.shape[2]), dtype=ea.dtype)
+        for w in range(q.shape[0]):  # one BLAS product per integration window
+            np.matmul(ea[w], eb[w], out=q[w])
+        if c.ideal:
+            return q, 0
+        ph = self._phys
+        sa = np.einsum("wmk,wmk->wm", ea, ea)
+        sb = np.einsum("wkn,wkn->wn", eb, eb)
+        std = np.multiply(sa[:, :, None], (ph["rin"] / c.k_int) * sb[:, None, :])
+        std += (ph["shot_a"] * sa)[:, :, None]
+        std += (ph["shot_b"] * sb + ph["thermal"])[:, None, :]
+        np.sqrt(std, out=std)
+        frac = full_scale if full_scale is not None else c.full_scale
+        if frac is None:
+            rms = float(np.sqrt(np.mean(np.square(q, dtype=np.float64))))
+            fs = min(max(c.fs_crest * rms, np.finfo(q.dtype).tiny), float(c.k_int))
+        else:
+            fs = frac * c.k_int
+        noisy = rng.standard_normal(q.shape, dtype=q.dtype)
+        noisy *= std
+        noisy += q
+        return adc_quantise(noisy, fs, c.adc_bits)
+
+    def signed_reads(self, xa: np.ndarray, xb: np.ndarray, *, rng: np.random.Generator,
+                     full_scale: float | None = None) -> tuple[np.ndarray, int]:
+        """Signed window products through the configured encoding (see ``window_reads``)."""
+        enc = self.config.encoding
+        if enc == "bipolar":
+            return self.window_reads(xa, xb, rng=rng, full_scale=full_scale)
+        if enc == "offset":
+            ua, ub = (xa + 1) / 2, (xb + 1) / 2
+            q, sat = self.window_reads(ua, ub, rng=rng, full_scale=full_scale)
+            corr = 2 * ua.sum(axis=2)[:, :, None] + 2 * ub.sum(axis=1)[:, None, :] - xa.shape[2]
+            return 4 * q - corr, sat
+        out, sat = 0.0, 0
+        for sa_, sb_ in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+            q, s = self.window_reads(np.maximum(sa_ * xa, 0), np.maximum(sb_ * xb, 0), rng=rng,
+                                     full_scale=full_scale)
+            out, sat = out + sa_ * sb_ * q, sat + s
+        return np.asarray(out), sat
+
+    def matmul(self, a: Any, b: Any, *, rng: np.random.Generator) -> tuple[np.ndarray, Cost]:
+        """``a[..., K] @ b[K, N]`` through the photonic model, and what it cost."""
+        a, b, gemm = check_operands(a, b)
+        dt = work_dtype(a, b)
+        a2 = a.reshape(gemm.m, gemm.k).astype(dt, copy=False)
+        b2 = b.astype(dt, copy=False)
+        sa = np.max(np.abs(a2), axis=1)
+        sb = np.max(np.abs(b2), axis=0)
+        sa[sa == 0], sb[sb == 0] = 1, 1
+        k = min(self.config.k_int, gemm.k)
+        w = -(-gemm.k // k)
+        pad = w * k - gemm.k
+        xa = np.pad(a2 / sa[:, None], ((0, 0), (0, pad))).reshape(gemm.m, w, k).transpose(1, 0, 2)
+        xb = np.pad(b2 / sb[None, :], ((0, pad), (0, 0))).reshape(w, k, gemm.n)
+        acc = np.zeros((gemm.m, gemm.n), dtype=dt)
+        sat = 0
+        group = max(1, GROUP_ELEMENTS // (gemm.m * gemm.n))
+        for g in range(0, w, group):
+            reads, s = self.signed_reads(xa[g:g + group], xb[g:g + group], rng=rng)
+            acc += reads.sum(axis=0, dtype=dt)
+            sat += s
+        out = acc * sa[:, None] * sb[None, :]
+        return out.reshape(*a.shape[:-1], gemm.n), self.cost(gemm, saturations=sat)
+
+    # -- cost ----------------------------------------------------------------------------------
+    def cost(self, gemm: Gemm, *, saturations: int = 0) -> Cost:
+        """Energy by component, latency, area and counts for ``gemm`` on this array."""
+        c, p = self.config, self.params
+        (e_dac8, e_mod, e_read, p_static, _, _, _, e_sram, e_add, cell_area, p_laser,
+         wpe) = p.values(*_COST_KEYS)
+        p_laser = c.laser_power or p_laser
+        m, k, n, batch, passes = gemm.m, gemm.k, gemm.n, gemm.batch, c.passes
+        tm, tn, w = -(-m // c.rows), -(-n // c.cols), -(-k // c.k_int)
+        slots = batch * passes * tm * tn * w * c.k_int
+        latency = slots / c.baud
+        mod_symbols = batch * passes * w * c.k_int * (m * tn + n * tm)
+        reads = batch * passes * m * n * w
+        energy = {
+            "laser": p_laser / wpe * latency,
+            "modulators_dacs": mod_symbols * (e_mod + dac_energy(c.dac_bits, p)),
+            "detectors_tias": reads * e_read,
+            "adcs": reads * adc_energy(c.adc_bits, c.baud / c.k_int, p),
+            "sram": (mod_symbols * c.dac_bits + batch * m * n * RESULT_BITS) * e_sram,
+            "digital_accumulate": reads * e_add,
+            "static": p_static * c.rows * c.cols * latency,
+        }
+        counts = {"macs": float(gemm.macs), "ops": float(gemm.ops), "adc_conversions": float(reads),
+                  "dac_conversions": float(mod_symbols), "symbol_slots": float(slots),
+                  "tiles": float(batch * passes * tm * tn), "adc_saturations": float(saturations)}
+        return Cost(energy_j=energy, latency_s=latency,
+                    area_mm2={"homodyne_array": c.rows * c.cols * cell_area * 1e6},
+                    counts=counts, sources=p.subset(*_COST_KEYS, *_KEYS))
+
+
+__all__ = ["HomodyneConfig", "HomodyneProcessor", "NoiseBudget", "adc_energy", "adc_quantise",
+           "dac_energy"]
