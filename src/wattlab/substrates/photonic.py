@@ -93,15 +93,17 @@ def dac_energy(bits: int, params: Registry) -> float:
 
 
 def adc_quantise(q: np.ndarray, fs: float | np.ndarray, bits: float) -> tuple[np.ndarray, int]:
-    """Symmetric mid-tread ADC: LSB = fs / 2^(bits-1), codes clipped to +-2^(bits-1).
+    """Symmetric mid-tread ADC: LSB = fs / 2^(bits-1), outputs clipped to +-fs.
 
-    Returns the quantised values and the number of saturated conversions.
+    Returns the quantised values and the number of saturated conversions (inputs beyond the
+    top code's decision threshold, fs + LSB/2). ``bits`` may be fractional (an ENOB).
     """
     half = 2.0 ** (bits - 1)
     lsb = np.asarray(fs, dtype=q.dtype) / half
     code = np.divide(q, lsb, dtype=q.dtype)
+    edge = half + 0.5  # inputs past the top code's decision threshold saturate
+    sat = int(np.count_nonzero(code > edge)) + int(np.count_nonzero(code < -edge))
     np.rint(code, out=code)
-    sat = int(np.count_nonzero(code > half)) + int(np.count_nonzero(code < -half))
     np.clip(code, -half, half, out=code)
     code *= lsb
     return code, sat
@@ -354,16 +356,17 @@ class HomodyneProcessor:
          wpe) = p.values(*_COST_KEYS)
         p_laser = c.laser_power or p_laser
         m, k, n, batch, passes = gemm.m, gemm.k, gemm.n, gemm.batch, c.passes
-        tm, tn, w = -(-m // c.rows), -(-n // c.cols), -(-k // c.k_int)
-        slots = batch * passes * tm * tn * w * c.k_int
+        win = min(c.k_int, k)  # symbols per integration window (as in matmul)
+        tm, tn, w = -(-m // c.rows), -(-n // c.cols), -(-k // win)
+        slots = batch * passes * tm * tn * w * win
         latency = slots / c.baud
-        mod_symbols = batch * passes * w * c.k_int * (m * tn + n * tm)
+        mod_symbols = batch * passes * w * win * (m * tn + n * tm)
         reads = batch * passes * m * n * w
         energy = {
             "laser": p_laser / wpe * latency,
             "modulators_dacs": mod_symbols * (e_mod + dac_energy(c.dac_bits, p)),
             "detectors_tias": reads * e_read,
-            "adcs": reads * adc_energy(c.adc_bits, c.baud / c.k_int, p),
+            "adcs": reads * adc_energy(c.adc_bits, c.baud / win, p),
             "sram": (mod_symbols * c.dac_bits + batch * m * n * RESULT_BITS) * e_sram,
             "digital_accumulate": reads * e_add,
             "static": p_static * c.rows * c.cols * latency,
