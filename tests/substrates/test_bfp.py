@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -70,11 +72,12 @@ def test_error_appears_past_threshold_and_grows() -> None:
     ref = int_block_ref(qa.mant, qb.mant, 16)
     errs = []
     for enob in (8.0, 7.0, 6.0, 5.0, 4.0):  # s=2, k_a=16: ratio 144/2^(ENOB-1) = 1.1 ... 18
-        sub = SlicedBFP(BFPConfig(mant_bits=8, block=16, slice_bits=2, k_a=16, enob=enob), params=REG)
+        cfg = BFPConfig(mant_bits=8, block=16, slice_bits=2, k_a=16, enob=enob)
+        sub = SlicedBFP(cfg, params=REG)
         got, _ = sub.block_products(qa.mant, qb.mant, rng=rng)
         errs.append(float(np.sqrt(np.mean((got - ref) ** 2))))
     assert errs[0] > 0
-    assert all(x < y for x, y in zip(errs, errs[1:], strict=False))
+    assert all(x < y for x, y in itertools.pairwise(errs))
 
 
 def test_threshold_formula() -> None:

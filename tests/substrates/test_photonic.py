@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -75,10 +76,10 @@ def test_matmul_and_cost_agree() -> None:
 def test_enob_monotone_in_laser_power_and_adc_bits_and_bounded() -> None:
     powers = [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0]
     enobs = [proc(laser_power=p, adc_bits=10).noise_budget().enob for p in powers]
-    assert all(x < y for x, y in zip(enobs, enobs[1:], strict=False))
+    assert all(x < y for x, y in itertools.pairwise(enobs))
     assert enobs[-1] <= 10.0  # never above the ADC's own bits
     by_bits = [proc(laser_power=10.0, adc_bits=b).noise_budget().enob for b in range(2, 14)]
-    assert all(x <= y + 1e-12 for x, y in zip(by_bits, by_bits[1:], strict=False))
+    assert all(x <= y + 1e-12 for x, y in itertools.pairwise(by_bits))
     assert by_bits[-1] - by_bits[-2] < 0.2  # saturates once analog noise dominates
 
 
@@ -99,7 +100,7 @@ def test_measured_error_falls_with_laser_power() -> None:
     for p in (1e-3, 1e-2, 1e-1, 1.0):
         out, _ = proc(laser_power=p).matmul(a, b, rng=np.random.default_rng(5))
         errs.append(np.std(out - a @ b) / np.std(a @ b))
-    assert all(x > y for x, y in zip(errs, errs[1:], strict=False))
+    assert all(x > y for x, y in itertools.pairwise(errs))
 
 
 def test_saturation_is_counted_not_silent() -> None:
@@ -116,7 +117,7 @@ def test_energy_per_op_falls_with_k_then_flattens() -> None:
     p = proc()
     epo = [p.cost(Gemm(256, k, 100)).energy_total_j / (2 * 256 * k * 100)
            for k in (1, 4, 16, 64, 256)]
-    assert all(x > y for x, y in zip(epo, epo[1:], strict=False))
+    assert all(x > y for x, y in itertools.pairwise(epo))
     assert epo[0] / epo[1] > epo[3] / epo[4]  # ADC amortisation saturates
 
 

@@ -1,4 +1,4 @@
-"""LightMat-HP: block floating point with bit-sliced mantissas on a photonic core (arXiv 2604.12278).
+"""LightMat-HP: block floating point, bit-sliced mantissas on a photonic core (arXiv 2604.12278).
 
 Reconstruction from the abstract [I]: only the abstract is public, so slice width, device and
 dataflow below are wattlab's reading of "BFP + slicing-based photonic multiplication + digital

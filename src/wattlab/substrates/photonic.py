@@ -110,7 +110,7 @@ def adc_quantise(q: np.ndarray, fs: float | np.ndarray, bits: float) -> tuple[np
 
 
 def window_products(xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
-    """``xa[W, M, k] @ xb[W, k, N]`` as one BLAS product per window (faster than a stacked matmul)."""
+    """``xa[W, M, k] @ xb[W, k, N]``, one BLAS product per window (faster than a stacked matmul)."""
     q = np.empty((xa.shape[0], xa.shape[1], xb.shape[2]), dtype=np.result_type(xa, xb))
     for w in range(q.shape[0]):
         np.matmul(xa[w], xb[w], out=q[w])
@@ -142,7 +142,8 @@ class HomodyneConfig:
             if not isinstance(v, int) or v < 1:
                 raise SpecError(f"HomodyneConfig.{name} must be a positive integer, got {v!r}")
         if not (math.isfinite(self.baud) and self.baud > 0):
-            raise SpecError(f"HomodyneConfig.baud must be a positive symbol rate in Bd, got {self.baud!r}")
+            raise SpecError(f"HomodyneConfig.baud must be a positive symbol rate in Bd, "
+                            f"got {self.baud!r}")
         check_bits("HomodyneConfig.dac_bits", self.dac_bits, 1, 16)
         if not isinstance(self.dac_bits, int):
             raise SpecError(f"HomodyneConfig.dac_bits must be an integer, got {self.dac_bits!r}")
@@ -201,7 +202,8 @@ class HomodyneProcessor:
     name = "photonic-homodyne"
     torch_native = False
 
-    def __init__(self, config: HomodyneConfig | None = None, params: Registry | None = None) -> None:
+    def __init__(self, config: HomodyneConfig | None = None,
+                 params: Registry | None = None) -> None:
         self.config = config or HomodyneConfig()
         self.params = params if params is not None else default_registry()
 
@@ -300,7 +302,7 @@ class HomodyneProcessor:
         noisy *= std
         noisy += q
         reads, sat = adc_quantise(noisy, fs, c.adc_bits)
-        if c.calibrate:  # remove the known offset of the residual field: eps*(sum a + sum b) + k eps^2
+        if c.calibrate:  # remove the residual field's known offset eps*(sum a + sum b) + k eps^2
             eps = ph["leak"]
             reads -= (eps * xa.sum(axis=2) + eps**2 * xa.shape[2])[:, :, None]
             reads -= (eps * xb.sum(axis=1))[:, None, :]
@@ -317,12 +319,11 @@ class HomodyneProcessor:
             q, sat = self.window_reads(ua, ub, rng=rng, full_scale=full_scale)
             corr = 2 * ua.sum(axis=2)[:, :, None] + 2 * ub.sum(axis=1)[:, None, :] - xa.shape[2]
             return 4 * q - corr, sat
-        out, sat = 0.0, 0
-        for sa_, sb_ in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-            q, s = self.window_reads(np.maximum(sa_ * xa, 0), np.maximum(sb_ * xb, 0), rng=rng,
-                                     full_scale=full_scale)
-            out, sat = out + sa_ * sb_ * q, sat + s
-        return np.asarray(out), sat
+        parts = [(sa_ * sb_, *self.window_reads(np.maximum(sa_ * xa, 0), np.maximum(sb_ * xb, 0),
+                                                rng=rng, full_scale=full_scale))
+                 for sa_, sb_ in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
+        out = np.sum([sg * q for sg, q, _ in parts], axis=0)
+        return out, sum(s for _, _, s in parts)
 
     def matmul(self, a: Any, b: Any, *, rng: np.random.Generator) -> tuple[np.ndarray, Cost]:
         """``a[..., K] @ b[K, N]`` through the photonic model, and what it cost."""
@@ -352,7 +353,7 @@ class HomodyneProcessor:
     def cost(self, gemm: Gemm, *, saturations: int = 0) -> Cost:
         """Energy by component, latency, area and counts for ``gemm`` on this array."""
         c, p = self.config, self.params
-        (e_dac8, e_mod, e_read, p_static, _, _, _, e_sram, e_add, cell_area, p_laser,
+        (_, e_mod, e_read, p_static, _, _, _, e_sram, e_add, cell_area, p_laser,
          wpe) = p.values(*_COST_KEYS)
         p_laser = c.laser_power or p_laser
         m, k, n, batch, passes = gemm.m, gemm.k, gemm.n, gemm.batch, c.passes
