@@ -49,7 +49,7 @@ def test_bit_exact_under_threshold(mant_bits: int, s: int, ka_log: int, blocks: 
     k_a = 2**ka_log
     block = k_a * 2
     # the smallest ENOB meeting K_a (2^s-1)^2 <= 2^(ENOB-1), plus some margin
-    enob = min(24.0, 1 + np.log2(k_a * (2**s - 1) ** 2) + extra)
+    enob = min(24.0, 1 + np.log2(k_a * (2**s - 1) ** 2) + extra + 1e-9)
     cfg = BFPConfig(mant_bits=mant_bits, block=block, slice_bits=s, k_a=k_a, enob=enob)
     assert cfg.exact
     rng = np.random.default_rng(seed)
