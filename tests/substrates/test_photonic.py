@@ -131,7 +131,7 @@ def test_adc_energy_matches_the_survey_regression_table() -> None:
 def test_cost_boundary_names_every_component() -> None:
     c = proc().cost(Gemm(64, 64, 64))
     assert c.boundary == {"laser", "modulators_dacs", "detectors_tias", "adcs", "sram",
-                          "digital_accumulate", "static"}
+                          "digital_accumulate", "digital_prescale", "static"}
     assert all(v > 0 for v in c.energy_j.values())
     assert set(c.sources) >= {"pgemm.dac_energy_8b", "pgemm.adc_fom_max_db"}
 

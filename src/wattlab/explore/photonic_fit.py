@@ -3,8 +3,9 @@
 ``fit(evaluate)`` answers it for any model: ``evaluate(substrate)`` runs the user's model with
 every GEMM on ``substrate`` (``None`` = digital reference) and returns a quality metric
 (perplexity, accuracy, cosine...). The fit sweeps the laser power (hence the noise-budget ENOB),
-finds the lowest ENOB within ``tolerance`` of the digital metric, records the model's GEMM shapes,
-and prices them on each candidate array at the laser power that array needs for that ENOB.
+finds the lowest point within ``tolerance`` of the digital metric (reported as noise-budget ENOB
+and as the SNR measured on the model's own GEMM outputs), records the model's GEMM shapes, and
+prices them on each candidate array at the same optical power per homodyne unit.
 
 ``design_space()`` gives TOPS/W against ENOB for the homodyne array and for LightMat-HP sliced
 BFP (against its equivalent mantissa bits), with the digital int8/fp16 baselines.
@@ -52,28 +53,45 @@ def laser_power_for_enob(enob: float, config: HomodyneConfig, params: Registry, 
 
 
 class Recorder:
-    """A substrate wrapper that records the GEMM shape of every call it forwards."""
+    """A substrate wrapper that records every GEMM shape it forwards, the ADC saturations, and
+    (``measure=True``) the output SNR against the exact product: signal and error power summed
+    over all calls."""
 
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.gemms = inner, []  # type: list[Gemm]
+    def __init__(self, inner: Any, *, measure: bool = True) -> None:
+        self.inner, self.measure, self.gemms = inner, measure, []  # type: ignore[var-annotated]
         self.name, self.torch_native = f"recorded({inner.name})", inner.torch_native
-        self.saturations = 0.0
+        self.saturations, self.signal, self.error = 0.0, 0.0, 0.0
 
     def matmul(self, a: Any, b: Any, *, rng: np.random.Generator) -> tuple[Any, Cost]:
         out, cost = self.inner.matmul(a, b, rng=rng)
         self.gemms.append(Gemm.of(tuple(a.shape), tuple(b.shape)))
         self.saturations += cost.counts.get("adc_saturations", 0.0)
+        if self.measure:
+            exact = np.asarray(a) @ np.asarray(b)
+            self.signal += float(np.sum(np.square(exact, dtype=np.float64)))
+            self.error += float(np.sum(np.square(np.asarray(out) - exact, dtype=np.float64)))
         return out, cost
 
     def cost(self, gemm: Gemm) -> Cost:
         return self.inner.cost(gemm)
 
+    @property
+    def snr_db(self) -> float:
+        """Output SNR over all calls so far (inf when exact)."""
+        if self.error == 0:
+            return math.inf
+        return 10 * math.log10(self.signal / self.error) if self.signal else -math.inf
+
 
 @dataclass(frozen=True)
 class FitPoint:
+    """One sweep point: ``enob``/``snr_db`` from the noise budget (full-scale drive),
+    ``measured_snr_db`` over the model's own GEMM outputs."""
+
     laser_power_w: float
     enob: float
     snr_db: float
+    measured_snr_db: float
     metric: float
     rel_change: float
     saturations: float
@@ -86,13 +104,15 @@ class FitResult:
     reference: float
     tolerance: float
     metric_name: str
+    higher_is_better: bool
     points: list[FitPoint]
     needed: FitPoint | None
     costs: list[dict[str, Any]] = field(default_factory=list)
 
     def table(self) -> list[dict[str, Any]]:
         return [{"laser_power_w": p.laser_power_w, "enob": round(p.enob, 3),
-                 "snr_db": round(p.snr_db, 2), self.metric_name: p.metric,
+                 "budget_snr_db": round(p.snr_db, 2),
+                 "measured_snr_db": round(p.measured_snr_db, 2), self.metric_name: p.metric,
                  "rel_change": p.rel_change, "adc_saturations": p.saturations,
                  "within_tolerance": p.rel_change <= self.tolerance} for p in self.points]
 
@@ -101,13 +121,17 @@ class FitResult:
 
         fig = Figure(figsize=(10, 4))
         ax, bx = fig.subplots(1, 2)
-        xs = [p.enob for p in self.points]
+        xs = [p.measured_snr_db for p in self.points]
         ax.plot(xs, [p.metric for p in self.points], "o-", label="photonic")
+        for p in self.points:
+            ax.annotate(f"{p.enob:.1f} ENOB", (p.measured_snr_db, p.metric), fontsize=7,
+                        textcoords="offset points", xytext=(3, 3))
         ax.axhline(self.reference, color="k", ls="--", label="digital")
         if self.needed:
-            ax.axvline(self.needed.enob, color="g", ls=":",
-                       label=f"needed: {self.needed.enob:.2f} ENOB")
-        ax.set(xlabel="noise-budget ENOB (full scale)", ylabel=self.metric_name,
+            ax.axvline(self.needed.measured_snr_db, color="g", ls=":",
+                       label=f"needed: {self.needed.measured_snr_db:.1f} dB")
+        ax.set(xlabel="measured GEMM output SNR (dB); labels: noise-budget ENOB",
+               ylabel=self.metric_name, yscale="log" if not self.higher_is_better else "linear",
                title=f"within {self.tolerance:.1%} of digital")
         ax.legend()
         if self.costs:
@@ -143,33 +167,32 @@ def fit(evaluate: Callable[[Any], float], *, metric_name: str = "metric",
         metric = float(evaluate(rec))
         gemms = gemms or rec.gemms
         nb = proc.noise_budget()
-        points.append(FitPoint(p, nb.enob, nb.snr_db, metric,
+        points.append(FitPoint(p, nb.enob, nb.snr_db, rec.snr_db, metric,
                                _rel_change(metric, ref, higher_is_better), rec.saturations))
     needed = next((pt for pt in points if pt.rel_change <= tolerance), None)
-    result = FitResult(ref, tolerance, metric_name, points, needed)
+    result = FitResult(ref, tolerance, metric_name, higher_is_better, points, needed)
     if needed is not None and gemms:
-        result.costs = price(gemms, needed.enob, base, arrays, params)
+        result.costs = price(gemms, needed.laser_power_w, base, arrays, params)
     return result
 
 
-def price(gemms: Sequence[Gemm], enob: float, base: HomodyneConfig,
+def price(gemms: Sequence[Gemm], laser_power: float, base: HomodyneConfig,
           arrays: Sequence[tuple[int, int]], params: Registry) -> list[dict[str, Any]]:
-    """Cost of ``gemms`` on each array at the laser power it needs for ``enob``."""
+    """Cost of ``gemms`` on each array with the optical power per homodyne unit that
+    ``laser_power`` gives on ``base`` (equal per-unit power: the same SNR per unit, up to the
+    fan-out tree's stage count)."""
+    per_unit = laser_power / (base.rows * base.cols)
     rows = []
     for r, c in arrays:
-        cfg = replace(base, rows=r, cols=c)
-        power = laser_power_for_enob(enob, cfg, params)
-        if power is None:
-            rows.append({"rows": r, "cols": c, "laser_power_w": None, "energy_j": None,
-                         "latency_s": None, "tops_per_w": None, "note": "ENOB out of reach"})
-            continue
-        proc = HomodyneProcessor(replace(cfg, laser_power=power), params)
+        power = per_unit * r * c
+        proc = HomodyneProcessor(replace(base, rows=r, cols=c, laser_power=power), params)
         total = Cost()
         for g in gemms:
             total = total + proc.cost(g)
         rows.append({"rows": r, "cols": c, "laser_power_w": power,
-                     "energy_j": total.energy_total_j, "latency_s": total.latency_s,
-                     "tops_per_w": total.tops_per_w, "note": ""})
+                     "enob": proc.noise_budget().enob, "energy_j": total.energy_total_j,
+                     "latency_s": total.latency_s, "tops_per_w": total.tops_per_w,
+                     "boundary": ", ".join(sorted(total.boundary))})
     return rows
 
 

@@ -22,9 +22,9 @@ ARXIV = "2604.18496"
 BOUNDARIES = {
     "full (laser, DAC+modulators, TIA, ADC, SRAM, digital, static)":
         ("laser", "modulators_dacs", "detectors_tias", "adcs", "sram", "digital_accumulate",
-         "static"),
+         "digital_prescale", "static"),
     "no SRAM": ("laser", "modulators_dacs", "detectors_tias", "adcs", "digital_accumulate",
-                "static"),
+                "digital_prescale", "static"),
     "optics + converters (laser, DAC+mod, TIA, ADC)":
         ("laser", "modulators_dacs", "detectors_tias", "adcs"),
     "opto-electronic only (laser, TIA, ADC)": ("laser", "detectors_tias", "adcs"),

@@ -20,6 +20,10 @@ Stated modelling assumptions (the paper's abstract does not give them) [I]:
 - ``full_scale=None`` is an automatic gain control that sets the ADC full scale per group of
   windows to ``fs_crest`` x the RMS of the noise-free charge (calibration on the same data);
 - the integration window is ``min(k_int, K)`` symbols long (a short last window is zero-padded);
+- ``smooth_alpha`` (default 0.5): before the per-row/per-column prescale, channel ``k`` of ``a``
+  is divided and row ``k`` of ``b`` multiplied by ``max|a_k|^alpha / max|b_k|^(1-alpha)``
+  (SmoothQuant-style migration of activation outliers, exact in the noise-free limit; the
+  factors are computed per call from the operands, i.e. dynamically); None disables it;
 - ``calibrate=True`` subtracts the offset the residual field adds, eps*(sum a + sum b) + K eps^2,
   computed digitally from the intended values (a one-time extinction calibration).
 """
@@ -133,6 +137,7 @@ class HomodyneConfig:
     drive_swing: float = 1.0
     predistort: bool = True
     laser_power: float | None = None
+    smooth_alpha: float | None = 0.5
     calibrate: bool = True
     ideal: bool = False
 
@@ -159,6 +164,9 @@ class HomodyneConfig:
         if not 0 < self.drive_swing <= 1:
             raise SpecError(f"HomodyneConfig.drive_swing is a fraction (0, 1] of the half-wave "
                             f"drive, got {self.drive_swing!r}")
+        if self.smooth_alpha is not None and not 0 <= self.smooth_alpha <= 1:
+            raise SpecError(f"HomodyneConfig.smooth_alpha must lie in [0, 1] or be None, "
+                            f"got {self.smooth_alpha!r}")
         if self.laser_power is not None and not (math.isfinite(self.laser_power)
                                                  and self.laser_power > 0):
             raise SpecError(f"HomodyneConfig.laser_power must be > 0 W, got {self.laser_power!r}")
@@ -331,6 +339,12 @@ class HomodyneProcessor:
         dt = work_dtype(a, b)
         a2 = a.reshape(gemm.m, gemm.k).astype(dt, copy=False)
         b2 = b.astype(dt, copy=False)
+        if self.config.smooth_alpha is not None:  # migrate channel outliers from a into b
+            ca, cb = np.max(np.abs(a2), axis=0), np.max(np.abs(b2), axis=1)
+            alpha = self.config.smooth_alpha
+            sk = np.where((ca > 0) & (cb > 0), ca**alpha / np.where(cb > 0, cb, 1) ** (1 - alpha),
+                          1.0).astype(dt)
+            a2, b2 = a2 / sk, b2 * sk[:, None]
         sa = np.max(np.abs(a2), axis=1)
         sb = np.max(np.abs(b2), axis=0)
         sa[sa == 0], sb[sb == 0] = 1, 1
@@ -370,6 +384,7 @@ class HomodyneProcessor:
             "adcs": reads * adc_energy(c.adc_bits, c.baud / win, p),
             "sram": (mod_symbols * c.dac_bits + batch * m * n * RESULT_BITS) * e_sram,
             "digital_accumulate": reads * e_add,
+            "digital_prescale": batch * (m * k + k * n + m * n) * e_add,
             "static": p_static * c.rows * c.cols * latency,
         }
         counts = {"macs": float(gemm.macs), "ops": float(gemm.ops), "adc_conversions": float(reads),
