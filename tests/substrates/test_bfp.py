@@ -42,15 +42,16 @@ def test_is_a_substrate() -> None:
 @settings(max_examples=40, deadline=None)
 @given(mant_bits=st.integers(2, 12), s=st.integers(1, 4), ka_log=st.integers(0, 4),
        blocks=st.integers(1, 3), m=st.integers(1, 6), n=st.integers(1, 6),
-       extra=st.floats(0.0, 3.0), seed=st.integers(0, 2**32 - 1))
+       extra=st.floats(0.0, 3.0), seed=st.integers(0, 2**32 - 1), shortcut=st.booleans())
 def test_bit_exact_under_threshold(mant_bits: int, s: int, ka_log: int, blocks: int, m: int,
-                                   n: int, extra: float, seed: int) -> None:
+                                   n: int, extra: float, seed: int, shortcut: bool) -> None:
     s = min(s, mant_bits - 1)
     k_a = 2**ka_log
     block = k_a * 2
     # the smallest ENOB meeting K_a (2^s-1)^2 <= 2^(ENOB-1), plus some margin
     enob = min(24.0, 1 + np.log2(k_a * (2**s - 1) ** 2) + extra + 1e-9)
-    cfg = BFPConfig(mant_bits=mant_bits, block=block, slice_bits=s, k_a=k_a, enob=enob)
+    cfg = BFPConfig(mant_bits=mant_bits, block=block, slice_bits=s, k_a=k_a, enob=enob,
+                    shortcut_exact=shortcut)
     assert cfg.exact
     rng = np.random.default_rng(seed)
     a = rng.standard_normal((m, block * blocks)) * 10.0 ** rng.uniform(-3, 3)

@@ -13,6 +13,8 @@ accumulation", stated as assumptions.
    exact when ``k_a (2^s-1)^2 <= 2^(ENOB-1)`` (LSB <= 1) and the analog noise is small.
 4. Digital shift-and-add: ``sum_uv 2^(s(u+v)) P_uv``, then ``2^(Ea+Eb-2(b-1))`` per block.
 
+With a noise-free ideal core under the threshold (``shortcut_exact``, default) ``matmul`` skips
+the read-by-read simulation, which is provably exact there (a test holds the two paths equal).
 The core is either ``IdealCore(enob)`` (ADC-limited: an ENOB-bit symmetric quantiser, optional
 Gaussian noise in LSB) or the homodyne model (``HomodyneProcessor``). Cost: the homodyne cost
 model per slice pair (``k_int = k_a``, ADC bits = ceil(ENOB), DAC bits = s+1 unless given) plus
@@ -138,6 +140,7 @@ class BFPConfig:
     core: Literal["ideal", "homodyne"] = "ideal"
     noise_lsb: float = 0.0
     dac_bits: int | None = None
+    shortcut_exact: bool = True
 
     def __post_init__(self) -> None:
         check_bits("BFPConfig.mant_bits", self.mant_bits, 2, 24)
@@ -187,6 +190,14 @@ class SlicedBFP:
         self.core: AnalogCore = (IdealCore(c.enob, c.noise_lsb) if c.core == "ideal"
                                  else self.hardware)
 
+    @property
+    def provably_exact(self) -> bool:
+        """Noise-free ideal core under the threshold with ``shortcut_exact``: every slice read is
+        provably the exact integer, so ``matmul`` returns the integer BFP product directly
+        (one dense product of the dequantised operands) instead of simulating each read."""
+        c = self.config
+        return c.shortcut_exact and c.core == "ideal" and c.noise_lsb == 0 and c.exact
+
     def block_products(self, ma: np.ndarray, mb: np.ndarray, *,
                        rng: np.random.Generator) -> tuple[np.ndarray, int]:
         """Integer window sums ``sum_k ma*mb`` (W, M, N) rebuilt from slice-pair reads."""
@@ -220,11 +231,14 @@ class SlicedBFP:
                             f"block size that divides K")
         qa = bfp_quantize(a.reshape(gemm.m, gemm.k), c.mant_bits, c.block, axis=1)
         qb = bfp_quantize(b, c.mant_bits, c.block, axis=0)
-        prods, sat = self.block_products(qa.mant, qb.mant, rng=rng)
-        per_window = c.block // c.k_a
-        ea = np.repeat(qa.exp, per_window, axis=1).T - (c.mant_bits - 1)  # (W, M)
-        eb = np.repeat(qb.exp, per_window, axis=0) - (c.mant_bits - 1)  # (W, N)
-        out = np.einsum("wm,wmn,wn->mn", np.ldexp(1.0, ea), prods, np.ldexp(1.0, eb))
+        if self.provably_exact:
+            out, sat = qa.dequantize() @ qb.dequantize(), 0
+        else:
+            prods, sat = self.block_products(qa.mant, qb.mant, rng=rng)
+            per_window = c.block // c.k_a
+            ea = np.repeat(qa.exp, per_window, axis=1).T - (c.mant_bits - 1)  # (W, M)
+            eb = np.repeat(qb.exp, per_window, axis=0) - (c.mant_bits - 1)  # (W, N)
+            out = np.einsum("wm,wmn,wn->mn", np.ldexp(1.0, ea), prods, np.ldexp(1.0, eb))
         dt = np.float32 if a.dtype == np.float32 and b.dtype == np.float32 else np.float64
         return (out.astype(dt).reshape(*a.shape[:-1], gemm.n),
                 self.cost(gemm, saturations=sat))
