@@ -74,12 +74,13 @@ def plan_cmd(mant_bits: int = 8, enob: float = 8.0, m: int = 256, k: int = 1024,
 
 
 @app.command()
-def fit(model: str = typer.Option("minilm", help="minilm or smollm2"),
-        tolerance: float = 0.01, size: int = typer.Option(16, help="sentences / tokens"),
-        powers: str = typer.Option("0.3,1,3,10,30,100", help="laser powers in W, comma list"),
-        out: Path | None = typer.Option(None, help="PNG to write the plot to"),
-        seed: int = 0) -> None:
-    """Sweep ENOB/SNR for a model with every Linear on the homodyne array; price the result."""
+def fit(model: str = "minilm", tolerance: float = 0.01, size: int = 16,
+        powers: str = "0.3,1,3,10,30,100", out: Path | None = None, seed: int = 0) -> None:
+    """Sweep ENOB/SNR for a model with every Linear on the homodyne array; price the result.
+
+    --model minilm|smollm2, --size sentences or tokens, --powers laser watts (comma list),
+    --out a PNG for the plot.
+    """
     import numpy as np
 
     from wattlab.explore import photonic_models as pm
@@ -88,7 +89,8 @@ def fit(model: str = typer.Option("minilm", help="minilm or smollm2"),
     try:
         laser = [float(x) for x in powers.split(",") if x.strip()]
     except ValueError:
-        raise SpecError(f"--powers must be a comma-separated list of watts, got {powers!r}") from None
+        raise SpecError(f"--powers must be a comma-separated list of watts, "
+                        f"got {powers!r}") from None
     if model == "minilm":
         ev, name, hib = pm.minilm_evaluator(n_sentences=size, seed=seed), "cosine", True
     elif model == "smollm2":
@@ -109,8 +111,8 @@ def fit(model: str = typer.Option("minilm", help="minilm or smollm2"),
 
 
 @app.command("design-space")
-def design_space_cmd(out: Path | None = typer.Option(None, help="PNG to write the plot to")) -> None:
-    """TOPS/W against precision bits: homodyne, LightMat-HP, digital int8/fp16."""
+def design_space_cmd(out: Path | None = None) -> None:
+    """TOPS/W against precision bits: homodyne, LightMat-HP, digital int8/fp16 (--out PNG)."""
     from wattlab.explore.photonic_fit import design_space, design_space_figure
 
     rows = design_space()

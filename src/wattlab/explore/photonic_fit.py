@@ -24,7 +24,7 @@ from wattlab.cost import Cost
 from wattlab.errors import SpecError
 from wattlab.params import Registry, default_registry
 from wattlab.substrates.bfp import plan
-from wattlab.substrates.digital_baseline import digital_gemm_cost
+from wattlab.substrates.digital_baseline import Precision, digital_gemm_cost
 from wattlab.substrates.photonic import HomodyneConfig, HomodyneProcessor
 from wattlab.workloads.gemm import Gemm
 
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 DEFAULT_POWERS = tuple(10.0 ** e for e in np.arange(-3.0, 1.01, 0.5))
 DEFAULT_ARRAYS = ((64, 64), (128, 128), (256, 100), (256, 256))
+#: Digital baselines and the precision bits they are plotted at (fp16: 11 significand bits).
+DIGITAL: tuple[tuple[Precision, int], ...] = (("int8", 8), ("fp16", 11))
 
 
 def laser_power_for_enob(enob: float, config: HomodyneConfig, params: Registry, *,
@@ -209,7 +211,7 @@ def design_space(params: Registry | None = None, *, gemm: Gemm | None = None,
     lightmat_hw = lightmat_hw or HomodyneConfig(rows=64, cols=64, baud=10e9)
     rows: list[dict[str, Any]] = []
     for e in enobs:
-        bits = int(math.ceil(e)) + 1
+        bits = math.ceil(e) + 1
         cfg = replace(homodyne, adc_bits=float(bits), dac_bits=bits)
         power = laser_power_for_enob(e, cfg, params)
         tpw = (HomodyneProcessor(replace(cfg, laser_power=power), params).cost(gemm).tops_per_w
@@ -222,7 +224,7 @@ def design_space(params: Registry | None = None, *, gemm: Gemm | None = None,
         rows.append({"substrate": "lightmat-bfp", "bits": b,
                      "tops_per_w": 2e-12 / best.energy_per_mac_j if best.exact else None,
                      "detail": f"s={best.slice_bits}, K_a={best.k_a}, core ENOB {lightmat_enob:g}"})
-    for prec, bits in (("int8", 8), ("fp16", 11)):
+    for prec, bits in DIGITAL:
         c = digital_gemm_cost(gemm, prec, params, rows=homodyne.rows, cols=homodyne.cols)
         rows.append({"substrate": f"digital-{prec}", "bits": bits, "tops_per_w": c.tops_per_w,
                      "detail": "7 nm-scaled Horowitz MAC + TPUv4i SRAM"})

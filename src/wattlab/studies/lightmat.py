@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from wattlab.explore.photonic_fit import design_space, design_space_figure
+from wattlab.explore.photonic_fit import DIGITAL, design_space, design_space_figure
 from wattlab.params import Registry
 from wattlab.study import Claim, Outcome, RunContext, Study
 from wattlab.substrates.bfp import (
@@ -24,7 +24,7 @@ from wattlab.substrates.bfp import (
     plan,
     threshold_ratio,
 )
-from wattlab.substrates.digital_baseline import Precision, digital_gemm_cost
+from wattlab.substrates.digital_baseline import digital_gemm_cost
 from wattlab.substrates.photonic import HomodyneConfig
 from wattlab.workloads.gemm import Gemm
 
@@ -56,14 +56,14 @@ def _exactness(ctx: RunContext) -> Outcome:
         for s, ka in ((1, 1), (1, 4), (1, 16), (2, 1), (2, 4), (2, 16), (3, 1), (7, 1)):
             cfg = BFPConfig(mant_bits=8, block=16, slice_bits=s, k_a=ka, enob=enob,
                             shortcut_exact=False)  # simulate every read
-            out, cost = SlicedBFP(cfg, hw=CORE, params=ctx.params).matmul(a, b, rng=ctx.rng)
-            err = float(np.max(np.abs(out - ref)) / np.max(np.abs(ref)))
+            got, cost = SlicedBFP(cfg, hw=CORE, params=ctx.params).matmul(a, b, rng=ctx.rng)
+            err = float(np.max(np.abs(got - ref)) / np.max(np.abs(ref)))
             if cfg.exact:
                 worst_exact = max(worst_exact, err)
             rows.append({"enob": enob, "slice_bits": s, "k_a": ka,
                          "threshold_ratio": threshold_ratio(ka, s, enob), "exact_condition":
                          cfg.exact, "max_rel_err_vs_bfp": err,
-                         "rel_err_vs_fp64": float(np.linalg.norm(out - ref_fp)
+                         "rel_err_vs_fp64": float(np.linalg.norm(got - ref_fp)
                                                   / np.linalg.norm(ref_fp)),
                          "adc_conversions": cost.counts["adc_conversions"]})
     growth = _growth(a, b, qa, qb, ctx)
@@ -114,7 +114,6 @@ def _growth_figure(rows: list[dict[str, Any]]) -> Any:
 
 
 SIZES_QUICK = (16, 64, 256)
-BASELINES: tuple[tuple[Precision, int], ...] = (("int8", 8), ("fp16", 11))
 SIZES_FULL = (16, 32, 64, 128, 256, 512, 1024)
 
 
@@ -122,7 +121,7 @@ def _compare(params: Registry, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     rows = []
     for n in sizes:
         g = Gemm(n, n, n)
-        for prec, mant in BASELINES:
+        for prec, mant in DIGITAL:
             best = plan(mant, CORE_ENOB, g, block=min(BLOCK, n), hw=CORE, params=params)[0]
             lm = SlicedBFP(BFPConfig(mant_bits=mant, block=min(BLOCK, n),
                                      slice_bits=best.slice_bits, k_a=best.k_a, enob=CORE_ENOB),

@@ -75,8 +75,9 @@ def _efficiency(ctx: RunContext) -> Outcome:
     proc = HomodyneProcessor(cfg, p)
     gemm = Gemm(cfg.rows * 10, 4096, cfg.cols * 10)
     cost = proc.cost(gemm)
-    by_boundary = [{"boundary": name, "tops_per_w": _boundary_tops_per_w(cost, parts)}
-                   for name, parts in BOUNDARIES.items()]
+    by_boundary: list[dict[str, Any]] = [
+        {"boundary": name, "tops_per_w": _boundary_tops_per_w(cost, parts)}
+        for name, parts in BOUNDARIES.items()]
     paper = p.value("pgemm.paper_tops_per_w")
     closest = min(by_boundary, key=lambda r: abs(r["tops_per_w"] / paper - 1))
     sweep: list[dict[str, Any]] = []

@@ -351,7 +351,8 @@ class HomodyneProcessor:
         k = min(self.config.k_int, gemm.k)
         w = -(-gemm.k // k)
         pad = w * k - gemm.k
-        xa = np.pad(a2 / sa[:, None], ((0, 0), (0, pad))).reshape(gemm.m, w, k).transpose(1, 0, 2)
+        xa = np.ascontiguousarray(  # (W, M, k): one contiguous block per window for BLAS
+            np.pad(a2 / sa[:, None], ((0, 0), (0, pad))).reshape(gemm.m, w, k).transpose(1, 0, 2))
         xb = np.pad(b2 / sb[None, :], ((0, pad), (0, 0))).reshape(w, k, gemm.n)
         acc = np.zeros((gemm.m, gemm.n), dtype=dt)
         sat = 0
