@@ -38,6 +38,7 @@ from wattlab.substrates.photonic import (
     adc_quantise,
     check_bits,
     check_operands,
+    gaussian,
     window_products,
 )
 from wattlab.workloads.gemm import Gemm
@@ -70,8 +71,7 @@ class IdealCore:
         q = window_products(xa, xb)
         fs = (full_scale or 1.0) * xa.shape[2]
         if self.noise_lsb:
-            q += rng.standard_normal(q.shape, dtype=q.dtype) * (self.noise_lsb * fs
-                                                                 / 2 ** (self.enob - 1))
+            q += gaussian(rng, q.shape, q.dtype) * (self.noise_lsb * fs / 2 ** (self.enob - 1))
         return adc_quantise(q, fs, self.enob)
 
 

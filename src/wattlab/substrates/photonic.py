@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -113,12 +113,37 @@ def adc_quantise(q: np.ndarray, fs: float | np.ndarray, bits: float) -> tuple[np
     return code, sat
 
 
+@cache
+def _torch() -> Any:
+    """torch when installed (faster GEMM and Gaussian draws on CPU), else None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
 def window_products(xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
-    """``xa[W, M, k] @ xb[W, k, N]``, one BLAS product per window (faster than a stacked matmul)."""
+    """``xa[W, M, k] @ xb[W, k, N]``: torch batched GEMM when installed, else NumPy per window."""
+    torch = _torch()
+    if torch is not None:
+        return np.asarray(torch.from_numpy(np.ascontiguousarray(xa))
+                          @ torch.from_numpy(np.ascontiguousarray(xb)))
     q = np.empty((xa.shape[0], xa.shape[1], xb.shape[2]), dtype=np.result_type(xa, xb))
     for w in range(q.shape[0]):
         np.matmul(xa[w], xb[w], out=q[w])
     return q
+
+
+def gaussian(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """Standard normal draws. With torch installed they come from a torch generator seeded by
+    ``rng`` (about 4x faster); runs are reproducible for a given ``rng`` and backend."""
+    torch = _torch()
+    if torch is None:
+        return rng.standard_normal(shape, dtype=dtype)
+    gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
+    tdt = torch.float32 if np.dtype(dtype) == np.float32 else torch.float64
+    return np.asarray(torch.randn(shape, generator=gen, dtype=tdt))
 
 
 @dataclass(frozen=True)
@@ -306,7 +331,7 @@ class HomodyneProcessor:
             fs = min(max(c.fs_crest * rms, np.finfo(q.dtype).tiny), float(c.k_int))
         else:
             fs = frac * c.k_int
-        noisy = rng.standard_normal(q.shape, dtype=q.dtype)
+        noisy = gaussian(rng, q.shape, q.dtype)
         noisy *= std
         noisy += q
         reads, sat = adc_quantise(noisy, fs, c.adc_bits)
@@ -397,4 +422,4 @@ class HomodyneProcessor:
 
 
 __all__ = ["HomodyneConfig", "HomodyneProcessor", "NoiseBudget", "adc_energy", "adc_quantise",
-           "check_bits", "check_operands", "dac_energy", "window_products"]
+           "check_bits", "check_operands", "dac_energy", "gaussian", "window_products"]
