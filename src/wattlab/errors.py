@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 
 class WattlabError(Exception):
     """Base class: bad input or a missing dependency. The CLI maps it to exit code 2."""
@@ -31,7 +33,7 @@ class MissingDependencyError(WattlabError, ImportError):
         self.extra = extra
 
 
-def require(module: str, *, extra: str, purpose: str):  # type: ignore[no-untyped-def]
+def require(module: str, *, extra: str, purpose: str) -> ModuleType:
     """Import an optional module or raise MissingDependencyError naming the extra to install."""
     import importlib
 

@@ -1,8 +1,9 @@
 """Studies: one paper claim each, reproduced at reduced scale with an honest verdict.
 
 A capability registers a study by defining a module-level ``STUDIES`` list in a module of
-``wattlab.studies`` (found automatically) or in any package exposed through the
-``wattlab.studies`` entry-point group. The core never needs editing to add one.
+``wattlab.studies`` (found automatically), in a package exposed through the ``wattlab.studies``
+entry-point group, or in a module named in the ``WATTLAB_STUDIES`` environment variable
+(comma-separated module names; worker processes inherit it). The core never needs editing.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import importlib
 import io
 import math
+import os
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -143,6 +145,13 @@ def all_studies() -> dict[str, Study]:
         studies += _collect(importlib.import_module(name), name)
     for ep in entry_points(group="wattlab.studies"):
         studies += _collect(ep.load(), f"entry point {ep.name}")
+    for name in filter(None, os.environ.get("WATTLAB_STUDIES", "").split(",")):
+        try:
+            module = importlib.import_module(name.strip())
+        except ImportError as exc:
+            raise StudyError(f"WATTLAB_STUDIES names module '{name}', which cannot be imported "
+                             f"({exc}); fix the name or PYTHONPATH") from exc
+        studies += _collect(module, f"WATTLAB_STUDIES module {name}")
     out: dict[str, Study] = {}
     for s in studies:
         if s.id in out:

@@ -30,7 +30,7 @@ BASE_UNITS: dict[str, tuple[float, str]] = {
 }
 
 #: Units whose prefix must not be split off (they start with a letter that is also a prefix).
-_UNPREFIXED = {"min", "mm2", "m2", "dB", "dBm", "Ohm", "USD", "h", "1", "%", "eV"}
+_UNPREFIXED = {"min", "mm2", "m2", "dB", "dBm", "USD", "h", "1", "%"}
 _SPECIAL = {"mm2": (1e-6, "m2"), "um2": (1e-12, "m2"), "µm2": (1e-12, "m2"), "nm": (1e-9, "m")}
 
 _PREFIX_BY_EXP = {-24: "y", -21: "z", -18: "a", -15: "f", -12: "p", -9: "n", -6: "µ", -3: "m",
@@ -59,6 +59,8 @@ def to_si(value: float, unit: str) -> tuple[float, str]:
     if not unit or unit == "1":
         return float(value), "1"
     num, _, den = unit.partition("/")
+    if unit.endswith("/") or "//" in unit or not num:
+        raise SpecError(f"unit '{unit}' has an empty numerator or denominator; write e.g. 'pJ/bit'")
     f_num, si_num = 1.0, []
     for tok in num.split("*"):
         f, s = _atom(tok.strip())
@@ -85,6 +87,10 @@ def format_si(value: float, unit: str = "", digits: int = 3) -> str:
     """Format an SI float with an engineering prefix: format_si(3.9e-12, 'J/bit') -> '3.9 pJ/bit'."""
     if value == 0 or not math.isfinite(value):
         return f"{value:g} {unit}".strip()
+    if unit == "m2":  # squared units scale by the square of the prefix
+        for name, f in (("m2", 1.0), ("mm2", 1e-6), ("µm2", 1e-12)):
+            if abs(value) >= f or name == "µm2":
+                return f"{value / f:.{digits}g} {name}"
     if unit in ("1", "", "%", "dB", "dBm", "USD"):
         return f"{value:.{digits}g} {unit if unit != '1' else ''}".strip()
     exp = int(math.floor(math.log10(abs(value)) / 3) * 3)

@@ -33,47 +33,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-
 from wattlab.errors import ParamError, SpecError
 from wattlab.units import to_si
 
 Evidence = Literal["measured", "published", "derived", "assumed"]
 SCHEMA_VERSION = 1
-
-
-class _SourceSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    citation: str
-    url: str
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        if not v.startswith(("https://", "http://", "doi:", "arXiv:")):
-            raise ValueError("must be an https:// URL, 'doi:...' or 'arXiv:...'")
-        return v
-
-
-class _ParamSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    value: float
-    unit: str
-    source: str
-    locator: str
-    evidence: Evidence
-    node_nm: float | None = None
-    voltage_v: float | None = None
-    min: float | None = None
-    max: float | None = None
-    note: str = ""
-
-    @field_validator("value")
-    @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError("must be a finite number")
-        return v
 
 
 @dataclass(frozen=True)
@@ -126,6 +90,12 @@ class Registry(Mapping[str, Param]):
             hint = f"; did you mean {', '.join(close)}?" if close else "; see `wattlab params list`"
             raise ParamError(f"unknown parameter '{key}'{hint}") from None
 
+    def __contains__(self, key: object) -> bool:
+        return key in self.params
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.params.get(key, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self.params))
 
@@ -173,6 +143,10 @@ def _check_range(key: str, value: float, rng: tuple[float, float], where: str) -
 
 
 def _parse_file(text: str, where: str, known_sources: Mapping[str, Source]) -> dict[str, Param]:
+    from pydantic import ValidationError  # imported here: pydantic costs ~0.1 s at import time
+
+    from wattlab.params._schema import ParamSpec, SourceSpec
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -187,34 +161,34 @@ def _parse_file(text: str, where: str, known_sources: Mapping[str, Source]) -> d
     sources = dict(known_sources)
     for skey, sraw in raw.get("sources", {}).items():
         try:
-            spec = _SourceSpec.model_validate(sraw)
+            spec = SourceSpec.model_validate(sraw)
         except ValidationError as exc:
             raise ParamError(f"{where}: source '{skey}': {_first_error(exc)}") from None
         sources[skey] = Source(skey, spec.citation, spec.url)
     out: dict[str, Param] = {}
     for key, praw in raw.get("params", {}).items():
         try:
-            spec = _ParamSpec.model_validate(praw)
+            pspec = ParamSpec.model_validate(praw)
         except ValidationError as exc:
             raise ParamError(f"{where}: entry '{key}', {_first_error(exc)}") from None
-        if spec.source not in sources:
-            raise ParamError(f"{where}: entry '{key}', field 'source': '{spec.source}' is not "
-                             f"defined; add a [sources.{spec.source}] table with citation and url")
+        if pspec.source not in sources:
+            raise ParamError(f"{where}: entry '{key}', field 'source': '{pspec.source}' is not "
+                             f"defined; add a [sources.{pspec.source}] table with citation and url")
         try:
-            value, unit = to_si(spec.value, spec.unit)
-            lo = to_si(spec.min, spec.unit)[0] if spec.min is not None else -math.inf
-            hi = to_si(spec.max, spec.unit)[0] if spec.max is not None else math.inf
+            value, unit = to_si(pspec.value, pspec.unit)
+            lo = to_si(pspec.min, pspec.unit)[0] if pspec.min is not None else -math.inf
+            hi = to_si(pspec.max, pspec.unit)[0] if pspec.max is not None else math.inf
         except SpecError as exc:
             raise ParamError(f"{where}: entry '{key}', field 'unit': {exc}") from None
         _check_range(key, value, (lo, hi), where)
-        out[key] = Param(key=key, value=value, unit=unit, given=f"{spec.value:g} {spec.unit}",
-                         source=sources[spec.source], locator=spec.locator,
-                         evidence=spec.evidence, node_nm=spec.node_nm, voltage_v=spec.voltage_v,
-                         valid_range=(lo, hi), note=spec.note, file=where)
+        out[key] = Param(key=key, value=value, unit=unit, given=f"{pspec.value:.12g} {pspec.unit}",
+                         source=sources[pspec.source], locator=pspec.locator,
+                         evidence=pspec.evidence, node_nm=pspec.node_nm, voltage_v=pspec.voltage_v,
+                         valid_range=(lo, hi), note=pspec.note, file=where)
     return out
 
 
-def _first_error(exc: ValidationError) -> str:
+def _first_error(exc: Any) -> str:
     err = exc.errors()[0]
     loc = ".".join(str(x) for x in err["loc"]) or "(entry)"
     return f"field '{loc}': {err['msg']}"

@@ -1,0 +1,139 @@
+"""The ``wattlab`` command. Bad input exits with code 2 and a message naming the fix."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from wattlab.errors import WattlabError
+
+app = typer.Typer(help="wattlab: an energy-efficiency lab for AI/ML.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+params_app = typer.Typer(help="The parameter registry: values with their sources.",
+                         no_args_is_help=True)
+app.add_typer(params_app, name="params")
+console = Console()
+
+ParamFiles = Annotated[list[Path] | None, typer.Option(
+    "--params", help="A TOML parameter file layered over the defaults (repeatable).")]
+
+
+@app.command()
+def reproduce(
+    quick: Annotated[bool, typer.Option("--quick/--full", help="Reduced or full scale.")] = True,
+    only: Annotated[list[str] | None, typer.Option(
+        "--only", help="Study id or paper prefix to run (repeatable); all by default.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path("wattlab-report"),
+    jobs: Annotated[int, typer.Option("--jobs", help="Studies run in parallel processes.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Base seed; each study derives its own.")] = 0,
+    params: ParamFiles = None,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", help="Ray cluster address (needs wattlab[dist]).")] = None,
+) -> None:
+    """Run the studies and write report.md, report.html and results.json."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from wattlab.report import verdict_label
+    from wattlab.reproduce import reproduce as run
+    from wattlab.study import select
+
+    n = len(select(only))
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("studies", total=n)
+
+        def done(rec: dict[str, Any], cached: bool) -> None:
+            tag = " (cached)" if cached else ""
+            bar.console.print(f"{rec['id']}: {verdict_label(rec)}{tag}")
+            bar.advance(task)
+
+        records = run(only, scale="quick" if quick else "full", out=out, jobs=jobs, seed=seed,
+                      param_files=[str(p) for p in params or []], cluster=cluster, on_done=done)
+    failed = [r["id"] for r in records if "error" in r]
+    console.print(f"report: {out / 'report.html'}  ({len(records)} studies)")
+    if failed:
+        console.print(f"[red]failed studies: {', '.join(failed)} (see the report)[/red]")
+        raise typer.Exit(1)
+
+
+@app.command()
+def studies() -> None:
+    """List the registered studies."""
+    from wattlab.study import all_studies
+
+    t = Table("id", "arXiv", "claim", "basis")
+    for s in all_studies().values():
+        t.add_row(s.id, s.arxiv, s.claim.text, s.basis)
+    console.print(t)
+
+
+@params_app.command("list")
+def params_list(
+    prefix: Annotated[str, typer.Argument(help="Only keys starting with this.")] = "",
+    params: ParamFiles = None,
+) -> None:
+    """List parameters with value, evidence and source."""
+    from wattlab.params import load_registry
+
+    reg = load_registry(params or [])
+    t = Table("key", "value", "evidence", "source")
+    for k in reg:
+        if k.startswith(prefix):
+            p = reg[k]
+            t.add_row(k, p.given, p.evidence, p.source.citation[:60])
+    console.print(t)
+
+
+@params_app.command("show")
+def params_show(key: str, params: ParamFiles = None) -> None:
+    """Show one parameter with its full provenance."""
+    from wattlab.params import describe, load_registry
+
+    p = load_registry(params or [])[key]
+    for k, v in describe(p).items():
+        console.print(f"[bold]{k}[/bold]: {v}")
+    console.print(f"[bold]valid range (SI)[/bold]: {p.valid_range}")
+    console.print(f"[bold]file[/bold]: {p.file}")
+
+
+def _mount_commands() -> None:
+    import wattlab.commands as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        app.add_typer(mod.app, name=info.name.replace("_", "-"))
+
+
+_mount_commands()
+
+
+def main() -> None:
+    """Entry point: WattlabError → message and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except WattlabError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        Console(stderr=True).print("interrupted; finished studies are cached, rerun to resume")
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The reproduction report: Markdown, self-contained HTML and ``results.json``."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from wattlab.params import Registry
+
+#: Fields of each ``results.json`` record (one per study).
+RESULT_FIELDS = ("id", "paper", "arxiv", "metric", "unit", "paper_value", "value", "verdict", "gap",
+                 "basis", "boundary", "consistency_check", "inputs_from_paper", "needs", "error")
+
+
+def fmt(x: Any) -> str:
+    """A number for people: four significant digits, or '—' for none."""
+    if x is None:
+        return "—"
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            return str(x)
+        return f"{x:.4g}"
+    return str(x)
+
+
+def verdict_label(r: dict[str, Any]) -> str:
+    if "error" in r:
+        return "error"
+    v = str(r["verdict"])
+    return f"{v} (consistency check)" if r.get("consistency_check") and v != "not-checkable-here" else v
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of a figure name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "figure"
+
+
+def result_record(r: dict[str, Any]) -> dict[str, Any]:
+    """The ``results.json`` view of a study record."""
+    return {k: r.get(k) for k in RESULT_FIELDS if k in r or k != "error"}
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("wattlab.report", "templates"),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+    env.filters["fmt"] = fmt
+    env.filters["slug"] = slug
+    env.filters["pct"] = lambda x: "—" if x is None else f"{x:+.1%}"
+    env.filters["b64"] = lambda h: base64.b64encode(bytes.fromhex(h)).decode()
+    env.globals["verdict_label"] = verdict_label
+    return env
+
+
+def write_report(records: Sequence[dict[str, Any]], out: Path, params: Registry) -> None:
+    """Write ``report.md``, ``report.html``, ``results.json`` and ``figures/`` into ``out``."""
+    from wattlab.reproduce import atomic_write, sources_used
+
+    out.mkdir(parents=True, exist_ok=True)
+    for r in records:
+        for name, hexpng in r.get("figures", {}).items():
+            atomic_write(out / "figures" / r["id"] / f"{slug(name)}.png", bytes.fromhex(hexpng))
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[verdict_label(r).split(" ")[0]] = counts.get(verdict_label(r).split(" ")[0], 0) + 1
+    ctx = {"records": records, "sources": sources_used(records), "counts": counts,
+           "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+           "params_digest": params.digest()}
+    env = _env()
+    atomic_write(out / "results.json", json.dumps([result_record(r) for r in records], indent=2))
+    atomic_write(out / "report.md", env.get_template("report.md.j2").render(**ctx))
+    atomic_write(out / "report.html", env.get_template("report.html.j2").render(**ctx))
+
+
+__all__ = ["write_report"]

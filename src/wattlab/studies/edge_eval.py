@@ -1,0 +1,205 @@
+"""EDGE-EVAL (arXiv 2604.19342): are LLMs economically viable for industry deployment?
+
+Studies: the 1B-vs-8B energy per request (roofline on a T4, and measured on a GPU when one is
+present), the median break-even of Llama-3.2-1B INT4 (recomputed from the released CSV), and
+system density under 4-bit weights. The QLoRA-vs-LoRA adaptation study lives in
+``edge_eval_adaptation``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from wattlab.cost import Cost
+from wattlab.study import Claim, Outcome, RunContext, Study
+
+PAPER = "Are Large Language Models Economically Viable for Industry Deployment? (EDGE-EVAL)"
+ARXIV = "2604.19342"
+TASKS = ("chat", "rag", "summ")
+SMALL, LARGE = "llama-3.2-1b", "llama-3.1-8b"
+ROOFLINE_BOUNDARY = "one T4 board: compute, memory and static (idle) power; no host CPU, PUE"
+RECORDED = Path("docs/measurements/edge_eval_gpu.json")
+
+
+def _shape(ctx: RunContext, task: str) -> tuple[int, int]:
+    return (int(ctx.params.value(f"edge_eval.shape.{task}.n_in")),
+            int(ctx.params.value(f"edge_eval.shape.{task}.n_out")))
+
+
+def _int4(ctx: RunContext, name: str) -> Any:
+    from wattlab.workloads.llm import llm_config
+
+    return llm_config(name).with_bits(weight_bits=ctx.params.value("edge_eval.weight_bits_int4"))
+
+
+def _ratio_roofline(ctx: RunContext) -> Outcome:
+    from wattlab.substrates.digital import device
+    from wattlab.workloads.llm import request_cost
+
+    t4 = device("t4", ctx.params)
+    batch = int(ctx.params.value("edge_eval.batch"))
+    rows, costs, ratios = [], {}, []
+    for task in TASKS:
+        n_in, n_out = _shape(ctx, task)
+        c1 = request_cost(_int4(ctx, SMALL), t4, n_in, n_out, batch=batch, params=ctx.params)
+        c8 = request_cost(_int4(ctx, LARGE), t4, n_in, n_out, batch=batch, params=ctx.params)
+        e1, e8 = c1.energy_total_j / batch, c8.energy_total_j / batch
+        paper1 = ctx.params.value(f"edge_eval.released.e_req_llama1b_int4_{task}")
+        paper8 = ctx.params.value(f"edge_eval.released.e_req_llama8b_int4_{task}")
+        # The per-decode-step fixed cost (host scheduling, launches) at idle power that would
+        # bring the modelled ratio down to the measured one: a hypothesis, not a fit we use.
+        x = (c8.energy_total_j - (paper8 / paper1) * c1.energy_total_j) / (paper8 / paper1 - 1)
+        t_o = x / (n_out * t4.idle_power)
+        rows.append({"task": task, "n_in": n_in, "n_out": n_out, "E_1B_J": e1, "E_8B_J": e8,
+                     "ratio_model": e8 / e1, "E_1B_paper_J": paper1, "E_8B_paper_J": paper8,
+                     "ratio_paper": paper8 / paper1, "overhead_ms_per_step_to_match": t_o * 1e3})
+        ratios.append(e8 / e1)
+        costs[f"{task}: {SMALL} INT4, {batch} requests"] = c1
+        costs[f"{task}: {LARGE} INT4, {batch} requests"] = c8
+    value = statistics.mean(ratios)
+    out = Outcome(value, tables={"energy per request": rows}, costs=costs)
+    out.notes += [
+        f"Roofline on a T4 (the paper's GPU), INT4 weights at "
+        f"{ctx.params.value('edge_eval.weight_bits_int4'):g} bits, fp16 compute, batch {batch}; "
+        "request shapes are assumptions (the released artefacts give no per-task lengths).",
+        f"The model gives {min(ratios):.2f}–{max(ratios):.2f}×: energy follows the parameter ratio "
+        f"(8.03B/1.24B = 6.5×) because both FLOPs and weight bytes scale with it.",
+        "The paper measured 3.4–3.8× with vLLM on two T4s (tensor parallel). A fixed cost per "
+        "decode step that is the same for both models would close the gap; the table gives the "
+        "overhead (ms per step at the board's idle power) that would be needed — a hypothesis "
+        "for why small models measure relatively worse, not a fitted parameter.",
+        "Absolute energies are of the paper's order (its released per-request joules are in the "
+        "table).",
+    ]
+    return out
+
+
+def _ratio_measured(ctx: RunContext) -> Outcome:
+    recorded = _recorded()
+    try:
+        import torch
+
+        has_gpu = torch.cuda.is_available()
+    except ImportError:
+        has_gpu = False
+    if not has_gpu:
+        out = Outcome(None, needs="a CUDA GPU with an NVML energy counter, torch and transformers "
+                                  "(random-weight models of the two architectures are measured)")
+        if recorded:
+            out.tables["recorded GPU run (replayed, not measured in this run)"] = recorded["rows"]
+            out.notes.append(f"A recorded run on {recorded['device']} ({recorded['date']}, "
+                             f"{recorded['command']}) measured an 8B/1B energy-per-request ratio "
+                             f"of {recorded['ratio']:.2f}×, labelled {recorded['label']}.")
+        return out
+    from wattlab.nn.serving import hf_model, measure_requests
+    from wattlab.workloads.llm import llm_config
+
+    batch = int(ctx.params.value("edge_eval.batch"))
+    rows, ratios = [], []
+    for task in TASKS if not ctx.quick else ("rag",):
+        n_in, n_out = _shape(ctx, task)
+        e = {}
+        for name in (SMALL, LARGE):
+            model = hf_model(llm_config(name), device="cuda")
+            m = measure_requests(model, name, n_in=n_in, n_out=n_out, batch=batch)
+            e[name] = m
+            del model
+            torch.cuda.empty_cache()
+        ratios.append(e[LARGE].energy_per_request_j / e[SMALL].energy_per_request_j)
+        rows.append({"task": task, "E_1B_J": e[SMALL].energy_per_request_j,
+                     "E_8B_J": e[LARGE].energy_per_request_j, "ratio": ratios[-1],
+                     "label": e[SMALL].label, "covers": e[SMALL].covers})
+    out = Outcome(statistics.mean(ratios), tables={"measured energy per request": rows},
+                  basis="measured")
+    out.notes.append(f"Measured on {torch.cuda.get_device_name()} in bf16 (the paper: INT4 on a "
+                     "T4), random-weight models with the real architectures, generation forced to "
+                     f"the full length, batch {batch}; energy from NVML over the GPU board only.")
+    return out
+
+
+def _recorded() -> dict[str, Any] | None:
+    """A recorded GPU run shipped with the docs, if present (shown, never used as a value)."""
+    for base in (Path.cwd(), Path(str(resources.files("wattlab"))).parents[1]):
+        p = base / RECORDED
+        if p.is_file():
+            return dict(json.loads(p.read_text()))
+    return None
+
+
+def _break_even(ctx: RunContext) -> Outcome:
+    rows = [ctx.params.value(f"edge_eval.released.n_break_llama1b_int4_row{i}") for i in range(1, 7)]
+    med = statistics.median(rows)
+    usd_j = ctx.params.value("edge_eval.usd_per_kwh")
+    api = ctx.params.value("edge_eval.api_usd_per_request")
+    api_readme = ctx.params.value("edge_eval.api_usd_per_request_readme")
+    out = Outcome(med, tables={"released N_break, Llama-3.2-1B INT4": [
+        {"row": i + 1, "N_break": v, "implied training energy J": v * api / usd_j}
+        for i, v in enumerate(rows)]})
+    out.notes += [
+        f"The released n_break.csv rows for Llama-3.2-1B INT4 give a median of {med:.2f}, not "
+        "the 14 the abstract states; over all INT4 rows the median is 27.5 (research notes).",
+        f"Local inference costs ~1e-7 $ per request, so N_break ≈ C_train / C_api: each row is a "
+        f"training energy priced at ${ctx.params['edge_eval.usd_per_kwh'].given.split()[0]}/kWh "
+        f"over an API price of ${api:g}; the README's ${api_readme:g} would divide N_break by "
+        f"{api_readme / api:.0f}.",
+        "This is a consistency check of the paper's own released data, not an independent "
+        "reproduction; `wattlab deploy-eval` models N_break for a user's model and device.",
+    ]
+    return out
+
+
+def _density(ctx: RunContext) -> Outcome:
+    from wattlab.substrates.digital import device
+    from wattlab.systems.deploy_eval import rho_sys
+    from wattlab.workloads.llm import request_cost, weight_bytes
+
+    t4 = device("t4", ctx.params)
+    cfg = _int4(ctx, SMALL)
+    n_in, n_out = _shape(ctx, "chat")
+    rows = []
+    for batch in (1, 4, 16, 64, 128):
+        c: Cost = request_cost(cfg, t4, n_in, n_out, batch=batch, params=ctx.params)
+        tok_s = c.counts["tokens_out"] / c.latency_s
+        rows.append({"batch": batch, "tokens_per_s": tok_s,
+                     "rho_sys_tok_s_GB": rho_sys(tok_s, weight_bytes(cfg))})
+    batch = int(ctx.params.value("edge_eval.batch"))
+    value = next(r["rho_sys_tok_s_GB"] for r in rows if r["batch"] == batch)
+    out = Outcome(value, tables={"system density vs batch (chat shape)": rows})
+    out.notes += [
+        f"Roofline throughput of Llama-3.2-1B INT4 on a T4 at the assumed batch {batch}, over "
+        f"{weight_bytes(cfg) / 1e9:.2f} GB of weights (the paper's implied footprint is ~0.71 GB).",
+        "Density is set by the batch: decode is memory bound, so throughput grows almost linearly "
+        "with concurrent sequences until compute binds. The paper's figure (4,931 tok/s over "
+        "~0.71 GB) corresponds to a batch between the table's rows.",
+    ]
+    return out
+
+
+STUDIES = [
+    Study("edge-eval.energy-ratio", PAPER, ARXIV,
+          Claim("Llama-3.1-8B needs ≈3.4–3.8× the energy per request of Llama-3.2-1B (INT4, T4)",
+                "8B/1B energy per request", "×", 3.6, rel_tol=0.06, trend_threshold=1.0),
+          _ratio_roofline, "modelled", ROOFLINE_BOUNDARY,
+          inputs_from_paper=("T4 device", "INT4 weights", "the released per-request joules "
+                             "(shown for comparison, not used in the value)")),
+    Study("edge-eval.energy-ratio-measured", PAPER, ARXIV,
+          Claim("Llama-3.1-8B needs ≈3.4–3.8× the energy per request of Llama-3.2-1B",
+                "8B/1B energy per request", "×", 3.6, rel_tol=0.06, trend_threshold=1.0),
+          _ratio_measured, "measured", "GPU board (NVML); no host CPU, PUE"),
+    Study("edge-eval.break-even", PAPER, ARXIV,
+          Claim("LLaMA-3.2-1B (INT4) breaks even in 14 requests (median)", "median N_break",
+                "requests", 14.0, rel_tol=0.1),
+          _break_even, "modelled", "training and inference energy as released by the paper",
+          inputs_from_paper=("released n_break.csv rows", "electricity and API prices"),
+          fitted_to_paper=True),
+    Study("edge-eval.density", PAPER, ARXIV,
+          Claim("Compact models exceed 6,900 tokens/s/GB under 4-bit quantisation",
+                "system density ρ_sys", "tok/s/GB", 6900.0, rel_tol=0.1, kind="at_least",
+                trend_threshold=0.0),
+          _density, "modelled", ROOFLINE_BOUNDARY,
+          inputs_from_paper=("T4 device", "INT4 weights")),
+]
