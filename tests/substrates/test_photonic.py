@@ -84,7 +84,7 @@ def test_enob_monotone_in_laser_power_and_adc_bits_and_bounded() -> None:
 
 
 def test_enob_of_a_pure_adc_is_its_bits() -> None:
-    quiet = REG.with_value("pgemm.rin_db_per_hz", -190.0, "test: no RIN")
+    quiet = REG.with_value("photonic.laser_rin", -180.0, "test: negligible RIN")
     p = HomodyneProcessor(HomodyneConfig(laser_power=1e4, adc_bits=6, dac_bits=16), quiet)
     assert p.noise_budget().enob == pytest.approx(6.0, abs=0.01)
     q = np.random.default_rng(3).uniform(-1, 1, 200_000)
@@ -133,7 +133,7 @@ def test_cost_boundary_names_every_component() -> None:
     assert c.boundary == {"laser", "modulators_dacs", "detectors_tias", "adcs", "sram",
                           "digital_accumulate", "digital_prescale", "static"}
     assert all(v > 0 for v in c.energy_j.values())
-    assert set(c.sources) >= {"pgemm.dac_energy_8b", "pgemm.adc_fom_max_db"}
+    assert set(c.sources) >= {"adc.albireo_dac8_moderate", "adc.schreier_fom_max"}
 
 
 @pytest.mark.parametrize("a_shape,b_shape", [((3, 4), (5, 2)), ((4,), (4, 2, 1)), ((3, 4), (4,))])

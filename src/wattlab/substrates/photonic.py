@@ -46,15 +46,15 @@ Encoding = Literal["bipolar", "offset", "differential"]
 #: Elements of the (windows, rows, cols) intermediate materialised at once.
 GROUP_ELEMENTS = 1 << 22
 
-_KEYS = ("pgemm.laser_optical_power", "pgemm.laser_wall_plug_efficiency", "pgemm.responsivity",
+_KEYS = ("pgemm.laser_optical_power", "photonic.laser_wpe", "photonic.pd_responsivity",
          "pgemm.coupling_loss_db", "pgemm.modulator_insertion_loss_db",
          "pgemm.splitter_excess_loss_db", "pgemm.modulator_extinction_ratio_db",
-         "pgemm.rin_db_per_hz", "pgemm.tia_noise_psd", "pgemm.integrator_capacitance",
+         "photonic.laser_rin", "pgemm.tia_noise_psd", "pgemm.integrator_capacitance",
          "phys.elementary_charge", "phys.boltzmann", "phys.room_temperature")
-_COST_KEYS = ("pgemm.dac_energy_8b", "pgemm.modulator_energy_per_symbol", "pgemm.readout_energy",
-              "pgemm.static_power_per_cell", "pgemm.adc_fom_max_db", "pgemm.adc_fom_intercept_db",
-              "pgemm.adc_fom_slope_db", "pgemm.sram_energy_per_bit", "pgemm.digital_add_energy",
-              "pgemm.cell_area", "pgemm.laser_optical_power", "pgemm.laser_wall_plug_efficiency")
+_COST_KEYS = ("adc.albireo_dac8_moderate", "pgemm.modulator_energy_per_symbol", "photonic.albireo_tia_e_moderate",
+              "pgemm.static_power_per_cell", "adc.schreier_fom_max", "adc.schreier_fom_intercept",
+              "adc.schreier_fom_slope", "pgemm.sram_energy_per_bit", "pgemm.digital_add_energy",
+              "pgemm.cell_area", "pgemm.laser_optical_power", "photonic.laser_wpe")
 #: Bits of each digital result written back to SRAM (fp32 accumulators).
 RESULT_BITS = 32
 
@@ -84,8 +84,8 @@ def work_dtype(a: np.ndarray, b: np.ndarray) -> type[np.floating[Any]]:
 
 def adc_energy(bits: float, sample_rate: float, params: Registry) -> float:
     """Energy per conversion of the best survey ADC (Schreier-FOM Pareto regression)."""
-    fom_max, icpt, slope = params.values("pgemm.adc_fom_max_db", "pgemm.adc_fom_intercept_db",
-                                         "pgemm.adc_fom_slope_db")
+    fom_max, icpt, slope = params.values("adc.schreier_fom_max", "adc.schreier_fom_intercept",
+                                         "adc.schreier_fom_slope")
     fom = min(fom_max, icpt - slope * math.log(sample_rate))
     sndr = 6.02 * bits + 1.76
     return 1.0 / (2.0 * 10 ** ((fom - sndr) / 10))
@@ -93,7 +93,7 @@ def adc_energy(bits: float, sample_rate: float, params: Registry) -> float:
 
 def dac_energy(bits: int, params: Registry) -> float:
     """Energy per DAC conversion: the 8-bit reference scaled by 2^(bits-8) (assumed)."""
-    return params.value("pgemm.dac_energy_8b") * 2.0 ** (bits - 8)
+    return params.value("adc.albireo_dac8_moderate") * 2.0 ** (bits - 8)
 
 
 def adc_quantise(q: np.ndarray, fs: float | np.ndarray, bits: float) -> tuple[np.ndarray, int]:
