@@ -20,6 +20,7 @@ Stated modelling assumptions (the paper's abstract does not give them) [I]:
 - ``full_scale=None`` is an automatic gain control that sets the ADC full scale per group of
   windows to ``fs_crest`` x the RMS of the noise-free charge (calibration on the same data);
 - the integration window is ``min(k_int, K)`` symbols long (a short last window is zero-padded);
+  thermal noise is always that of a full ``k_int`` window (conservative for short windows);
 - ``smooth_alpha`` (default 0.5): before the per-row/per-column prescale, channel ``k`` of ``a``
   is divided and row ``k`` of ``b`` multiplied by ``max|a_k|^alpha / max|b_k|^(1-alpha)``
   (SmoothQuant-style migration of activation outliers, exact in the noise-free limit; the
@@ -31,7 +32,7 @@ Stated modelling assumptions (the paper's abstract does not give them) [I]:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any, Literal
 
@@ -51,10 +52,11 @@ _KEYS = ("pgemm.laser_optical_power", "photonic.laser_wpe", "photonic.pd_respons
          "pgemm.splitter_excess_loss_db", "pgemm.modulator_extinction_ratio_db",
          "photonic.laser_rin", "pgemm.tia_noise_psd", "pgemm.integrator_capacitance",
          "phys.elementary_charge", "phys.boltzmann", "phys.room_temperature")
-_COST_KEYS = ("adc.albireo_dac8_moderate", "pgemm.modulator_energy_per_symbol", "photonic.albireo_tia_e_moderate",
-              "pgemm.static_power_per_cell", "adc.schreier_fom_max", "adc.schreier_fom_intercept",
-              "adc.schreier_fom_slope", "pgemm.sram_energy_per_bit", "pgemm.digital_add_energy",
-              "pgemm.cell_area", "pgemm.laser_optical_power", "photonic.laser_wpe")
+_COST_KEYS = ("adc.albireo_dac8_moderate", "pgemm.modulator_energy_per_symbol",
+              "photonic.albireo_tia_e_moderate", "pgemm.static_power_per_cell",
+              "adc.schreier_fom_max", "adc.schreier_fom_intercept", "adc.schreier_fom_slope",
+              "pgemm.sram_energy_per_bit", "pgemm.digital_add_energy", "pgemm.cell_area",
+              "pgemm.laser_optical_power", "photonic.laser_wpe")
 #: Bits of each digital result written back to SRAM (fp32 accumulators).
 RESULT_BITS = 32
 
@@ -239,9 +241,6 @@ class HomodyneProcessor:
                  params: Registry | None = None) -> None:
         self.config = config or HomodyneConfig()
         self.params = params if params is not None else default_registry()
-
-    def with_config(self, **changes: Any) -> HomodyneProcessor:
-        return HomodyneProcessor(replace(self.config, **changes), self.params)
 
     # -- physics -------------------------------------------------------------------------------
     @cached_property
