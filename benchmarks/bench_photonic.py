@@ -1,11 +1,13 @@
 """Speed of the photonic substrates against torch.matmul, measured in the same run.
 
-    PYTHONPATH=src python benchmarks/bench_photonic.py [--repeats 5] [--out FILE.md]
+    PYTHONPATH=src python benchmarks/bench_photonic.py [--repeats 5] [--out FILE.md] [--smollm2]
 
 1. PhotonicLinear forward (an nn.Linear(768, 768) patched onto the homodyne model, 512 tokens)
    against the same nn.Linear in torch and against torch.matmul (target: within 4x);
 2. the sliced BFP GEMM (512x768x768, read-by-read simulation) against
    (number of slice pairs) x torch.matmul (target: within 1.5x), and its provably-exact shortcut.
+3. with ``--smollm2``: peak resident memory of a SmolLM2-135M perplexity evaluation (256 tokens)
+   with every Linear on the homodyne model (target: under 3 GiB).
 Median of ``--repeats`` runs after one warm-up; ratios come from the same process.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import resource
 import statistics
 import time
 from collections.abc import Callable
@@ -38,10 +41,23 @@ def median_time(fn: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
+def smollm2_peak_memory() -> float:
+    """Peak RSS (GiB) after a SmolLM2 perplexity run on the homodyne model."""
+    from wattlab.nn.corpus import load_corpus
+    from wattlab.nn.evaluate import perplexity
+    from wattlab.nn.zoo import load_smollm2
+
+    model, tok = load_smollm2()
+    with patch(model, HomodyneProcessor(HomodyneConfig(laser_power=10.0))):
+        perplexity(model, tok, load_corpus("eval"), max_tokens=256, window=128, stride=96)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", type=Path, default=Path("docs/benchmarks/photonic.md"))
+    ap.add_argument("--smollm2", action="store_true", help="also measure SmolLM2 peak memory")
     args = ap.parse_args()
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(M, K, generator=gen)
@@ -75,6 +91,7 @@ def main() -> None:
         pairs = cfg.slice_pairs
         rows.append((f"sliced BFP GEMM, {label}", t,
                      f"{t / t_mm:.2f} = {t / (pairs * t_mm):.2f} x ({pairs} x matmul)"))
+    memory = smollm2_peak_memory() if args.smollm2 else None
     env = (f"{platform.machine()}, {torch.get_num_threads()} torch threads, numpy "
            f"{np.__version__}, torch {torch.__version__}")
     lines = ["# Photonic substrates: speed", "",
@@ -84,8 +101,19 @@ def main() -> None:
              "same run.", "",
              "| case | time | ratio to torch.matmul |", "|---|---|---|"]
     lines += [f"| {name} | {t * 1e3:.1f} ms | {ratio} |" for name, t, ratio in rows]
+    if memory is not None:
+        lines += ["", f"SmolLM2-135M perplexity (256 tokens, every Linear on the homodyne model): "
+                      f"peak resident memory {memory:.2f} GiB (process maximum, model included)."]
     lines += ["", "Targets from the issue: PhotonicLinear forward within 4x of torch.matmul; the "
               "sliced BFP GEMM within 1.5x of (number of slice pairs) x torch.matmul."]
+    lines += ["", "Reading the numbers: the PhotonicLinear path adds, per integration window, one "
+              "Gaussian draw and about a dozen elementwise passes over the M x N outputs, plus "
+              "the DAC/modulator transfer of both operands; the ratio grows with the number of "
+              "windows (K / k_int). The read-by-read BFP simulation performs "
+              "(slice pairs) x M x N x K / K_a ADC reads, each a handful of NumPy passes, so for "
+              "small K_a it is far from the 1.5x target; the provably exact regime (noise-free "
+              "core under the threshold) takes the shortcut row. Timings on the shared 2-core "
+              "machine move with load; ratios are from the same run."]
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
