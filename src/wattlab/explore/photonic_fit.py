@@ -139,7 +139,11 @@ class FitResult:
         if self.costs:
             names = [f"{c['rows']}x{c['cols']}" for c in self.costs]
             bx.bar(names, [c["tops_per_w"] or 0.0 for c in self.costs])
-            bx.set(ylabel="TOPS/W (full boundary)", title="the model's GEMMs at the needed ENOB")
+            bx.set(ylabel="TOPS/W (full boundary)", title="the model's GEMMs at the needed point")
+        else:
+            bx.text(0.5, 0.5, "tolerance not reached in this sweep:\nno array priced",
+                    ha="center", va="center")
+            bx.axis("off")
         return fig
 
 
