@@ -20,6 +20,7 @@ from wattlab.substrates.bfp import (
     mant_bits_for,
     mantissa_slices,
     plan,
+    plan_for_precision,
     threshold_ratio,
 )
 from wattlab.substrates.photonic import HomodyneConfig
@@ -173,3 +174,16 @@ def test_bad_operands() -> None:
     a[0, 0] = np.nan
     with pytest.raises(SpecError):
         sub.matmul(a, np.ones((32, 3)), rng=np.random.default_rng())
+
+
+def test_plan_for_precision_meets_the_target_exactly_and_cheaply() -> None:
+    rng = np.random.default_rng(10)
+    a, b = rng.standard_normal((16, 64)), rng.standard_normal((64, 16))
+    bits, best = plan_for_precision(0.01, a, b, enob=8.0, block=16, params=REG)
+    assert best.exact and bits == mant_bits_for(0.01, a, b, block=16)
+    cfg = BFPConfig(mant_bits=bits, block=16, slice_bits=best.slice_bits, k_a=best.k_a, enob=8.0,
+                    shortcut_exact=False)
+    out, _ = SlicedBFP(cfg, params=REG).matmul(a, b, rng=rng)
+    assert np.linalg.norm(out - a @ b) / np.linalg.norm(a @ b) <= 0.01
+    with pytest.raises(SpecError):
+        plan_for_precision(0.0, a, b, enob=8.0, block=16, params=REG)

@@ -303,6 +303,20 @@ def mant_bits_for(target_rel_err: float, a: np.ndarray, b: np.ndarray, *, block:
                     f"{target_rel_err:g}; relax the target or raise max_bits")
 
 
+def plan_for_precision(target_rel_err: float, a: np.ndarray, b: np.ndarray, enob: float, *,
+                       block: int = 32, hw: HomodyneConfig | None = None,
+                       params: Registry | None = None) -> tuple[int, PlanRow]:
+    """Mantissa bits reaching ``target_rel_err`` on the sample ``a @ b``, and the cheapest exact
+    (slice width, accumulation length) for them on an ENOB core (priced on ``a @ b``'s shape)."""
+    bits = mant_bits_for(target_rel_err, a, b, block=block)
+    gemm = Gemm.of(np.shape(a), np.shape(b))
+    best = plan(bits, enob, gemm, block=block, hw=hw, params=params)[0]
+    if not best.exact:
+        raise SpecError(f"no slice width meets K_a(2^s-1)^2 <= 2^(ENOB-1) at ENOB {enob:g}; "
+                        f"raise the core's ENOB")
+    return bits, best
+
+
 __all__ = ["AnalogCore", "BFPConfig", "BFPTensor", "IdealCore", "PlanRow", "SlicedBFP",
            "bfp_quantize", "exact_condition", "mant_bits_for", "mantissa_slices", "plan",
-           "threshold_ratio"]
+           "plan_for_precision", "threshold_ratio"]
