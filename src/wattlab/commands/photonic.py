@@ -1,0 +1,120 @@
+"""`wattlab photonic ...`: noise budget, cost, LightMat-HP planner, and the model fit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from wattlab.errors import SpecError
+
+app = typer.Typer(help="Homodyne photonic GEMM and LightMat-HP sliced BFP: what ENOB and array "
+                       "does a model need, and what does it cost?")
+
+
+def _table(title: str, rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=title)
+    if not rows:
+        Console().print(f"{title}: (no rows)")
+        return
+    for col in rows[0]:
+        t.add_column(str(col))
+    for r in rows:
+        t.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r.values()))
+    Console().print(t)
+
+
+def _save(fig: Any, out: Path | None) -> None:
+    if out is not None:
+        fig.savefig(out, dpi=110, bbox_inches="tight")
+        typer.echo(f"figure written to {out}")
+
+
+@app.command()
+def budget(rows: int = 256, cols: int = 100, baud: float = 128e9, k_int: int = 256,
+           dac_bits: int = 8, adc_bits: float = 8.0, laser_power: float = 0.1,
+           m: int = 2560, k: int = 4096, n: int = 1000) -> None:
+    """Noise budget (ENOB) of an array and the cost of an M x K x N GEMM on it."""
+    from rich.console import Console
+
+    from wattlab.substrates.photonic import HomodyneConfig, HomodyneProcessor
+    from wattlab.workloads.gemm import Gemm
+
+    proc = HomodyneProcessor(HomodyneConfig(rows=rows, cols=cols, baud=baud, k_int=k_int,
+                                            dac_bits=dac_bits, adc_bits=adc_bits,
+                                            laser_power=laser_power))
+    nb = proc.noise_budget()
+    _table("noise per integration window (units of one full-scale symbol)",
+           [{"source": s, "sigma": v} for s, v in nb.sigma.items()])
+    typer.echo(f"ENOB {nb.enob:.2f} bits, full-scale SNR {nb.snr_db:.1f} dB, "
+               f"peak {proc.config.peak_ops_per_s / 1e12:.4g} TOPS")
+    cost = proc.cost(Gemm(m, k, n))
+    Console().print(cost)
+
+
+@app.command("plan")
+def plan_cmd(mant_bits: int = 8, enob: float = 8.0, m: int = 256, k: int = 1024, n: int = 256,
+             block: int = 32, rows: int = 64, cols: int = 64, baud: float = 10e9,
+             top: int = 10) -> None:
+    """LightMat-HP planner: slice width and accumulation length, exact points first."""
+    from wattlab.substrates.bfp import plan
+    from wattlab.substrates.photonic import HomodyneConfig
+    from wattlab.workloads.gemm import Gemm
+
+    if k % block:
+        raise SpecError(f"--block {block} must divide --k {k}")
+    res = plan(mant_bits, enob, Gemm(m, k, n), block=block,
+               hw=HomodyneConfig(rows=rows, cols=cols, baud=baud))
+    _table(f"{mant_bits}-bit BFP mantissas on an ENOB-{enob:g} core (cheapest exact first)",
+           [vars(r) for r in res[:top]])
+
+
+@app.command()
+def fit(model: str = "minilm", tolerance: float = 0.01, size: int = 16,
+        powers: str = "0.3,1,3,10,30,100", out: Path | None = None, seed: int = 0) -> None:
+    """Sweep ENOB/SNR for a model with every Linear on the homodyne array; price the result.
+
+    --model minilm|smollm2, --size sentences or tokens, --powers laser watts (comma list),
+    --out a PNG for the plot.
+    """
+    import numpy as np
+
+    from wattlab.explore import photonic_models as pm
+    from wattlab.explore.photonic_fit import fit as run_fit
+
+    try:
+        laser = [float(x) for x in powers.split(",") if x.strip()]
+    except ValueError:
+        raise SpecError(f"--powers must be a comma-separated list of watts, "
+                        f"got {powers!r}") from None
+    if model == "minilm":
+        ev, name, hib = pm.minilm_evaluator(n_sentences=size, seed=seed), "cosine", True
+    elif model == "smollm2":
+        ev, name, hib = (pm.smollm2_evaluator(max_tokens=max(size, 2), seed=seed), "perplexity",
+                         False)
+    else:
+        raise SpecError(f"--model must be 'minilm' or 'smollm2', got {model!r}")
+    res = run_fit(ev, metric_name=name, higher_is_better=hib, tolerance=tolerance,
+                  laser_powers=laser, rng=np.random.default_rng(seed))
+    _table(f"{model}: digital {name} {res.reference:.4g}", res.table())
+    if res.needed is None:
+        typer.echo(f"not within {tolerance:.1%} of digital in this sweep; raise --powers")
+    else:
+        typer.echo(f"needed: {res.needed.measured_snr_db:.1f} dB GEMM SNR, "
+                   f"{res.needed.enob:.2f} ENOB noise budget, laser {res.needed.laser_power_w:g} W")
+        _table("the model's GEMMs on each array (same optical power per unit)", res.costs)
+    _save(res.figure(), out)
+
+
+@app.command("design-space")
+def design_space_cmd(out: Path | None = None) -> None:
+    """TOPS/W against precision bits: homodyne, LightMat-HP, digital int8/fp16 (--out PNG)."""
+    from wattlab.explore.photonic_fit import design_space, design_space_figure
+
+    rows = design_space()
+    _table("design space (modelled, full boundary)", rows)
+    _save(design_space_figure(rows), out)
