@@ -39,6 +39,7 @@ class Claim:
     ``kind``: ``approx`` (within ``rel_tol`` of ``paper_value``), ``at_least`` or ``at_most``.
     ``trend_threshold``: if the value misses the tolerance but lies on the same side of this
     threshold as the paper's value (e.g. 1.0 for "N× better"), the verdict is trend-reproduced.
+    When ``paper_value`` is 0 the gap is absolute (in ``unit``) and so is ``rel_tol``.
     """
 
     text: str

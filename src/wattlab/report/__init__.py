@@ -38,6 +38,14 @@ def verdict_label(r: dict[str, Any]) -> str:
     return f"{v} (consistency check)" if r.get("consistency_check") and v != "not-checkable-here" else v
 
 
+def gap_text(r: dict[str, Any]) -> str:
+    """The gap to the paper: relative, or absolute (in the claim's unit) when the paper value is 0."""
+    gap = r.get("gap")
+    if gap is None:
+        return "—"
+    return f"{gap:+.1%}" if r.get("paper_value") else f"{gap:+.4g} {r.get('unit', '')}".strip()
+
+
 def slug(name: str) -> str:
     """A file-name-safe form of a figure name."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "figure"
@@ -57,6 +65,7 @@ def _env() -> Environment:
     env.filters["pct"] = lambda x: "—" if x is None else f"{x:+.1%}"
     env.filters["b64"] = lambda h: base64.b64encode(bytes.fromhex(h)).decode()
     env.globals["verdict_label"] = verdict_label
+    env.globals["gap_text"] = gap_text
     return env
 
 
