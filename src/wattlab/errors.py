@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 
 
@@ -31,6 +32,15 @@ class MissingDependencyError(WattlabError, ImportError):
         )
         self.package = package
         self.extra = extra
+
+
+def positive(field: str, value: float, *, allow_zero: bool = False) -> float:
+    """``value`` as a float if it is finite and > 0 (>= 0 with ``allow_zero``), else SpecError."""
+    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise SpecError(f"'{field}' is {value!r}; it must be a finite number {bound}")
+    return float(value)
 
 
 def require(module: str, *, extra: str, purpose: str) -> ModuleType:

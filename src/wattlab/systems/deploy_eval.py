@@ -17,15 +17,8 @@ import math
 from dataclasses import dataclass
 
 from wattlab.errors import SpecError
+from wattlab.errors import positive as _positive
 from wattlab.params import Registry
-
-
-def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
-    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        bound = ">= 0" if allow_zero else "> 0"
-        raise SpecError(f"{name} must be a finite number {bound}, got {value!r}")
-    return float(value)
 
 
 def q_ret(score_quant: float, score_ref: float) -> float:

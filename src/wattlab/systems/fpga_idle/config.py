@@ -13,23 +13,16 @@ with the transfer rate (P = P_static + e_bit·w·f). Both power figures are assu
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from wattlab.cost import Cost
 from wattlab.errors import SpecError
+from wattlab.errors import positive as _positive
 from wattlab.params import Registry
 
 _P = "idle_waiting."
 VALID_BUS_WIDTHS = (1, 2, 4)
 
-
-def _positive(field: str, value: float, *, allow_zero: bool = False) -> float:
-    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        bound = ">= 0" if allow_zero else "> 0"
-        raise SpecError(f"'{field}' is {value!r}; it must be a finite number {bound}")
-    return float(value)
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from wattlab.cost import Cost
 from wattlab.errors import SpecError
+from wattlab.errors import positive as _positive
 from wattlab.params import Registry
-from wattlab.systems.fpga_idle.config import ConfigModel, ConfigSettings, _positive
+from wattlab.systems.fpga_idle.config import ConfigModel, ConfigSettings
 
 _P = "idle_waiting."
 FArray = NDArray[np.float64]

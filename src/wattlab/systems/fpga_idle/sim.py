@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 from wattlab.errors import SpecError
-from wattlab.systems.fpga_idle.config import _positive
+from wattlab.errors import positive as _positive
 from wattlab.systems.fpga_idle.model import FArray, NodeModel, Policy, check_budget
 
 PHASES = ("idle", "off", "config", "inference")
