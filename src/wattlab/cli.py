@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -116,6 +117,7 @@ _mount_commands()
 
 def main() -> None:
     """Entry point: WattlabError → message and exit code 2."""
+    os.environ.setdefault("TQDM_DISABLE", "1")  # third-party per-tensor bars; read at tqdm import
     try:
         app(standalone_mode=False)
     except WattlabError as exc:

@@ -102,7 +102,6 @@ def load_smollm2(path: str | Path | None = None) -> tuple[Any, Any]:
 
 @cache
 def _load_smollm2(gguf: Path) -> tuple[Any, Any]:
-    os.environ.setdefault("TQDM_DISABLE", "1")  # the GGUF reader's bars; read when tqdm is imported
     torch = require("torch", extra="torch", purpose="loading SmolLM2")
     require("gguf", extra="torch", purpose="reading the SmolLM2 GGUF file")
     require("accelerate", extra="torch", purpose="loading a GGUF checkpoint with transformers")
