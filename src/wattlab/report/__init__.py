@@ -46,6 +46,12 @@ def gap_text(r: dict[str, Any]) -> str:
     return f"{gap:+.1%}" if r.get("paper_value") else f"{gap:+.4g} {r.get('unit', '')}".strip()
 
 
+def paper_text(r: dict[str, Any]) -> str:
+    """The paper's value with its kind: '≥ 10 x' for a lower bound, '≤ 1 x' for an upper one."""
+    sign = {"at_least": "≥ ", "at_most": "≤ "}.get(str(r.get("claim_kind")), "")
+    return f"{sign}{fmt(r.get('paper_value'))} {r.get('unit', '')}".strip()
+
+
 def slug(name: str) -> str:
     """A file-name-safe form of a figure name."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "figure"
@@ -66,6 +72,7 @@ def _env() -> Environment:
     env.filters["b64"] = lambda h: base64.b64encode(bytes.fromhex(h)).decode()
     env.globals["verdict_label"] = verdict_label
     env.globals["gap_text"] = gap_text
+    env.globals["paper_text"] = paper_text
     return env
 
 

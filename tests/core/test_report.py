@@ -1,0 +1,22 @@
+from wattlab.report import gap_text, paper_text, slug, verdict_label
+
+
+def test_paper_value_shows_its_kind():
+    assert paper_text({"paper_value": 10.0, "unit": "x", "claim_kind": "at_least"}) == "≥ 10 x"
+    assert paper_text({"paper_value": 1.0, "unit": "x", "claim_kind": "at_most"}) == "≤ 1 x"
+    assert paper_text({"paper_value": 3.6, "unit": "×", "claim_kind": "approx"}) == "3.6 ×"
+
+
+def test_gap_is_relative_unless_the_paper_value_is_zero():
+    assert gap_text({"gap": 0.25, "paper_value": 4.0}) == "+25.0%"
+    assert gap_text({"gap": 132.0, "paper_value": 0.0, "unit": "nats"}) == "+132 nats"
+    assert gap_text({"gap": None}) == "—"
+
+
+def test_labels_and_file_names():
+    assert verdict_label({"verdict": "reproduced", "consistency_check": True}) == \
+        "reproduced (consistency check)"
+    assert verdict_label({"error": "boom"}) == "error"
+    assert verdict_label({"verdict": "not-checkable-here", "consistency_check": True}) == \
+        "not-checkable-here"
+    assert slug("energy per request vs period") == "energy-per-request-vs-period"
