@@ -8,10 +8,7 @@ system density under 4-bit weights. The QLoRA-vs-LoRA adaptation study lives in
 
 from __future__ import annotations
 
-import json
 import statistics
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from wattlab.cost import Cost
@@ -22,7 +19,6 @@ ARXIV = "2604.19342"
 TASKS = ("chat", "rag", "summ")
 SMALL, LARGE = "llama-3.2-1b", "llama-3.1-8b"
 ROOFLINE_BOUNDARY = "one T4 board: compute, memory and static (idle) power; no host CPU, PUE"
-RECORDED = Path("docs/measurements/edge_eval_gpu.json")
 
 
 def _shape(ctx: RunContext, task: str) -> tuple[int, int]:
@@ -79,7 +75,6 @@ def _ratio_roofline(ctx: RunContext) -> Outcome:
 
 
 def _ratio_measured(ctx: RunContext) -> Outcome:
-    recorded = _recorded()
     try:
         import torch
 
@@ -87,14 +82,9 @@ def _ratio_measured(ctx: RunContext) -> Outcome:
     except ImportError:
         has_gpu = False
     if not has_gpu:
-        out = Outcome(None, needs="a CUDA GPU with an NVML energy counter, torch and transformers "
-                                  "(random-weight models of the two architectures are measured)")
-        if recorded:
-            out.tables["recorded GPU run (replayed, not measured in this run)"] = recorded["rows"]
-            out.notes.append(f"A recorded run on {recorded['device']} ({recorded['date']}, "
-                             f"{recorded['command']}) measured an 8B/1B energy-per-request ratio "
-                             f"of {recorded['ratio']:.2f}×, labelled {recorded['label']}.")
-        return out
+        return Outcome(None, needs="a CUDA GPU with an NVML energy counter, torch and transformers "
+                                   "(random-weight models of the two architectures are measured; "
+                                   "benchmarks/gpu_session.py runs it)")
     from wattlab.nn.serving import hf_model, measure_requests
     from wattlab.workloads.llm import llm_config
 
@@ -119,15 +109,6 @@ def _ratio_measured(ctx: RunContext) -> Outcome:
                      "T4), random-weight models with the real architectures, generation forced to "
                      f"the full length, batch {batch}; energy from NVML over the GPU board only.")
     return out
-
-
-def _recorded() -> dict[str, Any] | None:
-    """A recorded GPU run shipped with the docs, if present (shown, never used as a value)."""
-    for base in (Path.cwd(), Path(str(resources.files("wattlab"))).parents[1]):
-        p = base / RECORDED
-        if p.is_file():
-            return dict(json.loads(p.read_text()))
-    return None
 
 
 def _break_even(ctx: RunContext) -> Outcome:
