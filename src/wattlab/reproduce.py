@@ -198,16 +198,19 @@ def _run_on_ray(todo: list[Study], scale: Scale, seed: int, files: Sequence[str]
 
     ray = require("ray", extra="dist", purpose="--cluster")
     ray.init(address=address, ignore_reinit_error=True)
-    task = ray.remote(run_one)
-    pending = {task.remote(s.id, scale, seed, list(files)): s.id for s in todo}
-    while pending:
-        done, _ = ray.wait(list(pending), num_returns=1)
-        ref = done[0]
-        sid = pending.pop(ref)
-        try:
-            finished(ray.get(ref))
-        except Exception as exc:
-            finished({"id": sid, "error": f"ray task failed: {exc!r}"})
+    try:
+        task = ray.remote(run_one)
+        pending = {task.remote(s.id, scale, seed, list(files)): s.id for s in todo}
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            ref = done[0]
+            sid = pending.pop(ref)
+            try:
+                finished(ray.get(ref))
+            except Exception as exc:
+                finished({"id": sid, "error": f"ray task failed: {exc!r}"})
+    finally:
+        ray.shutdown()
 
 
 def sources_used(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -93,3 +93,10 @@ def test_bad_input_writes_nothing(fake, tmp_path, kwargs, err):
     with pytest.raises(err):
         reproduce(ids, out=out, **kwargs)
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_runs_on_a_local_ray_cluster(fake, tmp_path):
+    pytest.importorskip("ray", reason="Ray is the optional 'dist' extra")
+    recs = reproduce(["fake.kt"], out=tmp_path / "r", cluster="local")
+    assert recs[0]["verdict"] == "reproduced" and runs(fake) == ["fake.kt"]
