@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _timing import best_of
 from torch.nn import functional as F
 
 from wattlab.systems.moe import specdec as sd
@@ -26,14 +27,6 @@ from wattlab.systems.moe.smol import moefied_smollm2, token_ids
 
 GAMMA, DRAFT_K, NEW_TOKENS, PROMPTS = 4, 6, 32, 2
 
-
-def best_of(fn, repeat: int = 7) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def decoding(moe, tok) -> dict:
@@ -77,9 +70,9 @@ def layer_overhead(moe) -> list[dict]:
     with torch.no_grad():
         for tokens in (1, 256):
             x = torch.randn(tokens, d, generator=gen)
-            dense = best_of(lambda: (F.silu(x @ g) * (x @ u)) @ dn)  # noqa: B023
-            ref = best_of(lambda: m(x))  # noqa: B023
-            tiered = best_of(lambda: run_layer(m, x, (16, 64, 256), resident, 4))  # noqa: B023
+            dense = best_of(lambda: (F.silu(x @ g) * (x @ u)) @ dn, 7)  # noqa: B023
+            ref = best_of(lambda: m(x), 7)  # noqa: B023
+            tiered = best_of(lambda: run_layer(m, x, (16, 64, 256), resident, 4), 7)  # noqa: B023
             rows.append({"tokens": tokens, "dense_same_flops_ms": dense * 1e3,
                          "moe_reference_ms": ref * 1e3, "moe_tiered_runtime_ms": tiered * 1e3,
                          "reference_over_dense": ref / dense, "tiered_over_dense": tiered / dense})

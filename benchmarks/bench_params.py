@@ -8,23 +8,14 @@ Speeds are reported as ratios against a baseline measured in the same run.
 from __future__ import annotations
 
 import json
-import time
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from _timing import best_of
 
 from wattlab import physics as P
 from wattlab.params import _parse_file, default_registry
-
-
-def best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> dict[str, float]:

@@ -247,3 +247,8 @@ def test_each_seeded_file_is_self_contained(name):
     text = (resources.files("wattlab.params") / "data" / name).read_text(encoding="utf-8")
     params = _parse_file(text, name, {})  # no sources borrowed from other files
     assert params and all(k.startswith(SEEDED[name]) for k in params)
+
+
+def test_values_without_keys_is_an_error_not_an_empty_tuple():
+    with pytest.raises(ParamError, match="needs the keys"):
+        default_registry().values()

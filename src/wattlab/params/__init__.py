@@ -107,7 +107,10 @@ class Registry(Mapping[str, Param]):
         return self[key].value
 
     def values(self, *keys: str) -> tuple[float, ...]:  # type: ignore[override]
-        """SI values of several keys, in order."""
+        """SI values of several keys, in order (replaces Mapping.values: name the keys)."""
+        if not keys:
+            raise ParamError("Registry.values() needs the keys to look up; iterate "
+                             "registry.params.values() for every Param")
         return tuple(self[k].value for k in keys)
 
     def subset(self, *keys: str) -> dict[str, Param]:
