@@ -198,9 +198,9 @@ class Cache:
             if p.is_symlink() or not p.is_file():
                 raise ValueError("not a regular file")
             entry = json.loads(p.read_text(encoding="utf-8"))
-            if not isinstance(entry, dict):
-                raise ValueError("not a JSON object")
-            if entry.get("key") != key:
+            if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+                raise ValueError("not a cache entry")
+            if entry["key"] != key:
                 return None
             if _checksum(entry["record"]) != entry["sha256"]:
                 raise ValueError("checksum mismatch")

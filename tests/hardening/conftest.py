@@ -39,3 +39,16 @@ def hostile(monkeypatch, tmp_path):
     monkeypatch.setenv("WATTLAB_TEST_LOG", str(log))
     monkeypatch.setenv("WATTLAB_TEST_SLEEP", "0")
     return log
+
+
+@pytest.fixture
+def inproc(hostile, monkeypatch):
+    """``hostile``, with studies run in this process (no worker start-up: fast tests)."""
+    import wattlab.reproduce as rp
+
+    def run_here(todo, scale, seed, files, jobs, finished):
+        for s in todo:
+            finished(rp.run_one(s.id, scale, seed, files))
+
+    monkeypatch.setattr(rp, "_run_local", run_here)
+    return hostile

@@ -20,7 +20,8 @@ def _quick(ctx: RunContext) -> Outcome:
     _log("hostile.quick")
     k, t = ctx.params.values("phys.boltzmann", "phys.room_temperature")
     return Outcome(value=k * t * 1e21, notes=["<script>alert(1)</script> in a note"],
-                   tables={"<b>t</b>": [{"<i>a</i>": "<img src=x onerror=alert(1)>"}]})
+                   tables={"<b>t</b>": [{"<i>a</i>": "<img src=x onerror=alert(1)>"}]},
+                   figures={"fig <one>": b"not-really-a-png"})
 
 
 def _slow(ctx: RunContext) -> Outcome:
