@@ -44,7 +44,9 @@ def hostile(monkeypatch, tmp_path):
 @pytest.fixture
 def inproc(hostile, monkeypatch):
     """``hostile``, with studies run in this process (no worker start-up: fast tests)."""
-    import wattlab.reproduce as rp
+    import importlib
+
+    rp = importlib.import_module("wattlab.reproduce")
 
     def run_here(todo, scale, seed, files, jobs, finished):
         for s in todo:
