@@ -109,7 +109,8 @@ def test_values_are_si():
 
 def test_override_layers_over_defaults(tmp_path):
     first = write(tmp_path, entry("op45.int8_add", source="horowitz2014", value=0.05,
-                                  evidence="measured", min=None, max=None) + SOURCE + entry("user.new", value=2.0),
+                                  evidence="measured", min=None, max=None)
+                  + SOURCE + entry("user.new", value=2.0),
                   "a.toml")
     second = write(tmp_path, entry("op45.int8_add", source="horowitz2014", value=0.07,
                                    min=None, max=None), "b.toml")
