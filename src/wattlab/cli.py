@@ -161,6 +161,13 @@ def run(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a path the user gave: too long, not a folder, permission denied...
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        error(f"{exc.strerror or exc}{where}; check the path or file you gave")
+        return 2
+    except MemoryError:
+        error("the inputs ask for more memory than this machine has; use smaller sizes")
+        return 2
     if rc == 130:  # typer turns KeyboardInterrupt into Exit(130)
         Console(stderr=True, highlight=False).print(Text(INTERRUPTED))
     return rc if isinstance(rc, int) else 0
