@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -12,6 +12,7 @@ from wattlab.errors import SpecError
 
 FIG_SUFFIXES = (".png", ".svg", ".pdf")
 SIZE = 10**7  # largest GEMM dimension
+FigureOut = Annotated[Path | None, out_file("figure file (.png, .svg or .pdf)", FIG_SUFFIXES)]
 
 app = typer.Typer(help="Homodyne photonic GEMM and LightMat-HP sliced BFP: what ENOB and array "
                        "does a model need, and what does it cost?")
@@ -108,8 +109,7 @@ def fit(model: str = "minilm",
                                   open_lo=True, default=0.01),
         size: int = count(1, 4096, "sentences or tokens", default=16),
         powers: str = "0.3,1,3,10,30,100",
-        out: Path | None = out_file("figure file (.png, .svg or .pdf)", FIG_SUFFIXES,
-                                    default=None),
+        out: FigureOut = None,
         seed: Seed = 0) -> None:
     """Sweep ENOB/SNR for a model with every Linear on the homodyne array; price the result.
 
@@ -146,8 +146,7 @@ def fit(model: str = "minilm",
 
 
 @app.command("design-space")
-def design_space_cmd(out: Path | None = out_file("figure file (.png, .svg or .pdf)",
-                                                  FIG_SUFFIXES, default=None)) -> None:
+def design_space_cmd(out: FigureOut = None) -> None:
     """TOPS/W against precision bits: homodyne, LightMat-HP, digital int8/fp16 (--out PNG).
 
     Example: wattlab photonic design-space --out design.png
