@@ -8,6 +8,7 @@ same command). User text and hints are printed literally, never parsed as markup
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import pkgutil
 import sys
@@ -111,7 +112,10 @@ def params_show(key: str, params: ParamFiles = None) -> None:
     p = load_registry(params or [])[key]
     for k, v in describe(p).items():
         console.print(f"[bold]{k}[/bold]: {escape(str(v))}")
-    console.print(f"[bold]valid range (SI)[/bold]: {escape(str(p.valid_range))}")
+    lo, hi = p.valid_range
+    lo_s = "unbounded" if lo == -math.inf else f"{lo:g}"
+    hi_s = "unbounded" if hi == math.inf else f"{hi:g}"
+    console.print(f"[bold]valid range (SI)[/bold]: {lo_s} .. {hi_s} {escape(p.unit)}")
     console.print(f"[bold]file[/bold]: {escape(p.file)}")
 
 

@@ -37,6 +37,7 @@ from wattlab.params import Registry, describe, load_registry
 from wattlab.study import RunContext, Scale, Study, all_studies, select
 
 SEED_MAX = 2**32 - 1
+MAX_JOBS = 256
 #: Seconds to wait for a Ray cluster before giving up with a message.
 RAY_CONNECT_TIMEOUT_S = 15.0
 
@@ -288,6 +289,9 @@ def reproduce(
 
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SpecError(f"--jobs must be >= 1, got {jobs}")
+    if jobs > MAX_JOBS:
+        raise SpecError(f"--jobs {jobs}: at most {MAX_JOBS} worker processes (each study runs in "
+                        "its own process)")
     if scale not in ("quick", "full"):
         raise SpecError(f"scale must be 'quick' or 'full', got {scale!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
@@ -343,7 +347,7 @@ def _run_local(todo: list[Study], scale: Scale, seed: int, files: Sequence[str],
     """One fresh process per study (its memory is freed when it ends), ``jobs`` at a time."""
     if not todo:
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, max_tasks_per_child=1)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), max_tasks_per_child=1)
     try:
         futures: dict[Future[dict[str, Any]], str] = {
             pool.submit(run_one, s.id, scale, seed, files): s.id for s in todo}
