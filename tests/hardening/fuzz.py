@@ -120,7 +120,7 @@ def argv_for(path: tuple[str, ...], cmd: click.Command, param: click.Parameter |
     flag_only: list[str] = []
     if param is not None and value is not None:
         if isinstance(param, click.Argument):
-            args = [value] if param.nargs == 1 else [value]
+            args = [value]
         elif isinstance(param, click.Option):
             name = max(param.opts, key=len)
             if param.is_flag:

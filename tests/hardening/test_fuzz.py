@@ -116,6 +116,9 @@ def _toml_value(v) -> str:
     return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+URLS = ["https://x.org", "javascript:x", "doi:10.1/x", ""]
+
+
 @st.composite
 def toml_files(draw) -> str:
     lines = []
@@ -123,7 +126,7 @@ def toml_files(draw) -> str:
         lines.append(f"schema = {_toml_value(draw(st.one_of(st.just(1), _scalars)))}")
     if draw(st.booleans()):
         lines += ["[sources.s]", f"citation = {_toml_value(draw(_scalars))}",
-                  f"url = {_toml_value(draw(st.sampled_from(['https://x.org', 'javascript:x', 'doi:10.1/x', ''])))}"]
+                  f"url = {_toml_value(draw(st.sampled_from(URLS)))}"]
     for _ in range(draw(st.integers(1, 3))):
         key = draw(_keys)
         lines.append(f'[params."{key}"]')
@@ -137,7 +140,7 @@ def toml_files(draw) -> str:
             if draw(st.integers(0, 9)) < (8 if name in ("value", "unit", "source", "locator",
                                                          "evidence") else 2):
                 v = draw(strat)
-                lines.append(f"{name} = {_toml_value(v) if not isinstance(v, str) or name != 'unit' else _toml_value(v)}")
+                lines.append(f"{name} = {_toml_value(v)}")
     raw = "\n".join(lines) + "\n"
     if draw(st.integers(0, 9)) == 0:
         raw = raw[: draw(st.integers(0, len(raw)))]  # truncated
