@@ -20,7 +20,7 @@ from . import fuzz
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
-FAST = settings(max_examples=60, deadline=None, derandomize=True, database=None,
+FAST = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 LONG = settings(max_examples=1500, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
@@ -55,14 +55,14 @@ def world():
 TARGETS = fuzz.targets()
 
 
-def _check(world, data, bound_s: float) -> None:
+def _check(world, data, bound_s: float, heavy_bound_s: float) -> None:
     path, cmd, param = data.draw(st.sampled_from(TARGETS), label="target")
     value = None
     if param is not None:
         value = data.draw(fuzz.value_strategy(param, world), label=param.name)
     out_dir = Path(tempfile.mkdtemp(dir=world.root))
     argv = fuzz.argv_for(path, cmd, param, value, out_dir)
-    res = fuzz.invoke(argv, bound_s)
+    res = fuzz.invoke(argv, heavy_bound_s if path in fuzz.HEAVY else bound_s)
     found = fuzz.problems(res, path)
     assert not found, f"wattlab {' '.join(map(repr, argv))}: " + "; ".join(found) + \
         f"\nstdout: {res.out[-800:]}\nstderr: {res.err[-800:]}"
@@ -71,14 +71,14 @@ def _check(world, data, bound_s: float) -> None:
 @FAST
 @given(data=st.data())
 def test_fuzz_every_command_and_option(world, data):
-    _check(world, data, bound_s=20)
+    _check(world, data, bound_s=30, heavy_bound_s=5)
 
 
 @pytest.mark.slow
 @LONG
 @given(data=st.data())
 def test_fuzz_every_command_and_option_long(world, data):
-    _check(world, data, bound_s=120)
+    _check(world, data, bound_s=120, heavy_bound_s=300)
 
 
 def test_every_mounted_command_is_a_fuzz_target():
@@ -167,7 +167,7 @@ def _check_loader(text: str) -> None:
         os.unlink(f.name)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
 @given(text=toml_files())
 def test_fuzz_parameter_loader(text):
     _check_loader(text)
