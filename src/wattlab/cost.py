@@ -22,14 +22,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-class FrozenDict(dict):  # type: ignore[type-arg]
+class FrozenDict(dict[str, Any]):
     """A read-only dict (picklable, JSON-serialisable): a Cost's own copy of its components."""
 
     def _readonly(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("a Cost is immutable; build a new Cost instead of changing its dicts")
 
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
-    __ior__ = _readonly  # type: ignore[assignment]
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly
+    __ior__ = _readonly
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (FrozenDict, (dict(self),))
