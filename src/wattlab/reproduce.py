@@ -369,12 +369,14 @@ def _run_on_ray(todo: list[Study], scale: Scale, seed: int, files: Sequence[str]
     from wattlab.errors import require
 
     ray = require("ray", extra="dist", purpose="--cluster")
+    t0 = time.monotonic()
     _probe_cluster(address)
+    left = max(1.0, RAY_CONNECT_TIMEOUT_S - (time.monotonic() - t0))
     _with_timeout(lambda: ray.init(address=address, ignore_reinit_error=True,
                                    log_to_driver=False),
                   f"--cluster {address}: no Ray cluster answered within "
                   f"{RAY_CONNECT_TIMEOUT_S:g} s; check the address (host:port of the head node, "
-                  "'auto', or 'local') and that the cluster is running")
+                  "'auto', or 'local') and that the cluster is running", timeout=left)
     try:
         task = ray.remote(run_one)
         pending = {task.remote(s.id, scale, seed, list(files)): s.id for s in todo}
