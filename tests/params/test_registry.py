@@ -191,7 +191,7 @@ def test_every_default_entry_is_sourced_namespaced_and_in_range():
 
 def test_seeded_files_use_their_namespace_and_explain_assumptions():
     params = seeded()
-    assert len(params) > 150
+    assert len(params) > 100
     for p in params:
         assert p.key.startswith(SEEDED[Path(p.file).name]), p.key
         if p.evidence == "assumed":  # an assumption always says why
@@ -263,3 +263,40 @@ def test_renamed_keys_point_at_keys_that_exist():
         assert old not in reg, old
         if " " not in new and not new.endswith(")"):
             assert new in reg, (old, new)
+
+
+def test_no_default_key_is_an_orphan():
+    """Every shipped value is read by some code (the static scan of params.usage)."""
+    from wattlab.params.usage import unused
+
+    assert list(unused(default_registry())) == []
+
+
+def test_usage_scan_finds_literal_fstring_and_prefix_readers(tmp_path):
+    from wattlab.params.usage import readers_of, scan
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "m.py").write_text('_P = "foo."\n'
+                              'def a(p):\n    return p.value("bar.baz")\n'
+                              'def b(p, n):\n    return p.value(f"dev.{n}.tdp")\n'
+                              'def c(p):\n    return p.value(_P + "x")\n')
+    rs = scan(pkg)
+    assert readers_of("bar.baz", rs) == ["pkg.m:a"]
+    assert readers_of("dev.h100.tdp", rs) == ["pkg.m:b"]
+    assert readers_of("dev.h100.idle_power", rs) == []
+    assert "pkg.m:c" in readers_of("foo.x", rs)
+
+
+def test_reference_files_parse_and_are_not_loaded():
+    from importlib import resources
+
+    from wattlab.params import _parse_file
+
+    ref = resources.files("wattlab.params") / "reference"
+    files = [f for f in ref.iterdir() if f.name.endswith(".toml")]
+    assert files
+    reg = default_registry()
+    for f in files:
+        entries = _parse_file(f.read_text(encoding="utf-8"), f.name, {})
+        assert entries and not set(entries) & set(reg.params), f.name
