@@ -46,7 +46,8 @@ def _text(node: ast.AST, consts: dict[str, str]) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) else "*" for v in node.values)
+        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "*"
+                       for v in node.values)
     if isinstance(node, ast.Name):
         return consts.get(node.id)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
