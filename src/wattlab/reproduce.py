@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from wattlab.errors import SpecError
+from wattlab.errors import SpecError, StudyError
 from wattlab.params import Registry, describe, load_registry
 from wattlab.study import RunContext, Scale, Study, all_studies, select
 
@@ -73,7 +73,12 @@ def run_one(study_id: str, scale: Scale, seed: int, param_files: Sequence[str]) 
     except Exception as exc:  # a study's failure is reported, never turned into a number
         return {"id": study_id, "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(), "wall_s": time.perf_counter() - t0}
-    verdict, gap = study.claim.judge(out.value)
+    try:
+        j = study.assess(out)
+    except StudyError as exc:
+        return {"id": study_id, "error": f"StudyError: {exc}", "wall_s": time.perf_counter() - t0}
+    evidence = out.evidence or study.evidence or "modelled"
+    interval = None if out.interval is None else (float(out.interval[0]), float(out.interval[1]))
     used = {k: params.params[k] for k in sorted(params.used or ())}
     for c in out.costs.values():
         used.update(c.sources)
@@ -81,11 +86,12 @@ def run_one(study_id: str, scale: Scale, seed: int, param_files: Sequence[str]) 
         "id": study.id, "paper": study.paper, "arxiv": study.arxiv,
         "claim": study.claim.text, "metric": study.claim.metric, "unit": study.claim.unit,
         "paper_value": study.claim.paper_value, "tolerance": study.claim.rel_tol,
-        "claim_kind": study.claim.kind, "value": out.value, "verdict": verdict, "gap": gap,
-        "basis": out.basis or study.basis, "boundary": study.boundary,
-        "inputs_from_paper": list(study.inputs_from_paper),
-        "consistency_check": study.fitted_to_paper, "needs": out.needs,
-        "notes": list(out.notes) + [f"warning: {w.message}" for w in caught],
+        "claim_kind": study.claim.kind, "value": out.value,
+        "interval": None if interval is None else list(interval), "straddles": j.straddles,
+        "verdict": j.verdict, "gap": j.gap, "direction_holds": j.direction_holds,
+        "evidence": evidence, "boundary": study.boundary,
+        "inputs_from_paper": list(study.inputs_from_paper), "needs": out.needs,
+        "notes": list(out.notes) + list(j.notes) + [f"warning: {w.message}" for w in caught],
         "tables": out.tables, "costs": {k: c.to_dict() for k, c in out.costs.items()},
         "params": {k: describe(p) for k, p in sorted(used.items())},
         "figures": {k: v.hex() for k, v in out.figures.items()},

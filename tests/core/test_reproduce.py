@@ -33,7 +33,7 @@ def test_report_results_and_verdicts(fake, tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert [r["id"] for r in results] == ["fake.kt", "fake.broken", "fake.unchecked"]
     kt = results[0]
-    assert kt["basis"] == "modelled" and kt["boundary"] == "thermal only"
+    assert kt["evidence"] == "modelled" and kt["boundary"] == "thermal only"
     assert kt["paper_value"] == 4.14 and kt["arxiv"] == "0000.00001"
     md = (out / "report.md").read_text()
     assert "| `fake.kt` |" in md and "phys.boltzmann" in md and "phys.room_temperature" in md

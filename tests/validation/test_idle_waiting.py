@@ -41,9 +41,10 @@ def outcomes() -> dict:
 def test_studies_are_registered_with_honest_flags() -> None:
     reg = all_studies()
     assert {s.id for s in STUDIES} <= set(reg)
-    assert not BY_ID["config-energy"].fitted_to_paper
-    for k in ("crossover", "lifetime", "workload-items"):
-        assert BY_ID[k].fitted_to_paper and BY_ID[k].inputs_from_paper
+    assert BY_ID["config-energy"].evidence == "modelled"
+    assert BY_ID["config-energy"].claim.direction_from_setup
+    for k in ("crossover", "lifetime"):
+        assert BY_ID[k].evidence == "consistency" and BY_ID[k].inputs_from_paper
 
 
 def test_stored_preset_solves_the_paper_numbers() -> None:

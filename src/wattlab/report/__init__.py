@@ -16,8 +16,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from wattlab.params import Registry
 
 #: Fields of each ``results.json`` record (one per study).
-RESULT_FIELDS = ("id", "paper", "arxiv", "metric", "unit", "paper_value", "value", "verdict", "gap",
-                 "basis", "boundary", "consistency_check", "inputs_from_paper", "needs", "error")
+RESULT_FIELDS = ("id", "paper", "arxiv", "metric", "unit", "paper_value", "value", "interval",
+                 "verdict", "gap", "evidence", "boundary", "inputs_from_paper", "needs", "error")
 
 
 def fmt(x: Any) -> str:
@@ -32,10 +32,37 @@ def fmt(x: Any) -> str:
 
 
 def verdict_label(r: dict[str, Any]) -> str:
+    """The verdict as shown: with "interval straddles" and "decided by assumed KEY" when so."""
     if "error" in r:
         return "error"
     v = str(r["verdict"])
-    return f"{v} (consistency check)" if r.get("consistency_check") and v != "not-checkable-here" else v
+    extra = []
+    if r.get("straddles"):
+        extra.append("interval straddles the band")
+    decided = r.get("decided_by") or []
+    if decided:
+        extra.append("decided by assumed " + ", ".join(decided))
+    return f"{v} ({'; '.join(extra)})" if extra else v
+
+
+def value_text(r: dict[str, Any]) -> str:
+    """The value with its unit and, when estimated from samples, its interval."""
+    iv = r.get("interval")
+    text = f"{fmt(r.get('value'))} {r.get('unit', '')}".strip()
+    return f"{text} [{fmt(iv[0])}, {fmt(iv[1])}]" if iv else text
+
+
+def summary_counts(records: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Verdicts counted by name (identity, consistency and paper-data apart from reproductions),
+    plus how many verdicts an assumed parameter decides."""
+    counts: dict[str, int] = {}
+    for r in records:
+        k = "error" if "error" in r else str(r["verdict"])
+        counts[k] = counts.get(k, 0) + 1
+    decided = sum(1 for r in records if "error" not in r and r.get("decided_by"))
+    if decided:
+        counts["decided by an assumed parameter"] = decided
+    return counts
 
 
 def gap_text(r: dict[str, Any]) -> str:
@@ -73,6 +100,7 @@ def _env() -> Environment:
     env.globals["verdict_label"] = verdict_label
     env.globals["gap_text"] = gap_text
     env.globals["paper_text"] = paper_text
+    env.globals["value_text"] = value_text
     return env
 
 
@@ -84,9 +112,7 @@ def write_report(records: Sequence[dict[str, Any]], out: Path, params: Registry)
     for r in records:
         for name, hexpng in r.get("figures", {}).items():
             atomic_write(out / "figures" / r["id"] / f"{slug(name)}.png", bytes.fromhex(hexpng))
-    counts: dict[str, int] = {}
-    for r in records:
-        counts[verdict_label(r).split(" ")[0]] = counts.get(verdict_label(r).split(" ")[0], 0) + 1
+    counts = summary_counts(records)
     ctx = {"records": records, "sources": sources_used(records), "counts": counts,
            "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
            "params_digest": params.digest()}

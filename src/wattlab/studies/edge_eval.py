@@ -104,7 +104,7 @@ def _ratio_measured(ctx: RunContext) -> Outcome:
                      "E_8B_J": e[LARGE].energy_per_request_j, "ratio": ratios[-1],
                      "label": e[SMALL].label, "covers": e[SMALL].covers})
     out = Outcome(statistics.mean(ratios), tables={"measured energy per request": rows},
-                  basis="measured")
+                  evidence="measured")
     out.notes.append(f"Measured on {torch.cuda.get_device_name()} in bf16 (the paper: INT4 on a "
                      "T4), random-weight models with the real architectures, generation forced to "
                      f"the full length, batch {batch}; energy from NVML over the GPU board only.")
@@ -194,8 +194,7 @@ def _adaptation(ctx: RunContext) -> Outcome:
     t_qlora = ctx.params.value("edge_eval.released.qlora_train_time_llama1b_rag")
     p_lora = ctx.params.value("edge_eval.released.lora_power_llama1b_rag")
     p_qlora = ctx.params.value("edge_eval.released.qlora_power_llama1b_rag")
-    out = Outcome(main["energy ratio"], tables={"LoRA vs QLoRA steps of SmolLM2-135M": rows},
-                  basis="mixed")
+    out = Outcome(main["energy ratio"], tables={"LoRA vs QLoRA steps of SmolLM2-135M": rows})
     out.notes += [
         f"Real LoRA and QLoRA-style steps (r=16, alpha=16 on q/k/v/o/gate/up/down; 4-bit NF4-like "
         f"base dequantised in every forward and backward) of SmolLM2-135M on this CPU, {steps} timed "
@@ -218,30 +217,31 @@ def _adaptation(ctx: RunContext) -> Outcome:
 STUDIES = [
     Study("edge-eval.energy-ratio", PAPER, ARXIV,
           Claim("Llama-3.1-8B needs ≈3.4–3.8× the energy per request of Llama-3.2-1B (INT4, T4)",
-                "8B/1B energy per request", "×", 3.6, rel_tol=0.06, trend_threshold=1.0),
+                "8B/1B energy per request", "×", 3.6, rel_tol=0.06, trend_threshold=1.0,
+                direction_from_setup=True),
           _ratio_roofline, "modelled", ROOFLINE_BOUNDARY,
           inputs_from_paper=("T4 device", "INT4 weights", "the released per-request joules "
                              "(shown for comparison, not used in the value)")),
     Study("edge-eval.energy-ratio-measured", PAPER, ARXIV,
           Claim("Llama-3.1-8B needs ≈3.4–3.8× the energy per request of Llama-3.2-1B",
-                "8B/1B energy per request", "×", 3.6, rel_tol=0.06, trend_threshold=1.0),
+                "8B/1B energy per request", "×", 3.6, rel_tol=0.06, trend_threshold=1.0,
+                direction_from_setup=True),
           _ratio_measured, "measured", "GPU board (NVML); no host CPU, PUE"),
     Study("edge-eval.break-even", PAPER, ARXIV,
           Claim("LLaMA-3.2-1B (INT4) breaks even in 14 requests (median)", "median N_break",
                 "requests", 14.0, rel_tol=0.1),
-          _break_even, "modelled", "training and inference energy as released by the paper",
-          inputs_from_paper=("released n_break.csv rows", "electricity and API prices"),
-          fitted_to_paper=True),
+          _break_even, "paper-data", "training and inference energy as released by the paper",
+          inputs_from_paper=("released n_break.csv rows", "electricity and API prices")),
     Study("edge-eval.density", PAPER, ARXIV,
           Claim("Compact models exceed 6,900 tokens/s/GB under 4-bit quantisation",
                 "system density ρ_sys", "tok/s/GB", 6900.0, rel_tol=0.1, kind="at_least",
-                trend_threshold=0.0),
+                trend_threshold=0.0, direction_from_setup=True),
           _density, "modelled", ROOFLINE_BOUNDARY,
           inputs_from_paper=("T4 device", "INT4 weights")),
     Study("edge-eval.qlora-energy", PAPER, ARXIV,
           Claim("QLoRA raises adaptation energy up to ~7× over LoRA despite its smaller memory",
                 "QLoRA/LoRA adaptation energy", "×", 7.18, rel_tol=0.1, trend_threshold=1.0),
-          _adaptation, "mixed",
+          _adaptation, "measured",
           "CPU package, estimated as idle + (TDP − idle) × this process's utilisation (no RAPL here)",
           inputs_from_paper=("LoRA config r=16, alpha=16, all projections",
                              "released training times and powers (shown, not used in the value)")),

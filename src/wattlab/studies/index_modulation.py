@@ -154,12 +154,11 @@ STUDIES = [
             trend_threshold=0.0,
         ),
         run=run_energy_saving,
-        basis="modelled",
+        evidence="identity",
         boundary="transmit (radiated) energy per bit only; no circuit or detector energy",
         inputs_from_paper=(
             "scheme family SM-CIM/STBC-SM-CIM (abstract)",
             "57% figure (roundup, used to choose the 4+3-bit configuration)",
         ),
-        fitted_to_paper=True,
     ),
 ]

@@ -138,7 +138,7 @@ def _cpu_measured(ctx: RunContext) -> Outcome:
     speedup = max(float(r["speedup_vs_radix2"]) for r in rows[:-1])
     all_exact = all(exact.values())
     return Outcome(
-        value=speedup if all_exact else None, basis="measured",
+        value=speedup if all_exact else None, evidence="measured",
         needs="" if all_exact else "an exact matrix-form NTT (a mismatch was found)",
         tables={"cpu_ntt": rows},
         notes=[
@@ -165,7 +165,7 @@ STUDIES = [
           claim=Claim("Up to 10x higher NTT throughput on TPU v6e-8 than GZKP on a GPU",
                       "NTT throughput ratio TPU v6e-8 / GZKP-class GPU (best size)", "x", 10.0,
                       rel_tol=0.5, kind="approx", trend_threshold=1.0),
-          run=_ntt_vs_gpu, basis="modelled",
+          run=_ntt_vs_gpu, evidence="modelled",
           boundary="chip compute and HBM time of the NTT kernels; energy = assumed board power x time",
           inputs_from_paper=("TPU v6e-8 as the platform", "GZKP as the baseline class",
                              "the DRNS-lazy/CRNS kernel structure")),
@@ -173,7 +173,7 @@ STUDIES = [
           claim=Claim("MSM throughput on TPU v6e-8 comparable to GZKP on a GPU",
                       "MSM throughput ratio TPU v6e-8 / GZKP-class GPU", "x", 1.0,
                       rel_tol=0.5, kind="approx", trend_threshold=None),
-          run=_msm_vs_gpu, basis="modelled",
+          run=_msm_vs_gpu, evidence="modelled",
           boundary="compute time of Pippenger bucket accumulation, reduction and window merge",
           inputs_from_paper=("TPU v6e-8 as the platform", "Pippenger with CRNS field products")),
     Study(id="morph.cpu-matrix-ntt-measured", paper=PAPER, arxiv=ARXIV,
@@ -181,7 +181,7 @@ STUDIES = [
                       "TPU v6e-8); here our matrix-form NTT vs our radix-2 NTT on this CPU",
                       "speedup of the fastest matrix-form NTT over the radix-2 reference", "x",
                       10.0, rel_tol=0.1, kind="at_least", trend_threshold=1.0),
-          run=_cpu_measured, basis="measured",
+          run=_cpu_measured, evidence="measured",
           boundary="wall time of the forward transform on residue-resident data (one process)",
           inputs_from_paper=("the 3-step/5-step matrix factorisation", "the CRNS byte GEMM")),
 ]
