@@ -29,6 +29,7 @@ import math
 import os
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, get_args
@@ -51,6 +52,8 @@ Verdict = Literal["reproduced", "trend-reproduced", "not-reproduced", "not-check
 Scale = Literal["quick", "full"]
 #: The widest factor a trend verdict may allow between the value and the paper's value.
 MAX_TREND_FACTOR = 3.0
+#: False while the framework reruns a study for its sensitivity pass: figures are not rendered.
+figures_enabled: ContextVar[bool] = ContextVar("wattlab_figures_enabled", default=True)
 
 
 class Judgement(NamedTuple):
@@ -191,9 +194,12 @@ class Outcome:
     interval: tuple[float, float] | None = None
 
     def figure(self, name: str, fig: Figure) -> None:
-        """Store a matplotlib figure as PNG and close it."""
+        """Store a matplotlib figure as PNG and close it (not rendered in sensitivity reruns)."""
         import matplotlib.pyplot as plt
 
+        if not figures_enabled.get():
+            plt.close(fig)
+            return
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
         plt.close(fig)
