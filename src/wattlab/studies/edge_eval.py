@@ -133,6 +133,11 @@ def _break_even(ctx: RunContext) -> Outcome:
     return out
 
 
+DENSITY_CLAIM = Claim("Compact models exceed 6,900 tokens/s/GB under 4-bit quantisation",
+                      "system density ρ_sys", "tok/s/GB", 6900.0, rel_tol=0.1, kind="at_least",
+                      trend_threshold=0.0, direction_from_setup=True)
+
+
 def _density(ctx: RunContext) -> Outcome:
     from wattlab.substrates.digital import device
     from wattlab.systems.deploy_eval import rho_sys
@@ -141,15 +146,21 @@ def _density(ctx: RunContext) -> Outcome:
     t4 = device("t4", ctx.params)
     cfg = _int4(ctx, SMALL)
     n_in, n_out = _shape(ctx, "chat")
-    rows = []
-    for batch in (1, 4, 16, 64, 128):
-        c: Cost = request_cost(cfg, t4, n_in, n_out, batch=batch, params=ctx.params)
-        tok_s = c.counts["tokens_out"] / c.latency_s
-        rows.append({"batch": batch, "tokens_per_s": tok_s,
-                     "rho_sys_tok_s_GB": rho_sys(tok_s, weight_bytes(cfg))})
     batch = int(ctx.params.value("edge_eval.batch"))
+    rows = []
+    for b in sorted({1, 2, 4, 8, 16, 32, 64, 128, batch}):
+        c: Cost = request_cost(cfg, t4, n_in, n_out, batch=b, params=ctx.params)
+        tok_s = c.counts["tokens_out"] / c.latency_s
+        rho = rho_sys(tok_s, weight_bytes(cfg))
+        rows.append({"batch": b, "tokens_per_s": tok_s, "rho_sys_tok_s_GB": rho,
+                     "meets the claim": rho >= DENSITY_CLAIM.band()[0], "assumed": b == batch})
     value = next(r["rho_sys_tok_s_GB"] for r in rows if r["batch"] == batch)
+    flip = next((r["batch"] for r in rows if r["meets the claim"]), None)
     out = Outcome(value, tables={"system density vs batch (chat shape)": rows})
+    out.notes.append(
+        f"The verdict is taken at the assumed batch {batch} (edge_eval.batch); the claim's 6,900 "
+        "tok/s/GB is first met (within the 10% tolerance) at batch "
+        f"{flip if flip is not None else '> 128'} — see 'decided by' and the sensitivity table.")
     out.notes += [
         f"Roofline throughput of Llama-3.2-1B INT4 on a T4 at the assumed batch {batch}, over "
         f"{weight_bytes(cfg) / 1e9:.2f} GB of weights (the paper's implied footprint is ~0.71 GB).",
@@ -233,9 +244,7 @@ STUDIES = [
           _break_even, "paper-data", "training and inference energy as released by the paper",
           inputs_from_paper=("released n_break.csv rows", "electricity and API prices")),
     Study("edge-eval.density", PAPER, ARXIV,
-          Claim("Compact models exceed 6,900 tokens/s/GB under 4-bit quantisation",
-                "system density ρ_sys", "tok/s/GB", 6900.0, rel_tol=0.1, kind="at_least",
-                trend_threshold=0.0, direction_from_setup=True),
+          DENSITY_CLAIM,
           _density, "modelled", ROOFLINE_BOUNDARY,
           inputs_from_paper=("T4 device", "INT4 weights")),
     Study("edge-eval.qlora-energy", PAPER, ARXIV,

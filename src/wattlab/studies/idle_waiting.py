@@ -344,10 +344,16 @@ def _items(ctx: RunContext) -> Outcome:
         for name, r, why in modes
     ]
     t_match = period_for_ratio(m, target)
-    out = Outcome(value=value, tables={"comparison modes": rows})
+    # What 2.23x compares is unknown, so no single mode can be judged against it: the study is
+    # not checkable here and shows every candidate mode instead of picking one.
+    out = Outcome(value=None, tables={"comparison modes": rows},
+                  needs="the comparison behind '2.23x more items' (it comes from a secondary "
+                        "summary, not the abstract): the paper's full text naming the two "
+                        "configurations compared, or the idle power without power-saving methods "
+                        f"for the with/without reading; equal-period event sim gives {value:.2f}x")
     out.notes += [
         "The 2.23x figure comes from a secondary summary of the paper, not its abstract; the "
-        "comparison it refers to is unknown.",
+        "comparison it refers to is unknown, so the claim is not checkable here.",
         f"Under the reconstructed model no comparison mode at the paper's {period * 1e3:g} ms "
         f"operating point gives 2.23x: at equal periods the items ratio equals the lifetime ratio "
         f"({value:.2f}x). The equal-period ratio would be 2.23x at T = {t_match * 1e3:.1f} ms, a "
