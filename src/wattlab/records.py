@@ -158,7 +158,11 @@ def sensitivity_pass(
     the nominal parameters. A path that returns NaN or infinity is a
     :class:`StudyError` naming the study, the path and the key.
     """
-    keys = sorted(k for k in used if k in params.params and params.params[k].evidence == "assumed")
+    def assumed(keys: set[str]) -> list[str]:
+        return sorted(k for k in keys if k in params.params
+                      and params.params[k].evidence == "assumed")
+
+    keys = assumed(used)
     if not keys:
         return [], [], "", None, []
     notes: list[str] = []
@@ -169,8 +173,18 @@ def sensitivity_pass(
         def path(reg: Registry) -> float | None:
             return modelled(make_ctx(reg))
 
+        tracked = params.tracking()
         with _quiet():
-            nominal = path(params)
+            nominal = path(tracked)
+        keys = assumed(set(tracked.used or ()))  # the keys the modelled value depends on
+        if not keys:
+            if nominal is not None and math.isnan(float(nominal)):
+                raise StudyError(f"study '{study.id}': the sensitivity path (modelled) returned "
+                                 f"{nominal} at the nominal parameters; it must return a finite "
+                                 "number or None")
+            return [], [], "modelled", nominal, [
+                "sensitivity: the study's modelled path reads no assumed parameter, so none "
+                "can move the value"]
     else:
         estimate = 2 * len(keys) * run_s
         if estimate > RUN_BUDGET_S:
@@ -186,12 +200,17 @@ def sensitivity_pass(
         nominal = nominal_value
 
     def check(v: float | None, where: str) -> float | None:
+        """A finite value, None for "no value" (infinity: the quantity ceases to exist, e.g. no
+        crossover); NaN is a bug in the path and an error naming the study."""
         if v is None:
             return None
         v = float(v)
-        if not math.isfinite(v):
+        if math.isnan(v):
             raise StudyError(f"study '{study.id}': the sensitivity path ({path_name}) returned "
-                             f"{v} {where}; it must return a finite number or None")
+                             f"NaN {where}; it must return a number (or None when there is none)")
+        if math.isinf(v):
+            notes.append(f"sensitivity: the {path_name} path gives {v} {where} (no finite value)")
+            return None
         return v
 
     nominal = check(nominal, "at the nominal parameters")
@@ -222,6 +241,10 @@ def sensitivity_pass(
             v = check(v, f"with '{k}' = {x:g} {p.unit}")
             vals.append(v)
             verdicts.append(study.claim.assess(v, None, evidence).verdict)
+        if p.value == 0:
+            notes.append(f"sensitivity: '{k}' is 0, so ×0.5 and ×2 leave it unchanged; it was "
+                         f"set to the ends of its valid range instead ({ends[0]:g}, {ends[1]:g} "
+                         f"{p.unit})")
         points.append(SensitivityPoint(k, p.value, ends[0], ends[1], vals[0], vals[1],
                                        verdicts[0], verdicts[1], p.unit))
         if any(v not in (base, "error") for v in verdicts):
@@ -347,7 +370,7 @@ def run_study(study: Study, scale: Scale, seed_seq: list[int], params: Registry,
         rec.notes += notes
         if decided:
             rec.notes.append("decided by assumed " + ", ".join(decided) + ": the verdict changes "
-                             "when that key is halved or doubled")
+                             "when that key is halved or doubled (or set to its range ends)")
         if pts:
             import io
 

@@ -66,7 +66,17 @@ def test_nan_from_a_sensitivity_path_is_an_error_naming_the_study():
 
     rec = _record(_study(lambda ctx: Outcome(_kt(ctx)), modelled=modelled))
     assert rec.error and "fake.flip" in rec.error and "modelled" in rec.error
-    assert "phys.room_temperature" in rec.error
+    assert "phys.room_temperature" in rec.error and "NaN" in rec.error
+
+
+def test_infinity_from_a_sensitivity_path_is_no_value_and_flips_the_verdict():
+    def modelled(ctx):
+        return math.inf if ctx.params["phys.room_temperature"].value > 400 else _kt(ctx)
+
+    rec = _record(_study(lambda ctx: Outcome(_kt(ctx)), modelled=modelled))
+    (pt,) = rec.sensitivity
+    assert rec.error is None and pt.value_high is None
+    assert pt.verdict_high == "not-checkable-here" and rec.decided_by == ["phys.room_temperature"]
 
 
 def test_a_costly_run_without_a_modelled_path_is_not_assessed(monkeypatch):
