@@ -22,7 +22,6 @@ import socket
 import tempfile
 import threading
 import time
-import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -30,11 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from wattlab.errors import SpecError, StudyError
+from wattlab.errors import SpecError, StudyError, WattlabError
 from wattlab.params import Registry, describe, load_registry
-from wattlab.study import RunContext, Scale, Study, all_studies, select
+from wattlab.study import Scale, Study, all_studies, select
 
 SEED_MAX = 2**32 - 1
 MAX_JOBS = 256
@@ -83,8 +80,10 @@ def params_digest(params: Registry) -> str:
 
 def _cache_key(study: Study, scale: Scale, seed: int, params: Registry) -> str:
     from wattlab import __version__
+    from wattlab.records import RECORD_VERSION
 
-    text = f"{study.id}|v{study.version}|{scale}|{seed}|{params_digest(params)}|{__version__}"
+    text = (f"{study.id}|v{study.version}|{scale}|{seed}|{params_digest(params)}|{__version__}"
+            f"|r{RECORD_VERSION}")
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -93,84 +92,90 @@ def _checksum(record: dict[str, Any]) -> str:
 
 
 def run_one(study_id: str, scale: Scale, seed: int, param_files: Sequence[str]) -> dict[str, Any]:
-    """Run one study (in a worker process) and return its JSON-ready record with figures."""
-    params = load_registry(param_files).tracking()
+    """Run one study (in a worker process) with its sensitivity pass; return its record as a
+    JSON-ready dict (``wattlab.records.StudyRecord.to_dict``) with figures."""
+    from wattlab.records import run_study
+
+    params = load_registry(param_files)
     study = all_studies()[study_id]
-    ctx = RunContext(scale=scale, rng=np.random.default_rng(study_seed(seed, study_id)),
-                     params=params)
-    t0 = time.perf_counter()
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            out = study.run(ctx)
-    except Exception as exc:  # a study's failure is reported, never turned into a number
-        return {"id": study_id, "error": f"{type(exc).__name__}: {exc}",
-                "traceback": traceback.format_exc(), "wall_s": time.perf_counter() - t0}
-    verdict, gap = study.claim.judge(out.value)
-    used = {k: params.params[k] for k in sorted(params.used or ())}
-    for c in out.costs.values():
-        used.update(c.sources)
-    return {
-        "id": study.id, "paper": study.paper, "arxiv": study.arxiv,
-        "claim": study.claim.text, "metric": study.claim.metric, "unit": study.claim.unit,
-        "paper_value": study.claim.paper_value, "tolerance": study.claim.rel_tol,
-        "claim_kind": study.claim.kind, "value": out.value, "verdict": verdict, "gap": gap,
-        "basis": out.basis or study.basis, "boundary": study.boundary,
-        "inputs_from_paper": list(study.inputs_from_paper),
-        "consistency_check": study.fitted_to_paper, "needs": out.needs,
-        "notes": list(out.notes) + [f"warning: {w.message}" for w in caught],
-        "tables": out.tables, "costs": {k: c.to_dict() for k, c in out.costs.items()},
-        "params": {k: describe(p) for k, p in sorted(used.items())},
-        "figures": {k: v.hex() for k, v in out.figures.items()},
-        "scale": scale, "seed": seed, "wall_s": time.perf_counter() - t0,
-    }
+    return run_study(study, scale, study_seed(seed, study_id), params, seed=seed).to_dict()
 
 
+_NUM = (int, float)
+_OPT_NUM = (int, float, type(None))
+_OPT_STR = (str, type(None))
+#: The type of every field of a cached record (``wattlab.records.StudyRecord.to_dict``).
 _RECORD_TYPES: dict[str, type | tuple[type, ...]] = {
     "id": str, "paper": str, "arxiv": str, "claim": str, "metric": str, "unit": str,
-    "paper_value": (int, float), "tolerance": (int, float), "claim_kind": str,
-    "value": (int, float, type(None)), "verdict": str, "gap": (int, float, type(None)),
-    "basis": str, "boundary": str, "inputs_from_paper": list, "needs": str, "notes": list,
-    "tables": dict, "costs": dict, "params": dict, "figures": dict, "scale": str,
-    "seed": int, "wall_s": (int, float),
+    "paper_value": _OPT_NUM, "tolerance": _OPT_NUM, "claim_kind": str, "value": _OPT_NUM,
+    "interval": (list, type(None)), "straddles": bool, "verdict": _OPT_STR, "gap": _OPT_NUM,
+    "direction_holds": (bool, type(None)), "evidence": _OPT_STR, "boundary": str,
+    "inputs_from_paper": list, "needs": str, "notes": list, "decided_by": list,
+    "sensitivity": list, "sensitivity_path": str, "sensitivity_nominal": _OPT_NUM,
+    "sensitivity_s": _NUM, "tables": dict, "costs": dict, "params": dict, "figures": dict,
+    "scale": str, "seed": int, "wall_s": _NUM, "record_version": int,
 }
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def check_record(record: Any, study: Study | str) -> dict[str, Any]:
     """``record`` if it is a well-formed finished record of ``study``, else ValueError.
 
-    Checked: every field's type, the study id, figure hex, and (given the Study) that the
-    claim fields and the verdict are the ones the claim gives for the recorded value.
+    Checked: every field is present with its type and no other field is; the study id; figure
+    hex; and (given the Study) that the claim fields are the study's and the verdict and gap are
+    what the claim gives for the recorded value, interval and evidence.
     """
+    from wattlab.records import RECORD_VERSION, StudyRecord
+
     if not isinstance(record, dict):
         raise ValueError("the record is not a JSON object")
+    if "error" in record or "traceback" in record:
+        raise ValueError("failed studies are never cached")
+    unknown = set(record) - set(_RECORD_TYPES)
+    if unknown:
+        raise ValueError(f"unknown field(s) {sorted(unknown)}")
     for k, t in _RECORD_TYPES.items():
         if k not in record:
             raise ValueError(f"field '{k}' is missing")
-        if not isinstance(record[k], t) or isinstance(record[k], bool):
-            raise ValueError(f"field '{k}' has the wrong type")
+        v = record[k]
+        allowed = t if isinstance(t, tuple) else (t,)
+        if not isinstance(v, allowed) or (isinstance(v, bool) and bool not in allowed):
+            raise ValueError(f"field '{k}' has the wrong type ({type(v).__name__})")
     sid = study if isinstance(study, str) else study.id
     if record["id"] != sid:
         raise ValueError(f"it holds study '{record['id']}', not '{sid}'")
-    if "error" in record:
-        raise ValueError("failed studies are never cached")
-    for name, hexpng in record["figures"].items():
-        if not isinstance(name, str) or not isinstance(hexpng, str):
+    if record["record_version"] != RECORD_VERSION:
+        raise ValueError(f"record version {record['record_version']} is not {RECORD_VERSION}")
+    for hexpng in record["figures"].values():
+        if not isinstance(hexpng, str):
             raise ValueError("figures must map names to hex strings")
         bytes.fromhex(hexpng)  # ValueError on bad hex
-    value = record["value"]
+    value, interval = record["value"], record["interval"]
     if value is not None and not math.isfinite(value):
         raise ValueError("the value is not finite")
+    if interval is not None and (len(interval) != 2 or not all(
+            isinstance(x, _NUM) and not isinstance(x, bool) and math.isfinite(x)
+            for x in interval)):
+        raise ValueError("the interval is not two finite numbers")
     if not isinstance(study, str):
         c = study.claim
-        verdict, gap = c.judge(value)
-        if (record["verdict"], record["paper_value"], record["metric"], record["unit"],
-                record["claim_kind"]) != (verdict, c.paper_value, c.metric, c.unit, c.kind):
-            raise ValueError("its claim or verdict is not the study's")
-        if (gap is None) != (record["gap"] is None) or (
-                gap is not None and not math.isclose(gap, record["gap"], rel_tol=1e-9,
-                                                     abs_tol=1e-12)):
-            raise ValueError("its gap is not the claim's")
+        if (record["paper_value"], record["metric"], record["unit"], record["claim_kind"]) != (
+                c.paper_value, c.metric, c.unit, c.kind):
+            raise ValueError("its claim is not the study's")
+        if record["verdict"] != "not-checkable-here" or value is not None:
+            j = c.assess(value, None if interval is None else (interval[0], interval[1]),
+                         record["evidence"] or study.evidence or "modelled")
+            if record["verdict"] != j.verdict or not _same(record["gap"], j.gap):
+                raise ValueError("its verdict or gap is not what the claim gives for its value")
+    try:
+        StudyRecord.from_dict(record)
+    except (WattlabError, TypeError) as exc:
+        raise ValueError(str(exc)) from None
     return dict(record)
 
 

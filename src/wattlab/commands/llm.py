@@ -59,8 +59,8 @@ def cost(
 
     Example: wattlab llm cost llama-3.2-1b --device t4 --n-in 512 --n-out 128 --batch 4
     """
+    from wattlab.hardware import Device
     from wattlab.params import load_registry
-    from wattlab.substrates.digital import Device
     from wattlab.units import format_si
     from wattlab.workloads.llm import llm_config, request_cost, weight_bytes
 
