@@ -63,10 +63,13 @@ def test_safe_url_links_only_http_doi_arxiv(url, link):
 def test_cache_key_covers_provenance(inproc, tmp_path):
     out = tmp_path / "r"
     reproduce(QUICK, out=out)
+    n = len(runs(inproc))  # the run and its sensitivity reruns
+    reproduce(QUICK, out=out)
+    assert len(runs(inproc)) == n  # cached
     f = tmp_path / "same-value-other-source.toml"
     f.write_text(EVIL)
     reproduce(QUICK, out=out, param_files=[str(f)])
-    assert runs(inproc) == ["hostile.quick", "hostile.quick"]  # recomputed, not reused
+    assert len(runs(inproc)) > n  # recomputed, not reused
     assert "alert(&#39;cite&#39;)" in (out / "report.html").read_text()
     reproduce(QUICK, out=out)  # and back: the default citation again
     assert "alert(&#39;cite&#39;)" not in (out / "report.html").read_text()
@@ -157,10 +160,11 @@ def _forge(out: Path, change) -> None:
 def test_damaged_or_forged_cache_entry_is_recomputed(inproc, tmp_path, damage):
     out = tmp_path / "r"
     good = reproduce(QUICK, out=out)[0]
+    n = len(runs(inproc))
     damage(_entry(out))
     with pytest.warns(UserWarning, match="corrupted"):
         rec = reproduce(QUICK, out=out)[0]
-    assert runs(inproc) == ["hostile.quick", "hostile.quick"]
+    assert len(runs(inproc)) == 2 * n  # run again
     assert rec["verdict"] == good["verdict"] and rec["value"] == good["value"]
     assert _entry(out).is_file()
 
@@ -175,7 +179,7 @@ def test_lock_names_the_holder_and_stale_lock_is_taken_over(inproc, tmp_path):
 
     (out / ".lock").write_text(f"999999999 {socket.gethostname()}")  # no such process
     reproduce(QUICK, out=out)
-    assert runs(inproc) == ["hostile.quick"] and not (out / ".lock").exists()
+    assert runs(inproc) and not (out / ".lock").exists()
 
 
 def test_only_rerun_leaves_no_stale_figures(inproc, tmp_path):
