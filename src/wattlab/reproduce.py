@@ -37,6 +37,8 @@ SEED_MAX = 2**32 - 1
 MAX_JOBS = 256
 #: Seconds to wait for a Ray cluster before giving up with a message.
 RAY_CONNECT_TIMEOUT_S = 15.0
+#: Longest path component an output folder may have (most filesystems allow 255 bytes).
+_NAME_MAX = 255
 
 
 def _umask() -> int:
@@ -58,6 +60,28 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_out_dir(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path if it is, or can be made, a writable folder; checked before any work."""
+    p = Path(path)
+    text = str(p)
+    if not text:
+        raise SpecError("--out is empty; give a folder such as wattlab-report")
+    if any(len(part.encode()) > _NAME_MAX for part in p.parts):
+        raise SpecError(f"--out '{text}' has a path component longer than {_NAME_MAX} bytes")
+    if p.exists() and not p.is_dir():
+        raise SpecError(f"--out '{text}' is a file, not a folder; choose a folder path")
+    probe = p
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise SpecError(f"--out '{text}' lies under '{probe}', which is a file; choose a folder path")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise SpecError(f"--out '{text}': '{probe}' is not writable (permission denied)")
+    return p
 
 
 def study_seed(seed: int, study_id: str) -> list[int]:
@@ -290,8 +314,6 @@ def reproduce(
     Everything is validated (ids, parameter files, jobs) before anything is written.
     ``on_done(record, from_cache)`` is called as each study finishes. Returns the records.
     """
-    from wattlab.commands._options import check_out_dir
-
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SpecError(f"--jobs must be >= 1, got {jobs}")
     if jobs > MAX_JOBS:

@@ -11,7 +11,8 @@ explicit types, :func:`harden` is applied to the whole command tree by ``wattlab
 float option rejects NaN and ±inf, and every option called ``seed`` takes 0 .. 2**32 − 1, so a
 command added later gets these checks without doing anything.
 
-Module names starting with ``_`` are not mounted as commands.
+Module names starting with ``_`` are not mounted as commands. (``reproduce --out`` is checked
+by ``wattlab.reproduce.check_out_dir``, below this layer.)
 """
 
 from __future__ import annotations
@@ -141,28 +142,6 @@ def check_out_file(path: str | os.PathLike[str], suffixes: Sequence[str] = ()) -
     return p
 
 
-def check_out_dir(path: str | os.PathLike[str]) -> Path:
-    """``path`` as a Path if it is, or can be made, a writable folder; checked before any work."""
-    p = Path(path)
-    text = str(p)
-    if not text:
-        raise SpecError("--out is empty; give a folder such as wattlab-report")
-    if any(len(part.encode()) > NAME_MAX for part in p.parts):
-        raise SpecError(f"--out '{text}' has a path component longer than {NAME_MAX} bytes")
-    if p.exists() and not p.is_dir():
-        raise SpecError(f"--out '{text}' is a file, not a folder; choose a folder path")
-    probe = p
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    if not probe.is_dir():
-        raise SpecError(f"--out '{text}' lies under '{probe}', which is a file; choose a folder path")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise SpecError(f"--out '{text}': '{probe}' is not writable (permission denied)")
-    return p
-
-
 def finite(lo: float | None = None, hi: float | None = None, help: str = "", *,
            open_lo: bool = False, open_hi: bool = False, **kw: Any) -> Any:
     """A ``typer.Option`` for a finite float within [lo, hi]."""
@@ -249,5 +228,5 @@ def iter_commands(cmd: click.Command, path: tuple[str, ...] = ()) -> Iterable[
 
 
 __all__ = ["SEED_MAX", "BoundedInt", "FiniteFloat", "OutFile", "Probability", "Seed",
-           "check_out_dir", "check_out_file", "count", "finite", "harden", "iter_commands",
+           "check_out_file", "count", "finite", "harden", "iter_commands",
            "out_file", "parse_grid"]
