@@ -49,6 +49,23 @@ BASE_ARGS: dict[tuple[str, ...], list[str]] = {
 }
 #: Commands whose accepted input starts long work (model training/loading).
 HEAVY = {("moe", "speculate"), ("photonic", "fit")}
+#: Imported before fuzzing: an alarm that lands inside an import leaves a half-made module.
+PRELOAD = ("torch", "matplotlib.pyplot", "scipy.stats", "wattlab.systems.moe.tiny",
+           "wattlab.systems.moe.specdec", "wattlab.systems.moe.energy",
+           "wattlab.systems.moe.moefy", "wattlab.systems.moe.smol", "wattlab.explore.photonic_fit",
+           "wattlab.explore.photonic_models", "wattlab.systems.moe.serving",
+           "wattlab.systems.moe.calibrate", "wattlab.systems.radio", "wattlab.systems.fl",
+           "wattlab.kernels.ntt", "wattlab.kernels.msm", "wattlab.records", "pydantic")
+
+
+def preload() -> None:
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # optional parts may be absent; the fuzz then sees their messages
+            pass
 
 NUMBERS = ["nan", "inf", "-inf", "-1", "0", "1", "-0", "1e308", "-1e308", "1e-320", "1e12",
            "1e15", "1000000", "-99999", "1.5", "", " ", "abc", "0x10", "1e400", "NaN", "3"]
@@ -183,6 +200,29 @@ def invoke(argv: list[str], bound_s: float) -> Result:
     finally:
         os.chdir(cwd)
     return Result(argv, rc, out.getvalue(), err.getvalue(), exc, hung, time.monotonic() - t0)
+
+
+def invoke_isolated(argv: list[str], bound_s: float) -> Result:
+    """``python -m wattlab ARGV`` in a subprocess, killed at the bound (for HEAVY commands: an
+    alarm inside torch's lazy imports would leave this process's modules half-made)."""
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(root / "src"), str(root)])
+    env.setdefault("OMP_NUM_THREADS", "1")
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run([sys.executable, "-m", "wattlab", *argv], capture_output=True,
+                           text=True, env=env, timeout=bound_s, cwd=root)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        return Result(argv, None, out, err, None, True, time.monotonic() - t0)
+    exc_text = r.stderr if "Traceback (most recent call last)" in r.stderr else None
+    return Result(argv, r.returncode, r.stdout, r.stderr, exc_text, False, time.monotonic() - t0)
 
 
 def problems(res: Result, path: tuple[str, ...]) -> list[str]:

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from . import fuzz
 from .conftest import ROOT, env, text, wattlab
 
 STUDIES = {"WATTLAB_STUDIES": "tests.hardening.hostile_studies"}
@@ -28,9 +29,9 @@ def test_negative_seed_is_bad_input_exit_2(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
-def test_success_exits_0(tmp_path):
-    r = wattlab("reproduce", "--only", "hostile.a-quick", "--out", str(tmp_path / "r"), **STUDIES)
-    assert r.returncode == 0, text(r)
+def test_success_exits_0(inproc, tmp_path):
+    res = fuzz.invoke(["reproduce", "--only", "hostile.a-quick", "--out", str(tmp_path / "r")], 60)
+    assert res.rc == 0, res.out + res.err + str(res.exc)
 
 
 def test_interrupt_exits_130_keeps_finished_and_stops_at_once(tmp_path):
@@ -64,9 +65,15 @@ def test_interrupt_exits_130_keeps_finished_and_stops_at_once(tmp_path):
     ["params", "list", "--params", "[/x].toml"],
 ])
 def test_markup_in_user_text_is_printed_literally(args):
-    r = wattlab(*args)
-    assert r.returncode == 2, text(r)
-    assert "[/x]" in text(r) and "Traceback" not in r.stderr
+    res = fuzz.invoke(args, 60)  # in this process: the same `run` that `main` exits with
+    assert res.exc is None, res.exc
+    assert res.rc == 2, res.out + res.err
+    assert "[/x]" in " ".join((res.out + res.err).split())
+
+
+def test_main_exits_with_run_code():
+    r = wattlab("params", "show", "[/x]")
+    assert r.returncode == 2 and "[/x]" in text(r) and "Traceback" not in r.stderr
 
 
 def test_hint_keeps_its_brackets():
