@@ -62,10 +62,8 @@ def preload() -> None:
     import importlib
 
     for name in PRELOAD:
-        try:
+        with contextlib.suppress(Exception):  # optional parts may be absent
             importlib.import_module(name)
-        except Exception:  # optional parts may be absent; the fuzz then sees their messages
-            pass
 
 NUMBERS = ["nan", "inf", "-inf", "-1", "0", "1", "-0", "1e308", "-1e308", "1e-320", "1e12",
            "1e15", "1000000", "-99999", "1.5", "", " ", "abc", "0x10", "1e400", "NaN", "3"]

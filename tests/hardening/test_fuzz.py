@@ -62,10 +62,8 @@ def _check(world, data, bound_s: float, heavy_bound_s: float) -> None:
         value = data.draw(fuzz.value_strategy(param, world), label=param.name)
     out_dir = Path(tempfile.mkdtemp(dir=world.root))
     argv = fuzz.argv_for(path, cmd, param, value, out_dir)
-    if path in fuzz.HEAVY:
-        res = fuzz.invoke_isolated(argv, heavy_bound_s)
-    else:
-        res = fuzz.invoke(argv, bound_s)
+    heavy = path in fuzz.HEAVY
+    res = fuzz.invoke_isolated(argv, heavy_bound_s) if heavy else fuzz.invoke(argv, bound_s)
     found = fuzz.problems(res, path)
     assert not found, f"wattlab {' '.join(map(repr, argv))}: " + "; ".join(found) + \
         f"\nstdout: {res.out[-800:]}\nstderr: {res.err[-800:]}"
