@@ -181,13 +181,17 @@ def _alarm(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-def invoke(argv: list[str], bound_s: float) -> Result:
+def invoke(argv: list[str], bound_s: float, cwd: Path | None = None) -> Result:
+    """Run ``wattlab ARGV`` in this process with ``cwd`` as the working folder (a fresh temporary
+    one by default: relative outputs such as ``--out ''`` never land in the repository)."""
     import time
 
     out, err = io.StringIO(), io.StringIO()
     rc, exc, hung = None, None, False
     t0 = time.monotonic()
-    cwd = os.getcwd()
+    old_cwd = os.getcwd()
+    scratch = None if cwd is not None else tempfile.mkdtemp(prefix="wattlab-fuzz-cwd-")
+    os.chdir(cwd if cwd is not None else scratch)
     try:
         with _alarm(bound_s), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             rc = run(argv)
@@ -196,7 +200,11 @@ def invoke(argv: list[str], bound_s: float) -> Result:
     except BaseException:
         exc = traceback.format_exc()
     finally:
-        os.chdir(cwd)
+        os.chdir(old_cwd)
+        if scratch is not None:
+            import shutil
+
+            shutil.rmtree(scratch, ignore_errors=True)
     return Result(argv, rc, out.getvalue(), err.getvalue(), exc, hung, time.monotonic() - t0)
 
 
@@ -213,8 +221,9 @@ def invoke_isolated(argv: list[str], bound_s: float) -> Result:
     env.setdefault("OMP_NUM_THREADS", "1")
     t0 = time.monotonic()
     try:
-        r = subprocess.run([sys.executable, "-m", "wattlab", *argv], capture_output=True,
-                           text=True, env=env, timeout=bound_s, cwd=root)
+        with tempfile.TemporaryDirectory(prefix="wattlab-fuzz-cwd-") as scratch:
+            r = subprocess.run([sys.executable, "-m", "wattlab", *argv], capture_output=True,
+                               text=True, env=env, timeout=bound_s, cwd=scratch)
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
