@@ -1,0 +1,370 @@
+"""``wattlab fpga``: LSTM accelerators and soft sensors on embedded FPGAs, and duty-cycled nodes.
+
+- ``lstm``: build (random or trained weights) a fixed-point LSTM cell, export its VHDL, simulate
+  it in GHDL against the bit-true model and price it on an FPGA of the catalogue;
+- ``sensor``: auto-build an integer soft sensor (search, Pareto front, export, GHDL check) and
+  price its node lifetime;
+- ``idle``: evaluate your accelerator under On-Off, Idle-Waiting and hybrid strategies.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from wattlab.errors import SpecError
+
+app = typer.Typer(help="Embedded FPGAs: bit-true LSTM/MLP accelerators, VHDL + GHDL, soft "
+                       "sensors, On-Off vs Idle-Waiting.", no_args_is_help=True)
+console = Console()
+
+ParamsOpt = Annotated[list[Path] | None, typer.Option(
+    "--params", help="A TOML parameter file layered over the defaults (repeatable).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def _si(text: str, unit: str, field: str) -> float:
+    """'3.8uJ' / '3.8 uJ' / '3.8e-6' (SI) -> float in SI, checked against ``unit``."""
+    from wattlab.units import parse_quantity
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        v, u = parse_quantity(text)
+    except Exception as exc:
+        raise SpecError(f"'--{field}' is {text!r}; give a number in SI or with a unit such as "
+                        f"'3 {unit}' ({exc})") from None
+    if u != unit:
+        raise SpecError(f"'--{field}' is {text!r} ({u}); it must be in {unit}")
+    return v
+
+
+def _ints(text: str, field: str) -> tuple[int, ...]:
+    try:
+        vals = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise SpecError(f"'--{field}' is {text!r}; give comma-separated integers, e.g. 1,2") from None
+    if not vals:
+        raise SpecError(f"'--{field}' is empty; give comma-separated integers, e.g. 1,2")
+    return vals
+
+
+def _devices(device: str) -> list[str]:
+    from wattlab.substrates.fpga.energy import FPGAS
+
+    return list(FPGAS) if device == "all" else [device]
+
+
+def _need_ghdl() -> None:
+    from wattlab.substrates.fpga import vhdl
+
+    if vhdl.ghdl_path() is None:
+        raise vhdl.GHDLMissingError()
+
+
+def _table(title: str, rows: list[dict[str, Any]]) -> Table:
+    t = Table(title=title)
+    if not rows:
+        return t
+    for k in rows[0]:
+        t.add_column(str(k))
+    for r in rows:
+        t.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r.values()))
+    return t
+
+
+@app.command()
+def lstm(
+    input_size: Annotated[int, typer.Option(help="LSTM input features I.")] = 1,
+    hidden: Annotated[int, typer.Option(help="Hidden units H.")] = 20,
+    seq_len: Annotated[int, typer.Option(help="Timesteps per inference.")] = 1,
+    bits: Annotated[int, typer.Option(help="Total bits W of Q(W,F).")] = 8,
+    frac: Annotated[int, typer.Option(help="Fractional bits F (< W - 1).")] = 4,
+    rounding: Annotated[str, typer.Option(help="floor, trunc or half_up.")] = "floor",
+    overflow: Annotated[str, typer.Option(help="saturate or wrap.")] = "saturate",
+    acc_bits: Annotated[int, typer.Option(help="Accumulator bits (0: 2W + guard bits).")] = 0,
+    activation: Annotated[str, typer.Option(help="hard or lut (ROM tables).")] = "hard",
+    multiplier: Annotated[str, typer.Option(help="dsp or lut.")] = "dsp",
+    shared_act: Annotated[bool, typer.Option(help="One sigmoid unit shared by i, f, o.")] = False,
+    device: Annotated[str, typer.Option(help="xc7s15, ice40up5k or all.")] = "all",
+    clock: Annotated[str | None, typer.Option(help="Override the device clock, e.g. '50 MHz'.")] = None,
+    train: Annotated[bool, typer.Option(help="Train on a synthetic series (else random weights).")] = False,
+    train_steps: Annotated[int, typer.Option(help="Training steps with --train.")] = 200,
+    vhdl_out: Annotated[Path | None, typer.Option(help="Write the generated VHDL here.")] = None,
+    simulate: Annotated[int, typer.Option(help="GHDL-simulate this many random sequences (0: none).")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of weights, training and vectors.")] = 0,
+    json_out: JsonOpt = False,
+    params: ParamsOpt = None,
+) -> None:
+    """Generate, simulate and price an LSTM cell.
+
+    Example: wattlab fpga lstm --hidden 20 --bits 8 --frac 4 --simulate 200 --vhdl-out build/lstm
+    """
+    import numpy as np
+
+    from wattlab.params import load_registry
+    from wattlab.substrates.fpga import BitTrueLSTM, LSTMSpec, LSTMWeights, QFormat, vhdl
+    from wattlab.substrates.fpga.energy import FPGADevice, price_lstm
+
+    reg = load_registry(params or [])
+    if seq_len < 1:
+        raise SpecError(f"'--seq-len' is {seq_len}; it must be >= 1")
+    fmt = QFormat(bits, frac, rounding, overflow)  # type: ignore[arg-type]
+    spec = LSTMSpec(input_size, hidden, fmt=fmt, acc_bits=acc_bits or None,
+                    activation=activation, multiplier=multiplier,  # type: ignore[arg-type]
+                    shared_act=shared_act)
+    rng = np.random.default_rng(seed)
+    report: dict[str, Any] = {"spec": {"I": input_size, "H": hidden, "format": str(fmt),
+                                       "acc_bits": spec.acc, "activation": activation,
+                                       "multiplier": multiplier, "shared_act": shared_act,
+                                       "cycles_per_step": spec.cycles_per_step(),
+                                       "ops_per_step": spec.ops_per_step()}}
+    if train:
+        from wattlab.studies.fpga_lstm import _series
+        from wattlab.systems.soft_sensor import Candidate, Task
+        from wattlab.systems.soft_sensor.autobuild import train as train_one
+
+        if input_size != 1:
+            raise SpecError("'--train' uses a univariate synthetic series; set --input-size 1")
+        y = _series(rng, 1500)
+        win = max(seq_len, 2)
+        x = np.stack([y[i:i + win] for i in range(len(y) - win - 1)])[..., None]
+        t = y[win:len(y) - 1]
+        split = int(0.8 * len(x))
+        task = Task("synthetic", x[:split], t[:split], x[split:], t[split:], (1.0, 0.0), "1")
+        if bits - frac != 3:
+            console.print("note: --train uses Q(W, W-3) like the auto-builder", style="yellow")
+        built = train_one(Candidate("lstm", 1, hidden, bits), task, train_steps, seed)
+        assert built.cell is not None
+        spec = LSTMSpec(1, hidden, fmt=built.cell.spec.fmt, acc_bits=acc_bits or None,
+                        activation=activation, multiplier=multiplier,  # type: ignore[arg-type]
+                        shared_act=shared_act)
+        w = LSTMWeights(spec, built.cell.w_ih, built.cell.w_hh, built.cell.b)
+        from wattlab.systems.soft_sensor.autobuild import evaluate
+
+        report["training"] = evaluate(built, task)
+    else:
+        w = LSTMWeights.random(spec, rng, 0.5)
+    if vhdl_out is not None:
+        files = vhdl.emit_lstm_cell(w)
+        files["lstm_tb.vhd"] = vhdl.emit_lstm_testbench(spec)
+        report["vhdl"] = [str(p) for p in vhdl.write_design(files, vhdl_out)]
+    if simulate:
+        _need_ghdl()
+        x = rng.integers(fmt.min_int, fmt.max_int + 1, (simulate, seq_len, input_size))
+        hs, cs, cyc = vhdl.simulate_lstm(w, x)
+        ref = BitTrueLSTM(w).run(x)
+        report["simulation"] = {
+            "vectors": int(simulate * seq_len),
+            "mismatches": int((hs != ref.h_seq).sum() + (cs != ref.c_seq).sum()),
+            "cycles_simulated": int(cyc[0, 0]), "cycles_model": spec.cycles_per_step(),
+            "saturations": dict(ref.counter.counts)}
+    rows = []
+    for d in _devices(device):
+        dev = FPGADevice.from_registry(d, reg)
+        if clock is not None:
+            dev = dev.with_clock(_si(clock, "Hz", "clock"))
+        rows.append(price_lstm(spec, seq_len, dev, reg).as_row())
+    report["pricing"] = rows
+    if json_out:
+        print(json.dumps(report, indent=2, default=str))
+        return
+    console.print(f"LSTM cell I={input_size} H={hidden} {fmt} acc={spec.acc} {activation} "
+                  f"activations, {multiplier} multipliers: {spec.cycles_per_step()} cycles and "
+                  f"{spec.ops_per_step()} ops per timestep")
+    if "training" in report:
+        console.print(f"trained (bit-true, held-out): MAPE {report['training']['mape_pct']:.2f} %, "
+                      f"RMSE {report['training']['rmse']:.4f}")
+    show = ("device", "cycles", "latency_us", "energy_uJ", "static_uJ", "dynamic_uJ", "power_mW",
+            "GOP/s/W", "fits")
+    console.print(_table("price per inference", [{k: r[k] for k in show} for r in rows]))
+    if "simulation" in report:
+        s = report["simulation"]
+        console.print(f"GHDL: {s['vectors']} timesteps, {s['mismatches']} mismatches vs the "
+                      f"bit-true model; {s['cycles_simulated']} cycles/step simulated, "
+                      f"{s['cycles_model']} modelled")
+    if "vhdl" in report:
+        console.print("VHDL written: " + ", ".join(report["vhdl"]))
+
+
+@app.command()
+def sensor(
+    data: Annotated[str, typer.Option(help="flume (synthetic levels->flow) or waterflow (river).")] = "flume",
+    kinds: Annotated[str, typer.Option(help="Model kinds: mlp, lstm or mlp,lstm.")] = "mlp",
+    layers: Annotated[str, typer.Option(help="Hidden layers to try, e.g. 1,2,3.")] = "1,2",
+    neurons: Annotated[str, typer.Option(help="Neurons (LSTM hidden size) to try.")] = "8,16",
+    bits: Annotated[str, typer.Option(help="Bit widths W to try (F = W - 3).")] = "6,8",
+    steps: Annotated[int, typer.Option(help="Training steps per candidate.")] = 150,
+    samples: Annotated[int, typer.Option(help="Synthetic flume samples.")] = 3000,
+    window: Annotated[int, typer.Option(help="WaterFlow lags (forecasting window).")] = 8,
+    target: Annotated[str, typer.Option(help="Device the choice optimises for.")] = "ice40up5k",
+    tolerance: Annotated[float, typer.Option(help="Accept MAPE within this fraction of the best.")] = 0.25,
+    simulate: Annotated[bool, typer.Option(help="GHDL-check the chosen model (needs ghdl).")] = True,
+    vhdl_out: Annotated[Path | None, typer.Option(help="Write the chosen model's VHDL here.")] = None,
+    period: Annotated[str, typer.Option(help="Sensing period for the node lifetime, e.g. '10 s'.")] = "10",
+    budget: Annotated[str, typer.Option(help="Node energy budget, e.g. '4147 J'.")] = "4147",
+    seed: Annotated[int, typer.Option(help="Seed of data, training and search.")] = 0,
+    json_out: JsonOpt = False,
+    params: ParamsOpt = None,
+) -> None:
+    """Auto-build an integer soft sensor and price it on the catalogue FPGAs.
+
+    Example: wattlab fpga sensor --data flume --layers 1,2 --neurons 8,16 --bits 6,8 --vhdl-out build/sensor
+    """
+    import numpy as np
+
+    from wattlab.params import load_registry
+    from wattlab.systems.soft_sensor import (
+        SearchSpace,
+        export_and_check,
+        flume_task,
+        search,
+        waterflow_task,
+    )
+    from wattlab.systems.soft_sensor.node import lifetime_rows, node_for
+
+    reg = load_registry(params or [])
+    rng = np.random.default_rng(seed)
+    if simulate:
+        _need_ghdl()
+    kind_t = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    space = SearchSpace(kinds=kind_t, layers=_ints(layers, "layers"),  # type: ignore[arg-type]
+                        neurons=_ints(neurons, "neurons"), bits=_ints(bits, "bits"))
+    if data == "flume":
+        task = flume_task(reg, rng, samples)
+    elif data == "waterflow":
+        task = waterflow_task(window)
+    else:
+        raise SpecError(f"'--data' is {data!r}; choose 'flume' or 'waterflow'")
+    if steps < 1:
+        raise SpecError(f"'--steps' is {steps}; it must be >= 1")
+    res = search(task, space, reg, rng, steps=steps, target=target, tolerance=tolerance)
+    chosen = res.rows[res.chosen]
+    report: dict[str, Any] = {"task": task.name, "candidates": res.rows, "chosen": chosen}
+    if simulate or vhdl_out is not None:
+        if simulate:
+            report["export"] = export_and_check(res.built[res.chosen], task, vhdl_out)
+        else:
+            from wattlab.substrates.fpga import vhdl
+
+            b = res.built[res.chosen]
+            if b.mlp is not None:
+                files = vhdl.emit_mlp(b.mlp.weights, b.mlp.biases, b.mlp.fmt, b.mlp.acc_bits)
+            else:
+                assert b.cell is not None and b.head is not None
+                files = vhdl.emit_lstm_cell(b.cell)
+                files.update(vhdl.emit_mlp(b.head.weights, b.head.biases, b.head.fmt,
+                                           b.head.acc_bits, prefix="head"))
+            assert vhdl_out is not None
+            report["export"] = {"files": [str(p) for p in vhdl.write_design(files, vhdl_out)]}
+    t, e_budget = _si(period, "s", "period"), _si(budget, "J", "budget")
+    life = []
+    for d in ("ice40up5k", "xc7s15"):
+        node = node_for(d, chosen[f"{d}_energy_uJ"] * 1e-6, chosen[f"{d}_latency_us"] * 1e-6, reg)
+        life += [{"device": d, **r, "crossover_s": node.crossover()}
+                 for r in lifetime_rows(node, t, e_budget)]
+    for r in life:
+        r.pop("items")
+    report["lifetime"] = life
+    if json_out:
+        print(json.dumps(report, indent=2, default=str))
+        return
+    keep = ("model", "mape_pct", "xc7s15_energy_uJ", "ice40up5k_energy_uJ",
+            "ice40up5k_latency_us", "pareto")
+    console.print(_table(f"{task.name}: candidates (bit-true integer accuracy)",
+                         [{k: r[k] for k in keep} for r in res.rows]))
+    console.print(f"chosen for {target}: [bold]{chosen['model']}[/bold], MAPE "
+                  f"{chosen['mape_pct']:.2f} %, {chosen[f'{target}_energy_uJ']:.4g} uJ/inference")
+    if "export" in report and "mismatches" in report["export"]:
+        ex = report["export"]
+        console.print(f"GHDL: {ex['vectors']} vectors, {ex['mismatches']} mismatches; cycles "
+                      f"{ex['cycles_sim']} simulated vs {ex['cycles_model']} modelled")
+    console.print(_table(f"node lifetime, period {t:g} s, budget {e_budget:g} J", life))
+
+
+@app.command()
+def idle(
+    e_inf: Annotated[str | None, typer.Option(help="Energy per inference, e.g. '3.8 uJ'.")] = None,
+    t_inf: Annotated[str | None, typer.Option(help="Time per inference, e.g. '57 us'.")] = None,
+    p_idle: Annotated[str | None, typer.Option(help="Configured-idle power, e.g. '10 mW'.")] = None,
+    e_cfg: Annotated[str | None, typer.Option(help="Energy per configuration, e.g. '5 mJ'.")] = None,
+    t_cfg: Annotated[str | None, typer.Option(help="Configuration time, e.g. '20 ms'.")] = None,
+    p_off: Annotated[str, typer.Option(help="Power when switched off.")] = "0",
+    device: Annotated[str | None, typer.Option(
+        help="Take p_idle and configuration from a catalogue FPGA (xc7s15, ice40up5k).")] = None,
+    period: Annotated[str, typer.Option(help="Request period(s), comma-separated, e.g. '40 ms,1 s'.")] = "0.04",
+    budget: Annotated[str, typer.Option(help="Energy budget, e.g. '4147 J'.")] = "4147",
+    timeout: Annotated[str | None, typer.Option(help="Hybrid timeout (default: break-even).")] = None,
+    arrivals: Annotated[str | None, typer.Option(
+        help="Also simulate random arrivals: fixed, exponential or uniform.")] = None,
+    max_requests: Annotated[int, typer.Option(help="Cap on simulated requests.")] = 2_000_000,
+    seed: Annotated[int, typer.Option(help="Seed of the arrival simulation.")] = 0,
+    json_out: JsonOpt = False,
+    params: ParamsOpt = None,
+) -> None:
+    """Your accelerator under On-Off, Idle-Waiting and hybrid: energy, lifetime, crossover.
+
+    Unset figures default to the Idle-Waiting paper-inferred preset (idle_waiting.* entries).
+    Example: wattlab fpga idle --e-inf '3.8 uJ' --t-inf '57 us' --p-idle '10 mW' --period '40 ms,1 s'
+    """
+    import numpy as np
+
+    from wattlab.params import load_registry
+    from wattlab.systems.fpga_idle import (
+        IDLE_WAITING,
+        ON_OFF,
+        Arrivals,
+        NodeModel,
+        hybrid,
+        simulate,
+    )
+
+    reg = load_registry(params or [])
+    base = NodeModel.from_params(reg)
+    if device is not None:
+        from wattlab.systems.soft_sensor.node import node_for
+
+        base = node_for(device, base.e_inf, base.t_inf, reg)
+    ch: dict[str, float] = {}
+    for name, text, unit in (("e_inf", e_inf, "J"), ("t_inf", t_inf, "s"), ("p_idle", p_idle, "W"),
+                             ("e_cfg", e_cfg, "J"), ("t_cfg", t_cfg, "s")):
+        if text is not None:
+            ch[name] = _si(text, unit, name.replace("_", "-"))
+    ch["p_off"] = _si(p_off, "W", "p-off")
+    node = NodeModel(**{**base.__dict__, **ch})
+    periods = [_si(p.strip(), "s", "period") for p in period.split(",") if p.strip()]
+    if not periods:
+        raise SpecError("'--period' is empty; give one or more periods, e.g. '40 ms,1 s'")
+    e_budget = _si(budget, "J", "budget")
+    tau = _si(timeout, "s", "timeout") if timeout is not None else node.break_even_timeout()
+    pols = [ON_OFF, IDLE_WAITING] + ([hybrid(tau)] if math.isfinite(tau) else [])
+    rows = []
+    for t in periods:
+        for pol in pols:
+            e = float(node.energy_per_request(t, pol))
+            life = float(node.lifetime(t, e_budget, pol))
+            row: dict[str, Any] = {"period_s": t, "policy": pol.name, "energy_per_request_J": e,
+                                   "lifetime_h": life / 3600, "items": e_budget / e}
+            if arrivals is not None:
+                r = simulate(node, pol, Arrivals(arrivals, t), e_budget,  # type: ignore[arg-type]
+                             np.random.default_rng(seed), max_requests=max_requests)
+                row["sim_lifetime_h"] = (r.lifetime_s / 3600 if r.depleted
+                                         else f"> {r.requests_simulated} requests (cap)")
+                row["sim_items"] = r.items
+            rows.append(row)
+    report = {"node": node.__dict__, "crossover_s": node.crossover(),
+              "break_even_timeout_s": node.break_even_timeout(), "rows": rows}
+    if json_out:
+        print(json.dumps(report, indent=2, default=str))
+        return
+    console.print(f"crossover T* = {node.crossover():.6g} s (Idle-Waiting needs less energy per "
+                  f"request below it); break-even timeout {node.break_even_timeout():.6g} s")
+    console.print(_table(f"budget {e_budget:g} J", rows))

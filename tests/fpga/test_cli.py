@@ -1,0 +1,66 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from wattlab.commands.fpga import app
+from wattlab.errors import SpecError
+from wattlab.substrates.fpga import vhdl
+
+runner = CliRunner()
+
+
+def test_lstm_prices_on_both_devices_json():
+    res = runner.invoke(app, ["lstm", "--hidden", "4", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert [r["device"] for r in out["pricing"]] == ["xc7s15", "ice40up5k"]
+    assert out["spec"]["cycles_per_step"] == 4 * (5 + 1 + 2) + 2
+
+
+@pytest.mark.skipif(vhdl.ghdl_path() is None, reason=vhdl.GHDL_HINT)
+def test_lstm_simulates_and_writes_vhdl(tmp_path):
+    res = runner.invoke(app, ["lstm", "--hidden", "3", "--simulate", "10", "--vhdl-out",
+                              str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["simulation"]["mismatches"] == 0
+    assert (tmp_path / "lstm_cell.vhd").exists() and (tmp_path / "lstm_tb.vhd").exists()
+
+
+def test_missing_ghdl_is_exit_2_with_hint(monkeypatch):
+    monkeypatch.setattr(vhdl, "ghdl_path", lambda: None)
+    res = runner.invoke(app, ["lstm", "--hidden", "2", "--simulate", "5"])
+    assert isinstance(res.exception, vhdl.GHDLMissingError)
+    assert "apt-get install -y ghdl" in str(res.exception)
+
+
+def test_bad_input_names_the_field():
+    res = runner.invoke(app, ["lstm", "--bits", "4", "--frac", "4"])
+    assert isinstance(res.exception, SpecError) and "frac_bits" in str(res.exception)
+    res = runner.invoke(app, ["idle", "--p-idle", "10 mJ"])
+    assert isinstance(res.exception, SpecError) and "--p-idle" in str(res.exception)
+    res = runner.invoke(app, ["sensor", "--data", "sewer", "--no-simulate"])
+    assert isinstance(res.exception, SpecError) and "--data" in str(res.exception)
+
+
+def test_idle_crossover_and_policies():
+    res = runner.invoke(app, ["idle", "--e-inf", "3.8 uJ", "--t-inf", "57 us", "--p-idle",
+                              "10 mW", "--e-cfg", "5 mJ", "--t-cfg", "20 ms", "--period",
+                              "40 ms,2 s", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["crossover_s"] == pytest.approx(57e-6 + 5e-3 / 10e-3)
+    by = {(r["period_s"], r["policy"]): r["lifetime_h"] for r in out["rows"]}
+    assert by[(0.04, "idle-waiting")] > by[(0.04, "on-off")]
+    assert by[(2.0, "on-off")] > by[(2.0, "idle-waiting")]
+
+
+def test_sensor_quick_search_json():
+    pytest.importorskip("torch", reason="training the candidates needs torch")
+    res = runner.invoke(app, ["sensor", "--layers", "1", "--neurons", "4,8", "--bits", "8",
+                              "--steps", "30", "--samples", "600", "--no-simulate", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert len(out["candidates"]) == 2 and out["chosen"]["pareto"]
+    assert {r["device"] for r in out["lifetime"]} == {"ice40up5k", "xc7s15"}
