@@ -59,7 +59,7 @@ def test_idle_crossover_and_policies():
 def test_sensor_quick_search_json():
     pytest.importorskip("torch", reason="training the candidates needs torch")
     res = runner.invoke(app, ["sensor", "--layers", "1", "--neurons", "4,8", "--bits", "8",
-                              "--steps", "30", "--samples", "600", "--no-simulate", "--json"])
+                              "--steps", "15", "--samples", "300", "--no-simulate", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert len(out["candidates"]) == 2 and out["chosen"]["pareto"]

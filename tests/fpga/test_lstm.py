@@ -82,3 +82,18 @@ def test_train_time_and_bit_true_diverge_where_expected():
         h2 = m(torch.tensor(xs, dtype=torch.float32))[0].numpy() * 16
     assert bt2.counter.counts["gate.cut"] > 0
     assert np.abs(h2 - bt2.h_seq).max() >= 8  # half of 1.0 or more: not a rounding difference
+
+
+@pytest.mark.parametrize("fmt,acc", [(QFormat(8, 4), None), (QFormat(8, 3, "trunc", "wrap"), 16),
+                                     (QFormat(10, 5, "half_up"), None), (QFormat(6, 2), 12)])
+@pytest.mark.parametrize("act", ["hard", "lut"])
+def test_fast_path_equals_reference_kernels(fmt, acc, act):
+    """Table look-ups, gate reordering, int32 and the int8 GEMM change nothing."""
+    rng = np.random.default_rng(7)
+    s = LSTMSpec(2, 24, fmt=fmt, acc_bits=acc, activation=act)
+    w = LSTMWeights.random(s, rng)
+    x = rng.integers(fmt.min_int, fmt.max_int + 1, (1200, 2, 2))  # large enough for the GEMM
+    h0 = rng.integers(fmt.min_int, fmt.max_int + 1, (1200, 24))
+    fast, ref = BitTrueLSTM(w).run(x, h0), BitTrueLSTM(w, fast=False).run(x, h0)
+    assert np.array_equal(fast.h_seq, ref.h_seq) and np.array_equal(fast.c_seq, ref.c_seq)
+    assert fast.counter.counts == ref.counter.counts

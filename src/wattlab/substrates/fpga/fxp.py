@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -37,6 +37,13 @@ ROUNDINGS: tuple[Rounding, ...] = ("floor", "trunc", "half_up")
 OVERFLOWS: tuple[Overflow, ...] = ("saturate", "wrap")
 MAX_BITS = 24  # W <= 24 keeps 2W-bit products and 48-bit accumulators exact in int64
 MAX_ACC_BITS = 60
+
+
+def _int(x: ArrayLike) -> IArray:
+    """Signed-integer arrays pass through (int32 stays int32); anything else becomes int64."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "i":
+        return x
+    return np.asarray(x, dtype=np.int64)
 
 
 @dataclass
@@ -119,17 +126,22 @@ class QFormat:
     def fit(self, v: IArray, counter: SatCounter | None = None, site: str = "fit") -> IArray:
         """Fit wide integers ``v`` into W bits by the overflow mode (counted)."""
         lo, hi = self.min_int, self.max_int
-        over = (v < lo) | (v > hi)
-        if counter is not None:
-            counter.add(site, int(np.count_nonzero(over)))
+        if v.size == 0 or (lo <= v.min() and v.max() <= hi):
+            return v  # nothing overflows (two read-only passes; the common case)
         if self.overflow == "saturate":
-            return np.clip(v, lo, hi)
-        return wrap(v, self.total_bits)
+            out = np.clip(v, lo, hi)
+            if counter is not None:
+                counter.add(site, int(np.count_nonzero(out != v)))
+            return out
+        out = wrap(v, self.total_bits)
+        if counter is not None:
+            counter.add(site, int(np.count_nonzero(out != v)))
+        return out
 
     def shift(self, p: IArray) -> IArray:
         """Drop F fractional bits of wide integers with the format's rounding (no overflow yet)."""
         f = self.frac_bits
-        p = np.asarray(p, dtype=np.int64)
+        p = _int(p)
         if f == 0:
             return p.copy()
         if self.rounding == "floor":
@@ -141,15 +153,15 @@ class QFormat:
 
     def cut(self, p: ArrayLike, counter: SatCounter | None = None, site: str = "cut") -> IArray:
         """A wide product/accumulator (2**F scale squared) back to Q(W, F)."""
-        return self.fit(self.shift(np.asarray(p, dtype=np.int64)), counter, site)
+        return self.fit(self.shift(_int(p)), counter, site)
 
     def mul(self, a: ArrayLike, b: ArrayLike, counter: SatCounter | None = None,
             site: str = "mul") -> IArray:
-        return self.cut(np.asarray(a, dtype=np.int64) * np.asarray(b, dtype=np.int64), counter, site)
+        return self.cut(_int(a) * _int(b), counter, site)
 
     def add(self, a: ArrayLike, b: ArrayLike, counter: SatCounter | None = None,
             site: str = "add") -> IArray:
-        return self.fit(np.asarray(a, dtype=np.int64) + np.asarray(b, dtype=np.int64), counter, site)
+        return self.fit(_int(a) + _int(b), counter, site)
 
     def sat_add(self, a: ArrayLike, b: ArrayLike, counter: SatCounter | None = None,
                 site: str = "sat_add") -> IArray:
@@ -198,7 +210,10 @@ class QFormat:
 def wrap(v: ArrayLike, bits: int) -> IArray:
     """Two's-complement wrap of int64 values to ``bits`` bits."""
     half = 1 << (bits - 1)
-    return ((np.asarray(v, dtype=np.int64) + half) & ((1 << bits) - 1)) - half
+    out = np.asarray(v, dtype=np.int64) + half
+    out &= (1 << bits) - 1
+    out -= half
+    return out
 
 
 def acc_matmul(v: IArray, w_t: IArray, acc_bits: int) -> IArray:
@@ -206,6 +221,34 @@ def acc_matmul(v: IArray, w_t: IArray, acc_bits: int) -> IArray:
     if not 2 <= acc_bits <= MAX_ACC_BITS:
         raise SpecError(f"'acc_bits' is {acc_bits}; it must lie in [2, {MAX_ACC_BITS}]")
     return wrap(v @ w_t, acc_bits)
+
+
+INT_MM_MIN_WORK = 1 << 20
+_INT8_CACHE: dict[int, tuple[Any, Any]] = {}  # below this many MACs NumPy is fast enough (and torch stays unimported)
+
+
+def int_matmul(a: IArray, b: IArray) -> IArray:
+    """Exact integer ``a @ b``. When both operands fit int8 and the product is large, it runs on
+    torch's int8 x int8 -> int32 GEMM (``torch._int_mm``, CPU) if torch is installed — an integer
+    kernel, exact because |Σ| < 2^31 for K < 2^17; otherwise NumPy's integer matmul. The result
+    is int32 on the torch path and ``a``'s dtype otherwise."""
+    k = a.shape[-1]
+    if (a.ndim == 2 and a.shape[0] * k * b.shape[1] >= INT_MM_MIN_WORK and k < (1 << 17)
+            and a.size and b.size and -128 <= a.min() and a.max() <= 127
+            and -128 <= b.min() and b.max() <= 127):
+        try:
+            import torch
+
+            bt = _INT8_CACHE.get(id(b))
+            if bt is None or bt[0] is not b:
+                bt = (b, torch.from_numpy(np.ascontiguousarray(b, dtype=np.int8)))
+                _INT8_CACHE.clear()  # one weight matrix at a time: keyed by identity
+                _INT8_CACHE[id(b)] = bt
+            out = torch._int_mm(torch.from_numpy(a.astype(np.int8)), bt[1])
+            return out.numpy()
+        except (ImportError, RuntimeError, AttributeError):
+            pass
+    return a @ b
 
 
 class ActivationLUT:

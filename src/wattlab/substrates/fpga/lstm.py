@@ -33,6 +33,7 @@ from wattlab.substrates.fpga.fxp import (
     QFormat,
     SatCounter,
     acc_matmul,
+    int_matmul,
     wrap,
 )
 
@@ -161,6 +162,8 @@ class LSTMWeights:
 
 @dataclass
 class BitTrueResult:
+    """Hidden and cell states of every step; integer arrays (int32 or int64)."""
+
     h_seq: IArray        # (B, T, H)
     c_seq: IArray        # (B, T, H)
     counter: SatCounter
@@ -177,16 +180,42 @@ class BitTrueResult:
 class BitTrueLSTM:
     """The generated cell's integer semantics, vectorised over the batch."""
 
-    def __init__(self, weights: LSTMWeights) -> None:
+    #: formats up to this width evaluate activations as gathers from tables built by the kernels
+    TABLE_MAX_W = 12
+
+    def __init__(self, weights: LSTMWeights, *, fast: bool = True) -> None:
+        """``fast``: evaluate σ/τ by table look-up (tables computed once by the integer kernels
+        over every W-bit input, so the results are identical), reorder the gates to (i, f, o, g)
+        so one look-up covers the three sigmoids, and skip the accumulator wrap when it provably
+        cannot occur. ``fast=False`` runs the kernels directly (the reference path)."""
         self.wts, self.spec = weights, weights.spec
-        fmt = self.spec.fmt
-        if self.spec.activation == "lut":
+        s, fmt = self.spec, self.spec.fmt
+        if s.activation == "lut":
             sig, tanh = ActivationLUT(fmt, "sigmoid"), ActivationLUT(fmt, "tanh")
             self.sigma, self.tau = sig.__call__, tanh.__call__
         else:
             self.sigma, self.tau = fmt.hard_sigmoid, fmt.hard_tanh
         self._w_ih_t = np.ascontiguousarray(weights.w_ih.T)
         self._w_hh_t = np.ascontiguousarray(weights.w_hh.T)
+        self.fast = fast and fmt.total_bits <= self.TABLE_MAX_W
+        hs = s.hidden_size
+        self._perm = np.r_[0:2 * hs, 3 * hs:4 * hs, 2 * hs:3 * hs]  # i, f, o, g
+        bound = s.n_in * (1 << (2 * fmt.total_bits - 2))  # max |Σ v·w| of W-bit operands
+        self._needs_wrap = bound > (1 << (s.acc - 1)) - 1
+        if self.fast:
+            self._w_ih_t = np.ascontiguousarray(self._w_ih_t[:, self._perm])
+            self._w_hh_t = np.ascontiguousarray(self._w_hh_t[:, self._perm])
+            self._b = weights.b[self._perm]
+            domain = np.arange(fmt.min_int, fmt.max_int + 1, dtype=np.int64)
+            # int32 holds every intermediate when the accumulator is <= 31 bits and never wraps
+            self._dtype = np.int32 if s.acc <= 31 and not self._needs_wrap else np.int64
+            self._sig_table = self.sigma(domain).astype(self._dtype)
+            self._tau_table = self.tau(domain).astype(self._dtype)
+            self._b = self._b.astype(self._dtype)
+            n = 1 << fmt.total_bits
+            self._act_table = np.concatenate([self._sig_table, self._tau_table])
+            self._act_offset = np.full(4 * hs, -fmt.min_int, dtype=self._dtype)
+            self._act_offset[3 * hs:] += n
 
     def check_inputs(self, x: ArrayLike, h0: ArrayLike | None, c0: ArrayLike | None
                      ) -> tuple[IArray, IArray, IArray]:
@@ -208,8 +237,27 @@ class BitTrueLSTM:
             states.append(fmt.check_ints(va, name))
         return xi, states[0], states[1]
 
+    def _step_fast(self, x_proj: IArray, h: IArray, c: IArray, cnt: SatCounter
+                   ) -> tuple[IArray, IArray]:
+        s, fmt = self.spec, self.spec.fmt
+        hs = s.hidden_size
+        acc = int_matmul(h, self._w_hh_t).astype(self._dtype, copy=False)
+        acc += x_proj
+        if self._needs_wrap:
+            acc = wrap(acc, s.acc)
+        pre = fmt.add(fmt.cut(acc, cnt, "gate.cut"), self._b, cnt, "gate.bias_add")
+        pre += self._act_offset  # -> row of the combined (σ | τ) table: one gather, 4 gates
+        act = np.take(self._act_table, pre)
+        i, f, o, g = act[:, :hs], act[:, hs:2 * hs], act[:, 2 * hs:3 * hs], act[:, 3 * hs:]
+        c_new = fmt.add(fmt.mul(f, c, cnt, "cell.mul"), fmt.mul(i, g, cnt, "cell.mul"),
+                        cnt, "cell.add")
+        h_new = fmt.mul(o, np.take(self._tau_table, c_new - fmt.min_int), cnt, "hidden.mul")
+        return h_new, c_new
+
     def step(self, x_proj: IArray, h: IArray, c: IArray, cnt: SatCounter) -> tuple[IArray, IArray]:
-        """One timestep; ``x_proj`` is x_t @ W_ih^T (unwrapped int64)."""
+        """One timestep; ``x_proj`` is x_t @ W_ih^T (unwrapped int64, gate order of the path)."""
+        if self.fast:
+            return self._step_fast(x_proj, h, c, cnt)
         s, fmt = self.spec, self.spec.fmt
         hs = s.hidden_size
         acc = wrap(acc_matmul(h, self._w_hh_t, s.acc) + x_proj, s.acc)
@@ -229,14 +277,19 @@ class BitTrueLSTM:
         xi, h, c = self.check_inputs(x, h0, c0)
         b, t, _ = xi.shape
         cnt = SatCounter()
-        x_proj = xi.reshape(b * t, -1) @ self._w_ih_t  # all timesteps at once (exact)
+        if self.fast:
+            xi, h, c = (v.astype(self._dtype) for v in (xi, h, c))
+            x_proj = int_matmul(xi.reshape(b * t, -1), self._w_ih_t).astype(self._dtype, copy=False)
+        else:
+            x_proj = xi.reshape(b * t, -1) @ self._w_ih_t  # all timesteps at once (exact)
         x_proj = x_proj.reshape(b, t, -1)
-        hs = np.empty((b, t, self.spec.hidden_size), dtype=np.int64)
+        hs = np.empty((t, b, self.spec.hidden_size), dtype=h.dtype)  # time-major: contiguous writes
         cs = np.empty_like(hs)
         for k in range(t):
             h, c = self.step(x_proj[:, k], h, c, cnt)
-            hs[:, k], cs[:, k] = h, c
-        return BitTrueResult(hs, cs, cnt)
+            hs[k], cs[k] = h, c
+        # (B, T, H) views of the time-major buffers; int32 on the fast path for W <= 12
+        return BitTrueResult(hs.transpose(1, 0, 2), cs.transpose(1, 0, 2), cnt)
 
 
 # -- train-time model (PyTorch) ----------------------------------------------------------------
