@@ -82,5 +82,5 @@ def test_quantize_counts_saturation_and_rejects_nan():
 
 
 def test_activations_need_one_representable():
-    with pytest.raises(SpecError, match="cannot represent 1.0"):
+    with pytest.raises(SpecError, match=r"cannot represent 1\.0"):
         QFormat(8, 7).hard_sigmoid(np.array([0]))

@@ -29,7 +29,7 @@ def test_bad_shapes_and_values_name_the_argument():
         m.run(np.zeros((4, 3, 2), dtype=int), h0=np.zeros((4, 2), dtype=int))
     with pytest.raises(SpecError, match="'w_hh' has shape"):
         LSTMWeights(s, np.zeros((12, 2), int), np.zeros((12, 2), int), np.zeros(12, int))
-    with pytest.raises(SpecError, match="cannot represent 1.0"):
+    with pytest.raises(SpecError, match=r"cannot represent 1\.0"):
         LSTMSpec(2, 3, fmt=QFormat(8, 7))
 
 

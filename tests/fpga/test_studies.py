@@ -41,7 +41,7 @@ def test_roundup_gain_energy_part_without_training(monkeypatch):
 def test_soft_sensor_static_and_sensors25_energy():
     out, verdict = run("soft-sensor.static-power")
     assert out.value == pytest.approx(1e-4) and verdict == "reproduced"
-    xc = [r for r in out.tables["static vs dynamic"] if r["device"] == "xc7s15"][0]
+    xc = next(r for r in out.tables["static vs dynamic"] if r["device"] == "xc7s15")
     assert not xc["micro-watt (< 1 mW)"]
     out, _ = run("soft-sensor.ice40-energy")
     assert out.value == pytest.approx(1.5169e-7, rel=1e-3)

@@ -1,10 +1,11 @@
 """The generated VHDL against the bit-true model in GHDL (skips without ghdl)."""
 
+import itertools
+
 import numpy as np
 import pytest
 
-from wattlab.substrates.fpga import BitTrueLSTM, LSTMSpec, LSTMWeights, QFormat
-from wattlab.substrates.fpga import vhdl
+from wattlab.substrates.fpga import BitTrueLSTM, LSTMSpec, LSTMWeights, QFormat, vhdl
 from wattlab.substrates.fpga.mlp import IntegerMLP
 
 needs_ghdl = pytest.mark.skipif(vhdl.ghdl_path() is None, reason=vhdl.GHDL_HINT)
@@ -65,7 +66,7 @@ def test_mlp_zero_mismatches_and_cycles():
     rng = np.random.default_rng(4)
     f = QFormat(8, 4, "half_up", "saturate")
     sizes = [3, 6, 5, 1]
-    m = IntegerMLP([rng.integers(-128, 128, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])],
+    m = IntegerMLP([rng.integers(-128, 128, (b, a)) for a, b in itertools.pairwise(sizes)],
                    [rng.integers(-128, 128, b) for b in sizes[1:]], f, acc_bits=16)
     x = rng.integers(-128, 128, (500, 3))
     y, cyc = vhdl.simulate_mlp(m.weights, m.biases, f, m.acc_bits, x)

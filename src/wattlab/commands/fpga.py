@@ -300,7 +300,8 @@ def idle(
     p_off: Annotated[str, typer.Option(help="Power when switched off.")] = "0",
     device: Annotated[str | None, typer.Option(
         help="Take p_idle and configuration from a catalogue FPGA (xc7s15, ice40up5k).")] = None,
-    period: Annotated[str, typer.Option(help="Request period(s), comma-separated, e.g. '40 ms,1 s'.")] = "0.04",
+    period: Annotated[str, typer.Option(
+        help="Request period(s), comma-separated, e.g. '40 ms,1 s'.")] = "0.04",
     budget: Annotated[str, typer.Option(help="Energy budget, e.g. '4147 J'.")] = "4147",
     timeout: Annotated[str | None, typer.Option(help="Hybrid timeout (default: break-even).")] = None,
     arrivals: Annotated[str | None, typer.Option(

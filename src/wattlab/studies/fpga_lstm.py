@@ -32,7 +32,7 @@ PAPER_THROUGHPUT = 32873.0  # samples/s, the abstract's operating point (the cla
 
 
 def paper_config(params: Registry, **kw: Any) -> tuple[LSTMSpec, int]:
-    h, i, t = (int(round(v)) for v in params.values(_P + "hidden_size", _P + "input_size",
+    h, i, t = (round(v) for v in params.values(_P + "hidden_size", _P + "input_size",
                                                      _P + "seq_len"))
     return LSTMSpec(i, h, **kw), t
 

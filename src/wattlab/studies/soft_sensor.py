@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from wattlab.study import Claim, Outcome, RunContext, Study
 from wattlab.substrates.fpga import QFormat
 from wattlab.substrates.fpga.energy import FPGADevice, device_sources, price_mlp

@@ -18,6 +18,7 @@ hardware catalogue (``params/data/devices_fpga.toml``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,9 +67,13 @@ class FPGADevice:
     @classmethod
     def from_registry(cls, name: str, params: Registry) -> FPGADevice:
         name = name.lower().replace("-", "_")
-        vals = [_spec_value(params, name, f) for f in DEVICE_FIELDS]
+        v = {f: _spec_value(params, name, f) for f in DEVICE_FIELDS}
         keys = [f"dev.{name}.{f}" for f in DEVICE_FIELDS]
-        return cls(name, *vals, sources=params.subset(*keys))
+        return cls(name=name, static_power=v["static_power"], clock_hz=v["clock"],
+                   luts=v["luts"], dsp_slices=v["dsp_slices"], bram_bits=v["bram_bits"],
+                   e_lut_cycle=v["e_lut_cycle"], e_ff_cycle=v["e_ff_cycle"],
+                   e_dsp_cycle=v["e_dsp_cycle"], e_bram_bit=v["e_bram_bit"],
+                   e_clock_cycle=v["e_clock_cycle"], sources=params.subset(*keys))
 
     def with_clock(self, clock_hz: float) -> FPGADevice:
         from dataclasses import replace
@@ -132,7 +137,7 @@ def mlp_resources(sizes: Sequence[int], fmt: QFormat, acc_bits: int, multiplier:
     if multiplier == "lut":
         luts += mult2 * w * w
     ffs = sum(sizes) * w + acc_bits + 3 * 16
-    weight_bits = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True)) * w
+    weight_bits = sum(a * b + b for a, b in itertools.pairwise(sizes)) * w
     return Resources(luts, ffs, dsps, float(weight_bits), float(w))
 
 
@@ -204,7 +209,7 @@ def price_lstm(spec: LSTMSpec, seq_len: int, device: FPGADevice, params: Registr
 
 def mlp_ops(sizes: Sequence[int]) -> int:
     """2 ops per MAC + 1 per bias add + 1 per ReLU (not after the last layer)."""
-    macs = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    macs = sum(a * b for a, b in itertools.pairwise(sizes))
     return 2 * macs + sum(sizes[1:]) + sum(sizes[1:-1])
 
 
@@ -213,7 +218,7 @@ def price_mlp(sizes: Sequence[int], fmt: QFormat, acc_bits: int, device: FPGADev
     from wattlab.substrates.fpga.vhdl import mlp_cycles
 
     res = mlp_resources(sizes, fmt, acc_bits, multiplier, params)
-    macs = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    macs = sum(a * b for a, b in itertools.pairwise(sizes))
     return _price(device, res, mlp_cycles(sizes), macs, mlp_ops(sizes))
 
 

@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from wattlab.errors import SpecError
 
-IArray = NDArray[np.int64]
+IArray = NDArray[np.signedinteger[Any]]  # int64, or int32 on the LSTM's fast path
 Rounding = Literal["floor", "trunc", "half_up"]
 Overflow = Literal["saturate", "wrap"]
 ROUNDINGS: tuple[Rounding, ...] = ("floor", "trunc", "half_up")
@@ -223,8 +223,8 @@ def acc_matmul(v: IArray, w_t: IArray, acc_bits: int) -> IArray:
     return wrap(v @ w_t, acc_bits)
 
 
-INT_MM_MIN_WORK = 1 << 20
-_INT8_CACHE: dict[int, tuple[Any, Any]] = {}  # below this many MACs NumPy is fast enough (and torch stays unimported)
+INT_MM_MIN_WORK = 1 << 20  # below this many MACs NumPy is fast enough (torch stays unimported)
+_INT8_CACHE: dict[int, tuple[Any, Any]] = {}
 
 
 def int_matmul(a: IArray, b: IArray) -> IArray:
@@ -234,8 +234,8 @@ def int_matmul(a: IArray, b: IArray) -> IArray:
     is int32 on the torch path and ``a``'s dtype otherwise."""
     k = a.shape[-1]
     if (a.ndim == 2 and a.shape[0] * k * b.shape[1] >= INT_MM_MIN_WORK and k < (1 << 17)
-            and a.size and b.size and -128 <= a.min() and a.max() <= 127
-            and -128 <= b.min() and b.max() <= 127):
+            and a.size and b.size and a.min() >= -128 and a.max() <= 127
+            and b.min() >= -128 and b.max() <= 127):
         try:
             import torch
 

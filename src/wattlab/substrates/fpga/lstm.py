@@ -208,14 +208,16 @@ class BitTrueLSTM:
             self._b = weights.b[self._perm]
             domain = np.arange(fmt.min_int, fmt.max_int + 1, dtype=np.int64)
             # int32 holds every intermediate when the accumulator is <= 31 bits and never wraps
-            self._dtype = np.int32 if s.acc <= 31 and not self._needs_wrap else np.int64
+            self._dtype: type[np.signedinteger[Any]] = (
+                np.int32 if s.acc <= 31 and not self._needs_wrap else np.int64)
             self._sig_table = self.sigma(domain).astype(self._dtype)
             self._tau_table = self.tau(domain).astype(self._dtype)
             self._b = self._b.astype(self._dtype)
             n = 1 << fmt.total_bits
             self._act_table = np.concatenate([self._sig_table, self._tau_table])
-            self._act_offset = np.full(4 * hs, -fmt.min_int, dtype=self._dtype)
-            self._act_offset[3 * hs:] += n
+            offset = np.full(4 * hs, -fmt.min_int, dtype=np.int64)
+            offset[3 * hs:] += n
+            self._act_offset: IArray = offset.astype(self._dtype)
 
     def check_inputs(self, x: ArrayLike, h0: ArrayLike | None, c0: ArrayLike | None
                      ) -> tuple[IArray, IArray, IArray]:
@@ -241,7 +243,7 @@ class BitTrueLSTM:
                    ) -> tuple[IArray, IArray]:
         s, fmt = self.spec, self.spec.fmt
         hs = s.hidden_size
-        acc = int_matmul(h, self._w_hh_t).astype(self._dtype, copy=False)
+        acc: IArray = int_matmul(h, self._w_hh_t).astype(self._dtype, copy=False)
         acc += x_proj
         if self._needs_wrap:
             acc = wrap(acc, s.acc)
@@ -277,6 +279,7 @@ class BitTrueLSTM:
         xi, h, c = self.check_inputs(x, h0, c0)
         b, t, _ = xi.shape
         cnt = SatCounter()
+        x_proj: IArray
         if self.fast:
             xi, h, c = (v.astype(self._dtype) for v in (xi, h, c))
             x_proj = int_matmul(xi.reshape(b * t, -1), self._w_ih_t).astype(self._dtype, copy=False)
@@ -320,7 +323,7 @@ def make_fake_quant_lstm(input_size: int, hidden_size: int, fmt: QFormat | None,
     torch = _torch()
     nn = torch.nn
 
-    class FakeQuantLSTM(nn.Module):  # type: ignore[misc, name-defined]
+    class FakeQuantLSTM(nn.Module):  # type: ignore[name-defined]
         def __init__(self) -> None:
             super().__init__()
             ref = nn.LSTM(input_size, hidden_size, batch_first=True)
@@ -328,10 +331,10 @@ def make_fake_quant_lstm(input_size: int, hidden_size: int, fmt: QFormat | None,
                 setattr(self, n, nn.Parameter(getattr(ref, n).detach().clone()))
             self.fmt, self.hard, self.hidden_size = fmt, hard, hidden_size
 
-        def q(self, t: torch.Tensor) -> torch.Tensor:
+        def q(self, t: Any) -> Any:
             return t if self.fmt is None else fake_quant(t, self.fmt)
 
-        def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        def forward(self, x: Any) -> tuple[Any, Any]:
             b, t, _ = x.shape
             hs = self.hidden_size
             w_ih, w_hh = self.q(self.weight_ih_l0), self.q(self.weight_hh_l0)

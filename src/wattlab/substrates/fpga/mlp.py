@@ -9,6 +9,7 @@ paper's own integer-only quantisation is the affine (scale, zero-point) scheme [
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -94,11 +95,10 @@ def make_fake_quant_mlp(sizes: Sequence[int], fmt: QFormat | None) -> Any:
     torch = require("torch", extra="torch", purpose="training the soft-sensor MLP")
     nn = torch.nn
 
-    class FakeQuantMLP(nn.Module):  # type: ignore[misc, name-defined]
+    class FakeQuantMLP(nn.Module):  # type: ignore[name-defined]
         def __init__(self) -> None:
             super().__init__()
-            self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:],
-                                                                         strict=True))
+            self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
 
         def q(self, t: Any) -> Any:
             return t if fmt is None else fake_quant(t, fmt)

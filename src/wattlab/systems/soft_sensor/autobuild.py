@@ -169,7 +169,7 @@ def pareto_mask(objectives: NDArray[np.float64]) -> NDArray[np.bool_]:
     le = (f[:, None, :] <= f[None, :, :]).all(-1)
     lt = (f[:, None, :] < f[None, :, :]).any(-1)
     dominates = le & lt  # [j, i]: j dominates i
-    return ~dominates.any(0)
+    return np.asarray(~dominates.any(0), dtype=bool)
 
 
 @dataclass
@@ -244,9 +244,9 @@ def export_and_check(b: Built, task: Task, out_dir: Path | None = None, n_vector
     if out_dir is not None:
         vhdl.write_design(files, out_dir)
     hs, cs, cyc = vhdl.simulate_lstm(b.cell, x)
-    ref = BitTrueLSTM(b.cell).run(x)
+    res = BitTrueLSTM(b.cell).run(x)
     y, cyc2 = vhdl.simulate_mlp(hd.weights, hd.biases, fmt, hd.acc_bits, hs[:, -1], prefix="head")
-    bad = int((hs != ref.h_seq).sum() + (cs != ref.c_seq).sum() + (y != hd.run(ref.h)).sum())
+    bad = int((hs != res.h_seq).sum() + (cs != res.c_seq).sum() + (y != hd.run(res.h)).sum())
     return {"vectors": len(x), "mismatches": bad,
             "cycles_sim": int(cyc.sum(axis=1)[0] + cyc2[0]),
             "cycles_model": b.cell.spec.cycles(b.seq_len) + vhdl.mlp_cycles(hd.sizes),

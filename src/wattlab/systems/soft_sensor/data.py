@@ -64,7 +64,7 @@ def waterflow_task(window: int = 8, series: FArray | None = None) -> Task:
     if window < 1 or len(y) <= window + 10:
         raise SpecError(f"'window' is {window}; it must be >= 1 and leave enough samples")
     split = int(0.8 * len(y))
-    (ys_train, ys_all), sc = _scale(y[:split], y)
+    (_ys_train, ys_all), sc = _scale(y[:split], y)
     idx = np.arange(len(y) - window)
     x = np.stack([ys_all[i:i + window] for i in idx])[..., None]
     t = ys_all[idx + window]
