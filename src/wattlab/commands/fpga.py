@@ -128,13 +128,14 @@ def lstm(
                                        "cycles_per_step": spec.cycles_per_step(),
                                        "ops_per_step": spec.ops_per_step()}}
     if train:
-        from wattlab.studies.fpga_lstm import _series
         from wattlab.systems.soft_sensor import Candidate, Task
         from wattlab.systems.soft_sensor.autobuild import train as train_one
 
         if input_size != 1:
             raise SpecError("'--train' uses a univariate synthetic series; set --input-size 1")
-        y = _series(rng, 1500)
+        from wattlab.systems.soft_sensor.data import traffic_series
+
+        y = traffic_series(rng, 1500)
         win = max(seq_len, 2)
         x = np.stack([y[i:i + win] for i in range(len(y) - win - 1)])[..., None]
         t = y[win:len(y) - 1]
@@ -159,9 +160,9 @@ def lstm(
         report["vhdl"] = [str(p) for p in vhdl.write_design(files, vhdl_out)]
     if simulate:
         _need_ghdl()
-        x = rng.integers(fmt.min_int, fmt.max_int + 1, (simulate, seq_len, input_size))
-        hs, cs, cyc = vhdl.simulate_lstm(w, x)
-        ref = BitTrueLSTM(w).run(x)
+        xs = rng.integers(fmt.min_int, fmt.max_int + 1, (simulate, seq_len, input_size))
+        hs, cs, cyc = vhdl.simulate_lstm(w, xs)
+        ref = BitTrueLSTM(w).run(xs)
         report["simulation"] = {
             "vectors": int(simulate * seq_len),
             "mismatches": int((hs != ref.h_seq).sum() + (cs != ref.c_seq).sum()),

@@ -36,6 +36,18 @@ class Task:
         return y * a + b
 
 
+def traffic_series(rng: np.random.Generator, n: int) -> FArray:
+    """Synthetic traffic-speed-like series: daily (24 steps) and weekly (168 steps) cycles plus
+    AR(1) noise, scaled to [-1, 1] (a stand-in for the LSTM paper's traffic data)."""
+    t = np.arange(n)
+    e = rng.normal(0, 0.1, n)
+    noise = np.zeros(n)
+    for k in range(1, n):
+        noise[k] = 0.8 * noise[k - 1] + e[k]
+    y = 0.5 * np.sin(2 * np.pi * t / 24) + 0.2 * np.sin(2 * np.pi * t / 168) + noise
+    return np.asarray(y / np.abs(y).max(), dtype=float)
+
+
 def _scale(train: FArray, *others: FArray) -> tuple[list[FArray], tuple[float, float]]:
     lo, hi = float(train.min()), float(train.max())
     a, b = (hi - lo) / 2, (hi + lo) / 2
