@@ -25,6 +25,7 @@ from typing import Any
 
 from wattlab.cost import Cost
 from wattlab.errors import SpecError
+from wattlab.hardware import spec
 from wattlab.params import Param, Registry
 from wattlab.substrates.fpga.fxp import QFormat
 from wattlab.substrates.fpga.lstm import LSTMSpec
@@ -38,14 +39,6 @@ LUT_ACT_RANGE = 8  # a ROM activation covers |x| <= 8 (sigmoid/tanh are flat bey
 
 
 def _spec_value(params: Registry, device: str, field: str) -> float:
-    try:
-        from wattlab.hardware import spec  # the catalogue (lands with the hardware spine)
-    except ImportError:
-        key = f"dev.{device}.{field}"
-        if key not in params:
-            raise SpecError(f"unknown FPGA '{device}' or missing field '{field}'; add '{key}' to a "
-                            f"parameter file (built in: {', '.join(FPGAS)})") from None
-        return params.value(key)
     return spec(params, device).value(field)
 
 
