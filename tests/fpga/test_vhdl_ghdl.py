@@ -80,3 +80,16 @@ def test_missing_ghdl_says_how_to_install(monkeypatch):
     w = LSTMWeights.random(s, np.random.default_rng(0))
     with pytest.raises(vhdl.GHDLMissingError, match="apt-get install -y ghdl"):
         vhdl.simulate_lstm(w, np.zeros((1, 1, 1), dtype=int))
+
+
+@needs_ghdl
+def test_creator_design_is_held_against_ours():
+    """Reported, not asserted: agreement of elastic-ai.creator's generated LSTM network with its
+    own PyTorch model and with wattlab's bit-true model on all 256 inputs."""
+    pytest.importorskip("elasticai.creator", reason="pip install elasticai.creator")
+    pytest.importorskip("torch", reason="the creator needs torch")
+    from wattlab.substrates.fpga.creator import compare_with_creator
+
+    res = compare_with_creator(hidden=6)
+    assert res["vectors"] == 256 and len(res["rows"]) == 4
+    assert all(0 <= r["agree"] <= 256 for r in res["rows"])
