@@ -83,6 +83,7 @@ def test_missing_ghdl_says_how_to_install(monkeypatch):
 
 
 @needs_ghdl
+@pytest.mark.slow
 def test_creator_design_is_held_against_ours():
     """Reported, not asserted: agreement of elastic-ai.creator's generated LSTM network with its
     own PyTorch model and with wattlab's bit-true model on all 256 inputs."""
