@@ -11,9 +11,10 @@ runner = CliRunner()
 
 
 def test_lstm_prices_on_both_devices_json():
-    res = runner.invoke(app, ["lstm", "--hidden", "4", "--json"])
+    res = runner.invoke(app, ["lstm", "--hidden", "4", "--period", "1 s", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
+    assert {r["policy"] for r in out["lifetime"]} >= {"on-off", "idle-waiting"}
     assert [r["device"] for r in out["pricing"]] == ["xc7s15", "ice40up5k"]
     assert out["spec"]["cycles_per_step"] == 4 * (5 + 1 + 2) + 2
 

@@ -100,6 +100,9 @@ def lstm(
     train_steps: Annotated[int, typer.Option(help="Training steps with --train.")] = 200,
     vhdl_out: Annotated[Path | None, typer.Option(help="Write the generated VHDL here.")] = None,
     simulate: Annotated[int, typer.Option(help="GHDL-simulate this many random sequences (0: none).")] = 0,
+    period: Annotated[str | None, typer.Option(
+        help="Also show the node lifetime at this inference period, e.g. '1 s'.")] = None,
+    budget: Annotated[str, typer.Option(help="Node energy budget for --period.")] = "4147",
     seed: Annotated[int, typer.Option(help="Seed of weights, training and vectors.")] = 0,
     json_out: JsonOpt = False,
     params: ParamsOpt = None,
@@ -107,6 +110,7 @@ def lstm(
     """Generate, simulate and price an LSTM cell.
 
     Example: wattlab fpga lstm --hidden 20 --bits 8 --frac 4 --simulate 200 --vhdl-out build/lstm
+    --period '1 s'
     """
     import numpy as np
 
@@ -168,13 +172,22 @@ def lstm(
             "mismatches": int((hs != ref.h_seq).sum() + (cs != ref.c_seq).sum()),
             "cycles_simulated": int(cyc[0, 0]), "cycles_model": spec.cycles_per_step(),
             "saturations": dict(ref.counter.counts)}
-    rows = []
+    rows, life = [], []
     for d in _devices(device):
         dev = FPGADevice.from_registry(d, reg)
         if clock is not None:
             dev = dev.with_clock(_si(clock, "Hz", "clock"))
-        rows.append(price_lstm(spec, seq_len, dev, reg).as_row())
+        pr = price_lstm(spec, seq_len, dev, reg)
+        rows.append(pr.as_row())
+        if period is not None:
+            from wattlab.systems.soft_sensor.node import lifetime_rows, node_for
+
+            node = node_for(d, pr.energy_j, pr.latency_s, reg)
+            life += [{"device": d, **r} for r in lifetime_rows(
+                node, _si(period, "s", "period"), _si(budget, "J", "budget"))]
     report["pricing"] = rows
+    if life:
+        report["lifetime"] = life
     if json_out:
         print(json.dumps(report, indent=2, default=str))
         return
@@ -192,6 +205,8 @@ def lstm(
         console.print(f"GHDL: {s['vectors']} timesteps, {s['mismatches']} mismatches vs the "
                       f"bit-true model; {s['cycles_simulated']} cycles/step simulated, "
                       f"{s['cycles_model']} modelled")
+    if life:
+        console.print(_table(f"node lifetime at one inference per {period}", life))
     if "vhdl" in report:
         console.print("VHDL written: " + ", ".join(report["vhdl"]))
 
