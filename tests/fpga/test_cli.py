@@ -65,3 +65,34 @@ def test_sensor_quick_search_json():
     out = json.loads(res.output)
     assert len(out["candidates"]) == 2 and out["chosen"]["pareto"]
     assert {r["device"] for r in out["lifetime"]} == {"ice40up5k", "xc7s15"}
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["lstm", "--hidden", "0"], "hidden"),
+    (["lstm", "--simulate", "100000"], "--simulate"),
+    (["lstm", "--clock", "1e-320"], "--clock"),
+    (["lstm", "--period", "nan"], "--period"),
+    (["idle", "--budget", "inf"], "--budget"),
+    (["idle", "--timeout", "-1"], "--timeout"),
+    (["sensor", "--layers", "1000000", "--no-simulate"], "--layers"),
+    (["sensor", "--target", "fpga9000", "--no-simulate"], "--target"),
+])
+def test_hostile_values_are_clear_errors(argv, needle):
+    import contextlib
+    import io
+
+    from wattlab.cli import run
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        rc = run(argv if argv[0] == "fpga" else ["fpga", *argv])
+    assert rc == 2 and needle.strip("-") in err.getvalue()
+
+
+def test_idle_never_prints_non_numbers():
+    res = runner.invoke(app, ["idle", "--p-idle", "0", "--period", "1e-9,1"])
+    assert res.exit_code == 0, res.output
+    import re
+
+    assert not re.search(r"\b(nan|-?inf)\b", res.output, re.IGNORECASE)
+    assert "no crossover" in res.output and "infeasible" in res.output

@@ -119,10 +119,6 @@ def _clean(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _num(v: float, fmt: str = ".6g") -> str:
-    return format(v, fmt) if math.isfinite(v) else "never"
-
-
 def _devices(device: str) -> list[str]:
     from wattlab.substrates.fpga.energy import FPGAS
 
@@ -455,7 +451,8 @@ def idle(
             life = float(node.lifetime(t, e_budget, pol))
             row: dict[str, Any] = {"period_s": t, "policy": pol.name, "energy_per_request_J": e,
                                    "lifetime_h": life / 3600,
-                                   "items": e_budget / e if e > 0 else math.inf}
+                                   "items": (e_budget / e if e > 0 else math.inf)
+                                   if math.isfinite(e) else math.nan}
             if arrivals is not None and not math.isfinite(e):
                 row["sim_lifetime_h"], row["sim_items"] = "-", "-"
             elif arrivals is not None:
@@ -473,6 +470,10 @@ def idle(
     if json_out:
         print(json.dumps(report, indent=2, default=str))
         return
-    console.print(f"crossover T* = {_num(t_star)} s (Idle-Waiting needs less energy per request "
-                  f"below it); break-even timeout {_num(tau_be)} s")
+    if math.isfinite(t_star):
+        console.print(f"crossover T* = {t_star:.6g} s (Idle-Waiting needs less energy per "
+                      f"request below it); break-even timeout {tau_be:.6g} s")
+    else:
+        console.print("no crossover: idling costs no more than being off, so Idle-Waiting never "
+                      "needs more energy per request than On-Off")
     console.print(_table(f"budget {e_budget:g} J", rows))
