@@ -62,3 +62,20 @@ def test_node_tie_in_crossover_and_lifetime():
     fast = {r["policy"]: r["lifetime_days"] for r in lifetime_rows(node, t_star / 10, 4147)}
     slow = {r["policy"]: r["lifetime_days"] for r in lifetime_rows(node, t_star * 10, 4147)}
     assert fast["idle-waiting"] > fast["on-off"] and slow["on-off"] > slow["idle-waiting"]
+
+
+@pytest.mark.slow
+def test_waterflow_lstm_is_exported_bit_exact():
+    pytest.importorskip("river", reason="the WaterFlow series ships with river (pip install river)")
+    pytest.importorskip("torch", reason="training the candidates needs torch")
+    if vhdl.ghdl_path() is None:
+        pytest.skip(vhdl.GHDL_HINT)
+    from wattlab.systems.soft_sensor import export_and_check, waterflow_task
+
+    task = waterflow_task(6)
+    res = search(task, SearchSpace(kinds=("lstm",), layers=(1,), neurons=(4,), bits=(8,)), REG,
+                 np.random.default_rng(0), steps=20)
+    b = res.built[res.chosen]
+    assert b.cell is not None and b.cell.spec.shared_act  # fits the iCE40's 8 DSPs
+    chk = export_and_check(b, task, n_vectors=30)
+    assert chk["mismatches"] == 0 and chk["cycles_sim"] == chk["cycles_model"]

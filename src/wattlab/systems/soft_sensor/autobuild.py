@@ -147,7 +147,8 @@ def train(cand: Candidate, task: Task, steps: int, seed: int, lr: float = 0.01) 
         opt.step()
     if cand.kind == "mlp":
         return Built(cand, mlp=IntegerMLP.from_torch(list(net.linears), fmt))
-    spec = LSTMSpec(task.x_train.shape[2], cand.neurons, fmt=fmt)
+    # one sigmoid unit shared by i, f, o: 8 multipliers, so the cell fits the iCE40's 8 DSPs
+    spec = LSTMSpec(task.x_train.shape[2], cand.neurons, fmt=fmt, shared_act=True)
     return Built(cand, cell=LSTMWeights.from_torch(spec, cell),
                  head=IntegerMLP.from_torch(list(head.linears), fmt),
                  seq_len=task.x_train.shape[1])
@@ -208,6 +209,9 @@ def search(task: Task, space: SearchSpace, params: Registry, rng: np.random.Gene
         raise SpecError("the search space holds no candidate for this task")
     obj = np.array([[r["mape_pct"], r[f"{target}_energy_uJ"]] for r in rows])
     ok = np.array([r[f"{target}_fits"] and math.isfinite(r["mape_pct"]) for r in rows])
+    if not ok.any():
+        raise SpecError(f"no candidate fits the resources of '{target}' (LUTs, DSPs, block RAM); "
+                        "search smaller models or another --target")
     mask = pareto_mask(np.where(ok[:, None], obj, np.inf)) & ok
     front = [int(i) for i in np.flatnonzero(mask)]
     for i, r in enumerate(rows):
