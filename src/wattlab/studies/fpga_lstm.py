@@ -49,9 +49,14 @@ def _ghdl_note(spec: LSTMSpec, rng: np.random.Generator) -> str:
 
     if vhdl.ghdl_path() is None:
         return "GHDL absent: the generated cell was not simulated here (" + vhdl.GHDL_HINT + ")."
+    from wattlab.errors import WattlabError
+
     w = LSTMWeights.random(spec, rng, 0.5)
     x = rng.integers(spec.fmt.min_int, spec.fmt.max_int + 1, (20, 2, spec.input_size))
-    hs, cs, cyc = vhdl.simulate_lstm(w, x)
+    try:
+        hs, cs, cyc = vhdl.simulate_lstm(w, x)
+    except (WattlabError, OSError) as exc:
+        return f"GHDL could not simulate the generated cell here: {exc}"
     ref = BitTrueLSTM(w).run(x)
     bad = int((hs != ref.h_seq).sum() + (cs != ref.c_seq).sum())
     return (f"GHDL simulated the generated cell of this configuration on 40 random timesteps: "
