@@ -278,8 +278,10 @@ def reproduce(
 ) -> list[dict[str, Any]]:
     """Run the studies named by ``ids`` (all by default) and write the report into ``out``.
 
-    Everything is validated (ids, parameter files, jobs) before anything is written.
-    ``on_done(record, from_cache)`` is called as each study finishes. Returns the records.
+    Everything is validated (ids, parameter files, jobs, seed, the output folder) before
+    anything is written; ``OUT/.lock`` keeps a second run on the same folder out (SpecError
+    naming the holder). ``on_done(record, from_cache)`` is called as each study finishes.
+    Returns the records.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SpecError(f"--jobs must be >= 1, got {jobs}")
