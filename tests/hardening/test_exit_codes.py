@@ -37,7 +37,8 @@ def test_success_exits_0(inproc, tmp_path):
 def test_interrupt_exits_130_keeps_finished_and_stops_at_once(tmp_path):
     out = tmp_path / "r"
     log = tmp_path / "log"
-    p = subprocess.Popen([sys.executable, "-m", "wattlab", "reproduce", "--only", "hostile",
+    p = subprocess.Popen([sys.executable, "-m", "wattlab", "reproduce", "--only", "hostile.a-quick",
+                          "--only", "hostile.c-slow",
                           "--out", str(out)], cwd=ROOT, text=True,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=env(WATTLAB_TEST_LOG=str(log), WATTLAB_TEST_SLEEP="60", **STUDIES))
