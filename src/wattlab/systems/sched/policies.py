@@ -1,0 +1,313 @@
+"""Scheduling policies: FCFS exclusive, FCFS with requested counts, EASY backfilling, EcoSched.
+
+EcoSched is reconstructed from the paper's abstract (arXiv 2604.17640); its score form, look-ahead,
+profiling cost and ageing are **assumptions** (research notes section 4.2, marked inferred):
+
+* *Profiling*: the first job of each application on each GPU type is profiled at every candidate
+  GPU count (powers of two up to the node); each reading of relative runtime and power carries a
+  multiplicative log-normal error (``profile_noise``); the slices cost ``profile_slice`` seconds
+  per count, charged to that job as extra runtime at its power (its progress during profiling is
+  not counted: pessimistic).
+* *Energy efficiency* of job j at g GPUs: ``E(g) ∝ g f̂(g) P̂(g)``; ``EE(g) = min_g' E(g') / E(g)``.
+* *Score* of a set of jobs placed together on one node:
+  ``mean_i(w EE_i(g_i) + wait_i / aging_time) + (1 - w)(1 - idle_after / free)``, where
+  ``idle_after`` is the cluster's free GPUs left after the set that the rest of the queue (one GPU
+  per job at least) cannot use. Sets are single jobs or pairs (the "joint" choice of GPU count and
+  co-runner); the best set is started and the loop repeats while GPUs are free.
+* *Placement*: NUMA-aware (a job inside one domain where it fits, apart from co-runners).
+* *Starvation*: a job that cannot fit anywhere (a rigid request) and has waited ``aging_time``
+  stops further starts until it runs (drain).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from wattlab.errors import SpecError
+from wattlab.params import Param, Registry, default_registry
+from wattlab.systems.sched.engine import Placement, Scheduler, SimView
+from wattlab.systems.sched.model import Cluster, Job, NodeSpec
+
+_P = "ecosched."
+
+
+class FCFSExclusive(Scheduler):
+    """First come, first served; every job gets a whole node and runs on all its GPUs."""
+
+    name = "fcfs-exclusive"
+
+    def schedule(self, view: SimView) -> None:
+        while True:
+            head = next(view.waiting(1), None)
+            if head is None:
+                return
+            for n in range(view.n_nodes):
+                spec = view.node_spec(n)
+                if view.free(n) == spec.gpus:
+                    view.start(head, spec.gpus, n)
+                    break
+            else:
+                return
+
+
+class FCFSRequested(Scheduler):
+    """First come, first served with each job's requested GPU count; the head blocks the queue."""
+
+    name = "fcfs"
+
+    def __init__(self, placement: Placement = "first") -> None:
+        self.placement: Placement = placement
+
+    def schedule(self, view: SimView) -> None:
+        while True:
+            head = next(view.waiting(1), None)
+            if head is None or not view.start(head, head.gpus, placement=self.placement):
+                return
+
+
+class EASYBackfill(Scheduler):
+    """EASY backfilling with requested counts: FCFS, plus later jobs may start now if they do not
+    delay the head job's reservation (computed from runtime estimates). ``depth`` caps how many
+    queued jobs are tried per event (like Slurm's bf_max_job_test)."""
+
+    name = "easy"
+
+    def __init__(self, depth: int = 100, placement: Placement = "first") -> None:
+        if depth < 1:
+            raise SpecError(f"EASYBackfill depth must be >= 1, got {depth}")
+        self.depth = depth
+        self.placement: Placement = placement
+        #: (head job, reserved node, shadow time) of the last reservation, for tests
+        self.reservations: list[tuple[Job, int, float]] = []
+        self.record = False
+
+    def reset(self, cluster: Cluster, rng: np.random.Generator) -> None:
+        self.reservations = []
+
+    def _reservation(self, view: SimView, g: int) -> tuple[int, float, int]:
+        now = view.now
+        best = (-1, math.inf, 0)
+        for n in range(view.n_nodes):
+            if view.node_spec(n).gpus < g:
+                continue
+            free = view.free(n)
+            if free >= g:  # cannot happen for the blocked head, kept for safety
+                return n, now, free - g
+            for _, gg, est in sorted(view.running(n), key=lambda r: r[2]):
+                free += gg
+                if free >= g:
+                    shadow = max(now, est)
+                    if shadow < best[1]:
+                        best = (n, shadow, free - g)
+                    break
+        return best
+
+    def schedule(self, view: SimView) -> None:
+        while True:
+            head = next(view.waiting(1), None)
+            if head is None:
+                return
+            if not view.start(head, head.gpus, placement=self.placement):
+                break
+        res_node, shadow, extra = self._reservation(view, head.gpus)
+        if self.record:
+            self.reservations.append((head, res_node, shadow))
+        now = view.now
+        for job in list(view.waiting(self.depth + 1))[1:]:
+            g = job.gpus
+            if view.free_total() < g:
+                continue
+            for n in range(view.n_nodes):
+                if view.free(n) < g:
+                    continue
+                if n != res_node:
+                    view.start(job, g, n, self.placement)
+                    break
+                ends_before = now + job.estimate_at(g) <= shadow
+                if ends_before or g <= extra:
+                    view.start(job, g, n, self.placement)
+                    if not ends_before:
+                        extra -= g
+                    break
+
+
+@dataclass
+class EcoSched(Scheduler):
+    """Energy-aware co-scheduler (reconstruction, module docstring): brief profiling, a score of
+    normalised energy efficiency against idle GPUs, joint choice of GPU counts and co-runners,
+    NUMA-aware placement and ageing."""
+
+    weight: float = 0.6
+    window: int = 8
+    aging_time: float = 3600.0
+    profile_slice: float = 30.0
+    profile_noise: float = 0.05
+    joint: bool = True
+    numa_aware: bool = True
+    sources: dict[str, Param] = field(default_factory=dict, repr=False)
+    name: str = "ecosched"
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.weight <= 1.0:
+            raise SpecError(f"EcoSched weight must lie in [0, 1], got {self.weight}")
+        if self.window < 1:
+            raise SpecError(f"EcoSched window must be >= 1, got {self.window}")
+        if self.aging_time <= 0 or self.profile_slice < 0 or self.profile_noise < 0:
+            raise SpecError("EcoSched needs aging_time > 0, profile_slice >= 0 and profile_noise >= 0")
+        self._rng = np.random.default_rng(0)
+        self._prof: dict[tuple[str, str, int], dict[int, tuple[float, float]]] = {}
+        self._ee: dict[tuple[str, str, int, tuple[int, ...]], dict[int, float]] = {}
+        self._charged: set[tuple[str, str, int]] = set()
+
+    @classmethod
+    def from_params(cls, params: Registry | None = None, **overrides: object) -> EcoSched:
+        """Knobs from the registry's ``ecosched.*`` assumptions; keyword arguments override."""
+        reg = params or default_registry()
+        keys = ("score_weight", "window", "aging_time", "profile_slice", "profile_noise")
+        vals = dict(zip(("weight", "window", "aging_time", "profile_slice", "profile_noise"),
+                        reg.values(*(_P + k for k in keys)), strict=True))
+        vals["window"] = max(1, round(vals["window"]))
+        vals.update(overrides)  # type: ignore[arg-type]
+        return cls(**vals, sources=reg.subset(*(_P + k for k in keys)))  # type: ignore[arg-type]
+
+    def reset(self, cluster: Cluster, rng: np.random.Generator) -> None:
+        self._rng = rng
+        self._prof = {}
+        self._ee = {}
+        self._charged = set()
+
+    # -- profiling -------------------------------------------------------------------------
+    def profile(self, job: Job, spec: NodeSpec) -> tuple[dict[int, tuple[float, float]], bool]:
+        """(relative runtime, power fraction) estimates per candidate count, and whether this call
+        ran the profiling (the first job of an application on this GPU type)."""
+        key = (job.app, spec.device, spec.gpus)
+        prof = self._prof.get(key)
+        if prof is not None:
+            return prof, False
+        counts = [g for g in (1, 2, 4, 8, 16, 32, 64) if g <= spec.gpus]
+        c = job.curve
+        s = self.profile_noise
+        noise = self._rng.lognormal(0.0, s, size=(len(counts), 2)) if s > 0 else np.ones((len(counts), 2))
+        prof = {g: (c.f(g) * float(a), min(1.0, c.u(g) * float(b)))
+                for g, (a, b) in zip(counts, noise, strict=True)}
+        self._prof[key] = prof
+        return prof, True
+
+    def efficiency(self, job: Job, spec: NodeSpec) -> dict[int, float]:
+        """Normalised energy efficiency EE(g) in (0, 1] over the job's candidate counts."""
+        cands = job.candidates(spec.gpus)
+        key = (job.app, spec.device, spec.gpus, cands)
+        ee = self._ee.get(key)
+        if ee is not None:
+            return ee
+        prof, _ = self.profile(job, spec)
+        e = {}
+        for g in cands:
+            if g in prof:
+                f, u = prof[g]
+            else:  # a requested count between profiled points: nearest lower profiled count
+                lo = max(k for k in prof if k <= g)
+                f, u = prof[lo][0] * job.curve.f(g) / job.curve.f(lo), prof[lo][1]
+            e[g] = g * f * spec.gpu_power(u)
+        best = min(e.values())
+        ee = {g: best / v for g, v in e.items()}
+        self._ee[key] = ee
+        return ee
+
+    # -- decision --------------------------------------------------------------------------
+    def schedule(self, view: SimView) -> None:
+        w = self.weight
+        place: Placement = "numa" if self.numa_aware else "first"
+        nn = view.n_nodes
+        while True:
+            f_total = view.free_total()
+            if f_total <= 0:
+                return
+            cands = list(view.waiting(self.window))
+            if not cands:
+                return
+            qlen = view.queue_len
+            now = view.now
+            ages = [(now - j.submit) / self.aging_time for j in cands]
+            # node groups: (free, device) -> first node
+            groups: dict[tuple[int, str], int] = {}
+            for n in range(nn):
+                fr = view.free(n)
+                if fr:
+                    key = (fr, view.node_spec(n).device)
+                    if key not in groups:
+                        groups[key] = n
+            best_score = -math.inf
+            best: tuple[int, list[tuple[int, int]]] | None = None
+            feasible = [False] * len(cands)
+            for (fr, _), n in groups.items():
+                spec = view.node_spec(n)
+                # top two (value, job index) per GPU count
+                top: dict[int, list[tuple[float, int]]] = {}
+                for k, job in enumerate(cands):
+                    if job.gpus > spec.gpus and not job.moldable:
+                        continue
+                    ee = self.efficiency(job, spec)
+                    for g, e in ee.items():
+                        if g > fr:
+                            continue
+                        feasible[k] = True
+                        v = w * e + ages[k]
+                        lst = top.setdefault(g, [])
+                        lst.append((v, -k))
+                        if len(lst) > 2:
+                            lst.sort(reverse=True)
+                            lst.pop()
+                for lst in top.values():
+                    lst.sort(reverse=True)
+                gs = sorted(top)
+                for g in gs:
+                    v, mk = top[g][0]
+                    idle = max(0, f_total - g - (qlen - 1))
+                    sc = v + (1 - w) * (1 - idle / f_total)
+                    if sc > best_score:
+                        best_score, best = sc, (n, [(-mk, g)])
+                if self.joint:
+                    for a, g1 in enumerate(gs):
+                        for g2 in gs[a:]:
+                            if g1 + g2 > fr:
+                                break
+                            pair = self._best_pair(top[g1], top[g2], g1 == g2)
+                            if pair is None:
+                                continue
+                            v, k1, k2 = pair
+                            idle = max(0, f_total - g1 - g2 - (qlen - 2))
+                            sc = v / 2 + (1 - w) * (1 - idle / f_total)
+                            if sc > best_score:
+                                best_score, best = sc, (n, [(k1, g1), (k2, g2)])
+            if best is None:
+                return
+            # ageing against starvation: an old job that fits nowhere holds further starts back
+            if not feasible[0] and ages[0] >= 1.0:
+                return
+            n, members = best
+            spec = view.node_spec(n)
+            for k, g in members:
+                job = cands[k]
+                fresh = (job.app, spec.device, spec.gpus) not in self._charged
+                overhead = 0.0
+                if fresh:
+                    self._charged.add((job.app, spec.device, spec.gpus))
+                    overhead = self.profile_slice * len(self._prof[(job.app, spec.device, spec.gpus)])
+                if not view.start(job, g, n, place, overhead):  # pragma: no cover - fits by construction
+                    raise SpecError(f"EcoSched internal error: job '{job.id}' did not fit node {n}")
+
+    @staticmethod
+    def _best_pair(t1: list[tuple[float, int]], t2: list[tuple[float, int]],
+                   same_g: bool) -> tuple[float, int, int] | None:
+        best: tuple[float, int, int] | None = None
+        for v1, m1 in t1:
+            for v2, m2 in t2:
+                if m1 == m2:
+                    continue
+                if best is None or v1 + v2 > best[0]:
+                    best = (v1 + v2, -m1, -m2)
+        return best
