@@ -16,7 +16,39 @@ Example::
 from wattlab.systems.sched.engine import Scheduler, SimResult, SimView, Unrunnable, simulate
 from wattlab.systems.sched.model import LINEAR, Cluster, Interference, Job, NodeSpec, Scaling
 from wattlab.systems.sched.policies import EASYBackfill, EcoSched, FCFSExclusive, FCFSRequested
+from wattlab.systems.sched.traces import (
+    LAYOUTS,
+    SAMPLE,
+    Trace,
+    attach_profiles,
+    profile_library,
+    read_trace,
+    synthetic,
+    write_trace,
+)
 
-__all__ = ["LINEAR", "Cluster", "EASYBackfill", "EcoSched", "FCFSExclusive", "FCFSRequested",
-           "Interference", "Job", "NodeSpec", "Scaling", "Scheduler", "SimResult", "SimView",
-           "Unrunnable", "simulate"]
+__all__ = [
+    "LAYOUTS",
+    "LINEAR",
+    "SAMPLE",
+    "Cluster",
+    "EASYBackfill",
+    "EcoSched",
+    "FCFSExclusive",
+    "FCFSRequested",
+    "Interference",
+    "Job",
+    "NodeSpec",
+    "Scaling",
+    "Scheduler",
+    "SimResult",
+    "SimView",
+    "Trace",
+    "Unrunnable",
+    "attach_profiles",
+    "profile_library",
+    "read_trace",
+    "simulate",
+    "synthetic",
+    "write_trace",
+]

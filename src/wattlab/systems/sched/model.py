@@ -126,7 +126,7 @@ class Job:
     runtime: float
     gpus: int
     app: str = "app"
-    scaling: Scaling | None = None
+    scaling: Scaling | None = field(default=None, repr=False)
     estimate: float | None = None
     max_gpus: int | None = None
     moldable: bool = True
