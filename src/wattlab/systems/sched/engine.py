@@ -164,6 +164,12 @@ class SimView:
         """How long ``job`` has waited so far."""
         return self._s.now - job.submit
 
+    def co_runners(self, node: int, g: int, placement: Placement = "first") -> tuple[int, int, bool]:
+        """If ``g`` GPUs were placed on ``node`` now: (co-running jobs sharing one of its NUMA
+        domains, other co-running jobs on the node, whether it would span more domains than it
+        needs). Places nothing."""
+        return self._s.co_runners(node, g, placement)
+
     def fit(self, g: int, placement: Placement = "first") -> int | None:
         """The first node (lowest index) with ``g`` free GPUs, or None."""
         for k, n in enumerate(self._s.nodes):
@@ -374,6 +380,14 @@ class _Sim:
             out |= _take_low(node.dfree[d], take)
             need -= take
         return out
+
+    def co_runners(self, node_i: int, g: int, how: Placement) -> tuple[int, int, bool]:
+        node = self.nodes[node_i]
+        if node.free < g:
+            raise SpecError(f"node {node_i} has {node.free} free GPUs, fewer than {g}")
+        dm = self._domains(node, self._place(node, g, how))
+        same = sum(1 for o in node.jobs if o.dmask & dm)
+        return same, len(node.jobs) - same, dm.bit_count() > -(-g // node.dsize)
 
     def _domains(self, node: _Node, mask: int) -> int:
         ds = node.dsize

@@ -14,6 +14,10 @@ profiling cost and ageing are **assumptions** (research notes section 4.2, marke
   ``idle_after`` is the cluster's free GPUs left after the set that the rest of the queue (one GPU
   per job at least) cannot use. Sets are single jobs or pairs (the "joint" choice of GPU count and
   co-runner); the best set is started and the loop repeats while GPUs are free.
+* *Co-location*: the energy estimate of a candidate placement is multiplied by
+  ``1 + 2 (same n_same + cross n_cross) + span [spans]`` using EcoSched's own estimate of the
+  interference factors (by default the registry's, i.e. it is assumed to have profiled them):
+  the factor 2 charges the slow-down both to the job and to the co-runners it disturbs.
 * *Placement*: NUMA-aware (a job inside one domain where it fits, apart from co-runners).
 * *Starvation*: a job that cannot fit anywhere (a rigid request) and has waited ``aging_time``
   stops further starts until it runs (drain).
@@ -29,7 +33,7 @@ import numpy as np
 from wattlab.errors import SpecError
 from wattlab.params import Param, Registry, default_registry
 from wattlab.systems.sched.engine import Placement, Scheduler, SimView
-from wattlab.systems.sched.model import Cluster, Job, NodeSpec
+from wattlab.systems.sched.model import Cluster, Interference, Job, NodeSpec
 
 _P = "ecosched."
 
@@ -147,6 +151,7 @@ class EcoSched(Scheduler):
     profile_noise: float = 0.05
     joint: bool = True
     numa_aware: bool = True
+    interference: Interference | None = None
     sources: dict[str, Param] = field(default_factory=dict, repr=False)
     name: str = "ecosched"
 
@@ -170,6 +175,7 @@ class EcoSched(Scheduler):
         vals = dict(zip(("weight", "window", "aging_time", "profile_slice", "profile_noise"),
                         reg.values(*(_P + k for k in keys)), strict=True))
         vals["window"] = max(1, round(vals["window"]))
+        vals["interference"] = Interference.from_params(reg)  # type: ignore[assignment]
         vals.update(overrides)  # type: ignore[arg-type]
         return cls(**vals, sources=reg.subset(*(_P + k for k in keys)))  # type: ignore[arg-type]
 
@@ -232,19 +238,24 @@ class EcoSched(Scheduler):
             qlen = view.queue_len
             now = view.now
             ages = [(now - j.submit) / self.aging_time for j in cands]
-            # node groups: (free, device) -> first node
-            groups: dict[tuple[int, str], int] = {}
+            itf = self.interference
+            # node groups: (free, device[, co-runner layout]) -> first node
+            groups: dict[tuple[object, ...], int] = {}
             for n in range(nn):
                 fr = view.free(n)
                 if fr:
-                    key = (fr, view.node_spec(n).device)
+                    key: tuple[object, ...] = (fr, view.node_spec(n).device)
+                    if itf is not None and itf.active:
+                        key += (n,) if view.running(n) else ()
                     if key not in groups:
                         groups[key] = n
             best_score = -math.inf
             best: tuple[int, list[tuple[int, int]]] | None = None
             feasible = [False] * len(cands)
-            for (fr, _), n in groups.items():
+            for gkey, n in groups.items():
+                fr = int(gkey[0])  # type: ignore[call-overload]
                 spec = view.node_spec(n)
+                penalty: dict[int, float] = {}
                 # top two (value, job index) per GPU count
                 top: dict[int, list[tuple[float, int]]] = {}
                 for k, job in enumerate(cands):
@@ -255,6 +266,13 @@ class EcoSched(Scheduler):
                         if g > fr:
                             continue
                         feasible[k] = True
+                        if itf is not None and itf.active:
+                            pen = penalty.get(g)
+                            if pen is None:
+                                ns, nc, sp = view.co_runners(n, g, place)
+                                pen = 1.0 + 2.0 * (itf.same * ns + itf.cross * nc) + (itf.span if sp else 0.0)
+                                penalty[g] = pen
+                            e = e / pen
                         v = w * e + ages[k]
                         lst = top.setdefault(g, [])
                         lst.append((v, -k))
