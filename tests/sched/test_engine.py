@@ -131,7 +131,7 @@ def test_user_scheduler_and_stuck_jobs() -> None:
         name = "lifo"
 
         def schedule(self, view: SimView) -> None:
-            for job in reversed(list(view.waiting())):
+            for job in reversed(view.waiting()):
                 view.start(job)
 
     class Never(Scheduler):
@@ -149,7 +149,7 @@ def test_user_scheduler_and_stuck_jobs() -> None:
 def test_bad_scheduler_calls_are_errors() -> None:
     class Twice(Scheduler):
         def schedule(self, view: SimView) -> None:
-            job = next(view.waiting())
+            job = view.waiting()[0]
             view.start(job, 1)
             view.start(job, 1)
 

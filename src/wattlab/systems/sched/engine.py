@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -70,7 +70,7 @@ class _Task:
 
 
 class _Node:
-    __slots__ = ("dfree", "dsize", "free", "jobs", "mask_all", "spec")
+    __slots__ = ("dfree", "dsize", "free", "jobs", "mask_all", "sig", "spec")
 
     def __init__(self, spec: NodeSpec) -> None:
         self.spec = spec
@@ -79,6 +79,7 @@ class _Node:
         self.dsize = spec.domain_size
         self.dfree = [((1 << self.dsize) - 1) << (d * self.dsize) for d in range(spec.domains)]
         self.jobs: list[_Task] = []
+        self.sig: tuple[object, ...] | None = None
 
     @property
     def free_mask(self) -> int:
@@ -136,7 +137,7 @@ class SimView:
     def queue_len(self) -> int:
         return self._s.n_queued
 
-    def waiting(self, limit: int | None = None) -> Iterator[Job]:
+    def waiting(self, limit: int | None = None) -> list[Job]:
         """Queued jobs in arrival order (the first ``limit`` of them)."""
         return self._s.waiting(limit)
 
@@ -163,6 +164,21 @@ class SimView:
     def wait(self, job: Job) -> float:
         """How long ``job`` has waited so far."""
         return self._s.now - job.submit
+
+    def layout(self, node: int) -> tuple[object, ...]:
+        """A signature of the node's state: device, free GPUs, and per NUMA domain (free GPUs,
+        jobs touching it). Nodes with equal signatures offer the same placements."""
+        n = self._s.nodes[node]
+        sig = n.sig
+        if sig is None:
+            if not n.jobs:
+                sig = (n.spec.device, n.free)
+            else:
+                sig = (n.spec.device, n.free, len(n.jobs),
+                       *((d.bit_count(), sum(1 for t in n.jobs if t.dmask >> k & 1))
+                         for k, d in enumerate(n.dfree)))
+            n.sig = sig
+        return sig
 
     def co_runners(self, node: int, g: int, placement: Placement = "first") -> tuple[int, int, bool]:
         """If ``g`` GPUs were placed on ``node`` now: (co-running jobs sharing one of its NUMA
@@ -332,20 +348,21 @@ class _Sim:
         self.tl_p: list[float] = []
 
     # -- queue -----------------------------------------------------------------------------
-    def waiting(self, limit: int | None) -> Iterator[Job]:
+    def waiting(self, limit: int | None) -> list[Job]:
         q = self.queue
         i = self.qhead
-        while i < len(q) and not q[i].queued:
+        nq = len(q)
+        while i < nq and not q[i].queued:
             i += 1
         self.qhead = i
-        n = 0
-        lim = len(q) if limit is None else limit
-        while i < len(q) and n < lim:
-            t = q[i]
-            if t.queued:
-                yield t.job
-                n += 1
-            i += 1
+        if limit is None or limit >= self.n_queued:
+            return [t.job for t in q[i:] if t.queued]
+        out: list[Job] = []
+        step = max(2 * limit, 16)
+        while len(out) < limit and i < nq:
+            out += [t.job for t in q[i:i + step] if t.queued]
+            i += step
+        return out[:limit]
 
     def _compact(self) -> None:
         if len(self.queue) > 4096 and self.n_queued < len(self.queue) // 4:
@@ -454,6 +471,7 @@ class _Sim:
         for d in range(len(node.dfree)):
             node.dfree[d] &= ~(mask & (((1 << ds) - 1) << (d * ds)))
         node.free -= g
+        node.sig = None
         self.free_total -= g
         t.queued = False
         self.n_queued -= 1
@@ -486,6 +504,7 @@ class _Sim:
         for d in range(len(node.dfree)):
             node.dfree[d] |= t.mask & (((1 << ds) - 1) << (d * ds))
         node.free += t.g
+        node.sig = None
         self.free_total += t.g
         spec = node.spec
         self.power -= (t.power - spec.idle_w) * t.g

@@ -149,11 +149,15 @@ class Job:
 
     def runtime_at(self, g: int) -> float:
         """Duration on ``g`` GPUs without interference, from the scaling curve."""
+        if g == self.gpus:
+            return self.runtime
         c = self.curve
         return self.runtime * c.f(g) / c.f(self.gpus)
 
     def estimate_at(self, g: int) -> float:
         base = self.runtime if self.estimate is None else self.estimate
+        if g == self.gpus:
+            return base
         c = self.curve
         return base * c.f(g) / c.f(self.gpus)
 

@@ -45,7 +45,7 @@ class FCFSExclusive(Scheduler):
 
     def schedule(self, view: SimView) -> None:
         while True:
-            head = next(view.waiting(1), None)
+            head = next(iter(view.waiting(1)), None)
             if head is None:
                 return
             for n in range(view.n_nodes):
@@ -67,7 +67,7 @@ class FCFSRequested(Scheduler):
 
     def schedule(self, view: SimView) -> None:
         while True:
-            head = next(view.waiting(1), None)
+            head = next(iter(view.waiting(1)), None)
             if head is None or not view.start(head, head.gpus, placement=self.placement):
                 return
 
@@ -111,7 +111,7 @@ class EASYBackfill(Scheduler):
 
     def schedule(self, view: SimView) -> None:
         while True:
-            head = next(view.waiting(1), None)
+            head = next(iter(view.waiting(1)), None)
             if head is None:
                 return
             if not view.start(head, head.gpus, placement=self.placement):
@@ -120,22 +120,28 @@ class EASYBackfill(Scheduler):
         if self.record:
             self.reservations.append((head, res_node, shadow))
         now = view.now
-        for job in list(view.waiting(self.depth + 1))[1:]:
+        nn = view.n_nodes
+        frees = [view.free(n) for n in range(nn)]
+        max_free = max(frees)
+        for job in view.waiting(self.depth + 1)[1:]:
+            if max_free == 0:
+                return
             g = job.gpus
-            if view.free_total() < g:
+            if g > max_free:
                 continue
-            for n in range(view.n_nodes):
-                if view.free(n) < g:
+            for n in range(nn):
+                if frees[n] < g:
                     continue
-                if n != res_node:
+                if n != res_node or now + job.estimate_at(g) <= shadow:
                     view.start(job, g, n, self.placement)
-                    break
-                ends_before = now + job.estimate_at(g) <= shadow
-                if ends_before or g <= extra:
+                elif g <= extra:
                     view.start(job, g, n, self.placement)
-                    if not ends_before:
-                        extra -= g
-                    break
+                    extra -= g
+                else:
+                    continue
+                frees[n] -= g
+                max_free = max(frees)
+                break
 
 
 @dataclass
@@ -166,6 +172,8 @@ class EcoSched(Scheduler):
         self._prof: dict[tuple[str, str, int], dict[int, tuple[float, float]]] = {}
         self._ee: dict[tuple[str, str, int, tuple[int, ...]], dict[int, float]] = {}
         self._charged: set[tuple[str, str, int]] = set()
+        self._job_ee: dict[tuple[int, str, int], list[tuple[int, float]] | None] = {}
+        self._co_cache: dict[tuple[tuple[object, ...], int], tuple[int, int, bool]] = {}
 
     @classmethod
     def from_params(cls, params: Registry | None = None, **overrides: object) -> EcoSched:
@@ -184,6 +192,8 @@ class EcoSched(Scheduler):
         self._prof = {}
         self._ee = {}
         self._charged = set()
+        self._job_ee = {}
+        self._co_cache = {}
 
     # -- profiling -------------------------------------------------------------------------
     def profile(self, job: Job, spec: NodeSpec) -> tuple[dict[int, tuple[float, float]], bool]:
@@ -223,6 +233,49 @@ class EcoSched(Scheduler):
         self._ee[key] = ee
         return ee
 
+    def _co(self, layout: tuple[object, ...], ds: int, g: int) -> tuple[int, int, bool]:
+        """Co-runner counts of a NUMA-aware placement of ``g`` GPUs, from a node layout (cached;
+        mirrors the engine's 'numa' placement; a job touching two domains may be counted twice)."""
+        key = (layout, g)
+        got = self._co_cache.get(key)
+        if got is not None:
+            return got
+        if len(layout) == 2:
+            got = (0, 0, False)
+        else:
+            total = int(layout[2])  # type: ignore[call-overload]
+            doms: list[tuple[int, int]] = list(layout[3:])  # type: ignore[arg-type]
+            fits = [(0 if f == ds else 1, f, d) for d, (f, _) in enumerate(doms) if f >= g]
+            if g <= ds and fits:
+                d = min(fits)[2]
+                same = doms[d][1]
+                got = (same, total - same, False)
+            else:
+                order = sorted(range(len(doms)), key=lambda d: -doms[d][0])
+                need, used, same = g, 0, 0
+                for d in order:
+                    if need <= 0:
+                        break
+                    need -= doms[d][0]
+                    used += 1
+                    same += doms[d][1]
+                same = min(same, total)
+                got = (same, total - same, used > -(-g // ds))
+        self._co_cache[key] = got
+        return got
+
+    def _ee_of(self, job: Job, spec: NodeSpec) -> list[tuple[int, float]] | None:
+        """(count, EE) pairs in ascending count for ``job`` on ``spec`` nodes (cached per job)."""
+        key = (id(job), spec.device, spec.gpus)
+        got = self._job_ee.get(key, False)
+        if got is False:
+            if job.gpus > spec.gpus and not job.moldable:
+                got = None
+            else:
+                got = sorted(self.efficiency(job, spec).items()) or None
+            self._job_ee[key] = got
+        return got  # type: ignore[return-value]
+
     # -- decision --------------------------------------------------------------------------
     def schedule(self, view: SimView) -> None:
         w = self.weight
@@ -232,55 +285,61 @@ class EcoSched(Scheduler):
             f_total = view.free_total()
             if f_total <= 0:
                 return
-            cands = list(view.waiting(self.window))
+            cands = view.waiting(self.window)
             if not cands:
                 return
             qlen = view.queue_len
             now = view.now
             ages = [(now - j.submit) / self.aging_time for j in cands]
             itf = self.interference
-            # node groups: (free, device[, co-runner layout]) -> first node
+            use_itf = itf is not None and itf.active
+            # nodes with equal layouts offer the same choices: evaluate one of each
             groups: dict[tuple[object, ...], int] = {}
             for n in range(nn):
-                fr = view.free(n)
-                if fr:
-                    key: tuple[object, ...] = (fr, view.node_spec(n).device)
-                    if itf is not None and itf.active:
-                        key += (n,) if view.running(n) else ()
+                if view.free(n):
+                    key = view.layout(n) if use_itf else (view.node_spec(n).device, view.free(n))
                     if key not in groups:
                         groups[key] = n
             best_score = -math.inf
             best: tuple[int, list[tuple[int, int]]] | None = None
             feasible = [False] * len(cands)
-            for gkey, n in groups.items():
-                fr = int(gkey[0])  # type: ignore[call-overload]
+            # with at least as many queued jobs as free GPUs no GPU can stay idle, so the fill
+            # term is the same for every choice and a pair never beats its better member
+            try_pairs = self.joint and qlen < f_total
+            for n in groups.values():
+                fr = view.free(n)
                 spec = view.node_spec(n)
                 penalty: dict[int, float] = {}
                 # top two (value, job index) per GPU count
                 top: dict[int, list[tuple[float, int]]] = {}
                 for k, job in enumerate(cands):
-                    if job.gpus > spec.gpus and not job.moldable:
+                    ee = self._ee_of(job, spec)
+                    if ee is None:
                         continue
-                    ee = self.efficiency(job, spec)
-                    for g, e in ee.items():
+                    age = ages[k]
+                    for g, e in ee:
                         if g > fr:
-                            continue
+                            break
                         feasible[k] = True
-                        if itf is not None and itf.active:
+                        if use_itf:
                             pen = penalty.get(g)
                             if pen is None:
-                                ns, nc, sp = view.co_runners(n, g, place)
-                                pen = 1.0 + 2.0 * (itf.same * ns + itf.cross * nc) + (itf.span if sp else 0.0)
+                                ns, nc, sp = (self._co(view.layout(n), spec.domain_size, g)
+                                              if self.numa_aware else view.co_runners(n, g, place))
+                                pen = 1.0 + 2.0 * (itf.same * ns + itf.cross * nc)  # type: ignore[union-attr]
+                                pen += itf.span if sp else 0.0  # type: ignore[union-attr]
                                 penalty[g] = pen
                             e = e / pen
-                        v = w * e + ages[k]
-                        lst = top.setdefault(g, [])
-                        lst.append((v, -k))
-                        if len(lst) > 2:
+                        v = w * e + age
+                        lst = top.get(g)
+                        if lst is None:
+                            top[g] = [(v, -k)]
+                        elif len(lst) == 1:
+                            lst.append((v, -k))
                             lst.sort(reverse=True)
-                            lst.pop()
-                for lst in top.values():
-                    lst.sort(reverse=True)
+                        elif (v, -k) > lst[1]:
+                            lst[1] = (v, -k)
+                            lst.sort(reverse=True)
                 gs = sorted(top)
                 for g in gs:
                     v, mk = top[g][0]
@@ -288,7 +347,7 @@ class EcoSched(Scheduler):
                     sc = v + (1 - w) * (1 - idle / f_total)
                     if sc > best_score:
                         best_score, best = sc, (n, [(-mk, g)])
-                if self.joint:
+                if try_pairs:
                     for a, g1 in enumerate(gs):
                         for g2 in gs[a:]:
                             if g1 + g2 > fr:
