@@ -101,9 +101,9 @@ def _modelled(ctx: RunContext, alpha: float) -> tuple[list[dict[str, Any]], dict
     with ``ExpertCache`` (LFU) on Zipf routing of the modelled MoE."""
     from wattlab.systems.moe.calibrate import zipf_popularity
     from wattlab.systems.moe.elastic import DecodeModel, Stack, best_gamma, simulate_hit_rate
-    from wattlab.systems.moe.serving import MoEShape
+    from wattlab.systems.moe.serving import moe_model
 
-    shape = MoEShape.from_params(ctx.params)
+    shape = moe_model(ctx.params)
     pop = zipf_popularity(shape.experts, ZIPF_S, ctx.rng, 1)[0]
     model = DecodeModel(shape, Stack.from_params(ctx.params), pop)
     cap = max(1, round(model.cached_fraction() * shape.experts))
@@ -159,10 +159,10 @@ def _figure(rows: list[dict[str, Any]], sweep: list[dict[str, Any]], metric: str
 
 def _run(ctx: RunContext, metric: str) -> Outcome:
     from wattlab.systems.moe.elastic import DecodeModel, Stack
-    from wattlab.systems.moe.serving import MoEShape
+    from wattlab.systems.moe.serving import moe_model
     from wattlab.systems.moe.specdec import alpha_needed
 
-    probe = DecodeModel(MoEShape.from_params(ctx.params), Stack.from_params(ctx.params),
+    probe = DecodeModel(moe_model(ctx.params), Stack.from_params(ctx.params),
                         np.ones(1))
     frac = probe.cached_fraction()
     m = measure(ctx.quick, ctx.params, frac)
