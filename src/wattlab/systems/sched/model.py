@@ -257,15 +257,12 @@ class Cluster:
         for count, device, gpus, domains in groups:
             if count < 1:
                 raise SpecError(f"node count for '{device}' must be >= 1, got {count}")
-            name = device.lower().replace("-", "_")
-            keys = (f"dev.{name}.idle_power", f"dev.{name}.tdp")
-            missing = [k for k in keys if k not in reg]
-            if missing:
-                from wattlab.substrates.digital import known_devices
+            from wattlab.hardware import spec
 
-                raise SpecError(f"device '{device}' lacks {', '.join(missing)} in the catalogue; "
-                                f"known devices: {', '.join(known_devices(reg))}")
-            idle, tdp = reg.values(*keys)
+            name = device.lower().replace("-", "_")
+            dev = spec(reg, name)
+            keys = (dev.key("idle_power"), dev.key("tdp"))
+            idle, tdp = dev.value("idle_power"), dev.value("tdp")
             src.update(reg.subset(*keys))
             out += [NodeSpec(int(gpus), int(domains), name, idle, tdp)] * int(count)
         return cls(tuple(out), src)
