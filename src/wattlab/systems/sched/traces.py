@@ -298,13 +298,17 @@ def read_trace(path: str | Path, layout: str | None = None, *, columns: Mapping[
 def profile_library(params: Registry | None, rng: np.random.Generator, n: int | None = None,
                     max_gpus: int = 64) -> list[Scaling]:
     """``n`` (default ``ecosched.synth.apps``) application curves drawn from the assumptions:
-    p ~ U(parallel_min, parallel_max), c ~ U(0, comm_max), u1 ~ U(util_min, util_max)."""
+    p ~ U(parallel_min, parallel_max), c ~ U(0, comm_max), u1 ~ U(util_min, util_max)
+    (each range ordered and clipped to [0, 1])."""
     reg = params or default_registry()
     pmin, pmax, cmax, umin, umax, kp, apps = reg.values(
         _S + "parallel_min", _S + "parallel_max", _S + "comm_max", _S + "util_min", _S + "util_max",
         _S + "comm_power", _S + "apps")
-    if pmin > pmax or umin > umax:
-        raise SpecError("ecosched.synth: parallel_min must be <= parallel_max and util_min <= util_max")
+    # ranges are [min(a, b), max(a, b)] clipped to [0, 1], so a sensitivity pass that doubles one
+    # end never produces an invalid curve
+    pmin, pmax = sorted((min(max(pmin, 0.0), 1.0), min(max(pmax, 0.0), 1.0)))
+    umin, umax = sorted((min(max(umin, 0.0), 1.0), min(max(umax, 0.0), 1.0)))
+    kp = min(max(kp, 0.0), 1.0)
     k = int(n if n is not None else max(1, round(apps)))
     out = []
     for _ in range(k):
