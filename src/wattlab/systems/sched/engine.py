@@ -70,23 +70,26 @@ class _Task:
 
 
 class _Node:
-    __slots__ = ("dfree", "dsize", "free", "jobs", "mask_all", "sig", "spec")
+    __slots__ = ("dmasks", "dsize", "fmask", "free", "jobs", "sig", "spec")
 
     def __init__(self, spec: NodeSpec) -> None:
         self.spec = spec
         self.free = spec.gpus
-        self.mask_all = (1 << spec.gpus) - 1
+        self.fmask = (1 << spec.gpus) - 1
         self.dsize = spec.domain_size
-        self.dfree = [((1 << self.dsize) - 1) << (d * self.dsize) for d in range(spec.domains)]
+        self.dmasks = [((1 << self.dsize) - 1) << (d * self.dsize) for d in range(spec.domains)]
         self.jobs: list[_Task] = []
         self.sig: tuple[object, ...] | None = None
 
     @property
     def free_mask(self) -> int:
-        m = 0
-        for d in self.dfree:
-            m |= d
-        return m
+        return self.fmask
+
+    @property
+    def dfree(self) -> list[int]:
+        """Free GPUs per NUMA domain, as masks."""
+        f = self.fmask
+        return [f & d for d in self.dmasks]
 
 
 def _bits(mask: int) -> list[int]:
@@ -124,6 +127,9 @@ class SimView:
 
     def __init__(self, sim: _Sim) -> None:
         self._s = sim
+        # hot paths bound straight to the engine (same signatures as the methods below)
+        self.head = sim.head  # type: ignore[method-assign]
+        self.start = sim.start  # type: ignore[method-assign]
 
     @property
     def now(self) -> float:
@@ -140,6 +146,15 @@ class SimView:
     def waiting(self, limit: int | None = None) -> list[Job]:
         """Queued jobs in arrival order (the first ``limit`` of them)."""
         return self._s.waiting(limit)
+
+    def head(self) -> Job | None:
+        """The oldest queued job, or None."""
+        return self._s.head()
+
+    @property
+    def completions(self) -> int:
+        """How many jobs have finished so far (a policy may skip work when nothing was freed)."""
+        return self._s.n_done
 
     def free(self, node: int) -> int:
         return self._s.nodes[node].free
@@ -200,7 +215,7 @@ class SimView:
         job inside as few NUMA domains as possible and apart from co-runners. ``overhead``: extra
         seconds (e.g. profiling) run at the job's power before its work. Returns False, starting
         nothing, when the GPUs are not free."""
-        return self._s.start(job, job.gpus if gpus is None else gpus, node, placement, overhead)
+        return self._s.start(job, gpus, node, placement, overhead)
 
 
 @dataclass
@@ -223,7 +238,12 @@ class SimResult:
     timeline_power_w: np.ndarray
     unrunnable: list[Unrunnable] = field(default_factory=list)
     stuck: list[Job] = field(default_factory=list)
-    placements: list[tuple[int, ...]] = field(default_factory=list)
+    masks: list[int] = field(default_factory=list)
+
+    @property
+    def placements(self) -> list[tuple[int, ...]]:
+        """GPU indices (within its node) each job ran on; () if it never ran."""
+        return [tuple(_bits(m)) for m in self.masks]
 
     @property
     def finished(self) -> np.ndarray:
@@ -323,6 +343,7 @@ class _Sim:
         self.cluster = cluster
         self.scheduler = scheduler
         self.itf = interference
+        self.itf_active = interference.active
         self.rng = rng
         self.nodes = [_Node(s) for s in cluster.nodes]
         self.tasks = [_Task(i, j) for i, j in enumerate(jobs)]
@@ -337,7 +358,8 @@ class _Sim:
         self.queue: list[_Task] = []
         self.qhead = 0
         self.n_queued = 0
-        self.heap: list[tuple[float, int, int, int]] = []
+        self.n_done = 0
+        self.heap: list[tuple[float, int, _Task, int]] = []
         self.seq = 0
         self.energy = 0.0
         self.idle_energy = 0.0
@@ -348,6 +370,15 @@ class _Sim:
         self.tl_p: list[float] = []
 
     # -- queue -----------------------------------------------------------------------------
+    def head(self) -> Job | None:
+        q = self.queue
+        i = self.qhead
+        nq = len(q)
+        while i < nq and not q[i].queued:
+            i += 1
+        self.qhead = i
+        return q[i].job if i < nq else None
+
     def waiting(self, limit: int | None) -> list[Job]:
         q = self.queue
         i = self.qhead
@@ -374,7 +405,8 @@ class _Sim:
         if how == "first":
             return _take_low(node.free_mask, g)
         ds = node.dsize
-        counts = [d.bit_count() for d in node.dfree]
+        dfree = node.dfree
+        counts = [d.bit_count() for d in dfree]
         if g <= ds:
             best = -1
             key: tuple[int, int] | None = None
@@ -385,7 +417,7 @@ class _Sim:
                     if key is None or k < key:
                         key, best = k, d
             if best >= 0:
-                return _take_low(node.dfree[best], g)
+                return _take_low(dfree[best], g)
         # span: whole free domains first, then the fullest-free domains
         order = sorted(range(len(counts)), key=lambda d: -counts[d])
         out = 0
@@ -394,7 +426,7 @@ class _Sim:
             if not need:
                 break
             take = min(need, counts[d])
-            out |= _take_low(node.dfree[d], take)
+            out |= _take_low(dfree[d], take)
             need -= take
         return out
 
@@ -407,10 +439,9 @@ class _Sim:
         return same, len(node.jobs) - same, dm.bit_count() > -(-g // node.dsize)
 
     def _domains(self, node: _Node, mask: int) -> int:
-        ds = node.dsize
         dm = 0
-        for d in range(len(node.dfree)):
-            if (mask >> (d * ds)) & ((1 << ds) - 1):
+        for d, m in enumerate(node.dmasks):
+            if mask & m:
                 dm |= 1 << d
         return dm
 
@@ -434,7 +465,7 @@ class _Sim:
         t.version += 1
         t.end = self.now + t.rem / t.rate
         self.seq += 1
-        heapq.heappush(self.heap, (t.end, self.seq, t.i, t.version))
+        heapq.heappush(self.heap, (t.end, self.seq, t, t.version))
 
     def _rerate(self, node: _Node, skip: _Task | None = None) -> None:
         now = self.now
@@ -450,59 +481,75 @@ class _Sim:
                 o.rate = r
                 self._push(o)
 
-    def start(self, job: Job, g: int, node_i: int | None, how: Placement, overhead: float) -> bool:
+    def start(self, job: Job, gpus: int | None = None, node: int | None = None,
+              placement: Placement = "first", overhead: float = 0.0) -> bool:
         t = self.by_id.get(id(job))
+        g = job.gpus if gpus is None else gpus
+        node_i = node
+        how = placement
         if t is None or not t.queued:
             raise SpecError(f"scheduler tried to start job '{job.id}', which is not queued")
-        g = int(g)
+        if g.__class__ is not int:
+            g = int(g)
         if g < 1:
             raise SpecError(f"scheduler asked for {g} GPUs for job '{job.id}'; use >= 1")
-        if not (math.isfinite(overhead) and overhead >= 0):
+        if overhead and not (math.isfinite(overhead) and overhead >= 0):
             raise SpecError(f"overhead for job '{job.id}' must be >= 0 s, got {overhead!r}")
-        if node_i is None:
-            node_i = next((k for k, n in enumerate(self.nodes) if n.free >= g), None)
-            if node_i is None:
-                return False
-        node = self.nodes[node_i]
-        if node.free < g:
+        if g > self.free_total:
             return False
-        mask = self._place(node, g, how)
-        ds = node.dsize
-        for d in range(len(node.dfree)):
-            node.dfree[d] &= ~(mask & (((1 << ds) - 1) << (d * ds)))
-        node.free -= g
-        node.sig = None
+        nodes = self.nodes
+        if node_i is None:
+            for k, n in enumerate(nodes):
+                if n.free >= g:
+                    node_i = k
+                    break
+            else:
+                return False
+        nd = nodes[node_i]
+        if nd.free < g:
+            return False
+        mask = _take_low(nd.fmask, g) if how == "first" else self._place(nd, g, how)
+        nd.fmask &= ~mask
+        nd.free -= g
+        nd.sig = None
         self.free_total -= g
         t.queued = False
         self.n_queued -= 1
+        now = self.now
         t.g = g
         t.node = node_i
         t.mask = mask
-        t.dmask = self._domains(node, mask)
-        t.start = self.now
-        t.last = self.now
-        t.rem = job.runtime_at(g) + overhead
-        t.est_end = self.now + job.estimate_at(g) + overhead
-        spec = node.spec
-        t.power = spec.gpu_power(job.curve.u(g))
-        self.power += (t.power - spec.idle_w) * g
-        self.idle_w -= spec.idle_w * g
+        t.dmask = 1 if len(nd.dmasks) == 1 else self._domains(nd, mask)
+        t.start = t.last = now
+        if g == job.gpus:
+            t.rem = job.runtime + overhead
+            t.est_end = now + (job.runtime if job.estimate is None else job.estimate) + overhead
+        else:
+            t.rem = job.runtime_at(g) + overhead
+            t.est_end = now + job.estimate_at(g) + overhead
+        spec = nd.spec
+        sc = job.scaling
+        u = 1.0 if sc is None else sc.power[(g if g < len(sc.power) else len(sc.power)) - 1]
+        idle = spec.idle_w
+        t.power = p = idle + (spec.tdp_w - idle) * u
+        self.power += (p - idle) * g
+        self.idle_w -= idle * g
         self.busy += g
-        node.jobs.append(t)
-        if self.itf.active:
-            self._rerate(node, skip=t)
+        nd.jobs.append(t)
+        if self.itf_active:
+            self._rerate(nd, skip=t)
         else:
             t.rate = 1.0
-        self._push(t)
-        self._compact()
+        t.version += 1
+        t.end = now + t.rem / t.rate
+        self.seq += 1
+        heapq.heappush(self.heap, (t.end, self.seq, t, t.version))
         return True
 
     def _finish(self, t: _Task) -> None:
         node = self.nodes[t.node]
         node.jobs.remove(t)
-        ds = node.dsize
-        for d in range(len(node.dfree)):
-            node.dfree[d] |= t.mask & (((1 << ds) - 1) << (d * ds))
+        node.fmask |= t.mask
         node.free += t.g
         node.sig = None
         self.free_total += t.g
@@ -510,7 +557,7 @@ class _Sim:
         self.power -= (t.power - spec.idle_w) * t.g
         self.idle_w += spec.idle_w * t.g
         self.busy -= t.g
-        if self.itf.active and node.jobs:
+        if self.itf_active and node.jobs:
             self._rerate(node)
 
     def _advance(self, t_new: float) -> None:
@@ -534,7 +581,8 @@ class _Sim:
     def run(self) -> tuple[list[Unrunnable], list[Job]]:
         gmax = self.cluster.max_node_gpus
         bad: list[Unrunnable] = []
-        order = sorted(range(len(self.tasks)), key=lambda i: (self.tasks[i].job.submit, i))
+        submits = [t.job.submit for t in self.tasks]
+        order = sorted(range(len(self.tasks)), key=submits.__getitem__)  # stable: ties keep order
         arrivals: list[_Task] = []
         for i in order:
             t = self.tasks[i]
@@ -545,39 +593,58 @@ class _Sim:
             else:
                 arrivals.append(t)
         heap = self.heap
-        tasks = self.tasks
+        pop = heapq.heappop
+        subs = [t.job.submit for t in arrivals]
         ai = 0
         na = len(arrivals)
         if na:  # the run's clock starts at the first submission
-            self.now = self.t_last = arrivals[0].job.submit
+            self.now = self.t_last = subs[0]
         sched = self.scheduler
         view = SimView(self)
+        queue = self.queue
+        tl_t, tl_b, tl_p = self.tl_t, self.tl_b, self.tl_p
+        inf = math.inf
+        stale = self.itf_active  # only interference re-pushes completions
         while ai < na or heap:
-            t_arr = arrivals[ai].job.submit if ai < na else math.inf
-            # drop stale completions
-            while heap and heap[0][3] != tasks[heap[0][2]].version:
-                heapq.heappop(heap)
-            t_fin = heap[0][0] if heap else math.inf
-            if t_arr == math.inf and t_fin == math.inf:
+            # drop stale completions (a co-location change re-pushed them)
+            while stale and heap and heap[0][3] != heap[0][2].version:
+                pop(heap)
+            t_arr = subs[ai] if ai < na else inf
+            t_fin = heap[0][0] if heap else inf
+            now = t_arr if t_arr < t_fin else t_fin
+            if now == inf:
                 break
-            now = min(t_arr, t_fin)
-            self._advance(now)
+            dt = now - self.t_last
+            if dt > 0:  # integrate the piecewise-constant powers up to now
+                self.energy += self.power * dt
+                self.idle_energy += self.idle_w * dt
+                self.busy_gs += self.busy * dt
+            self.t_last = self.now = now
             while heap and heap[0][0] <= now:
-                _, _, i, ver = heapq.heappop(heap)
-                t = tasks[i]
-                if ver != t.version:
+                _, _, t, ver = pop(heap)
+                if stale and ver != t.version:
                     continue
                 t.end = now
                 self._finish(t)
-            while ai < na and arrivals[ai].job.submit <= now:
+                self.n_done += 1
+            while ai < na and subs[ai] <= now:
                 t = arrivals[ai]
                 t.queued = True
-                self.queue.append(t)
-                self.n_queued += 1
+                queue.append(t)
                 ai += 1
+                self.n_queued += 1
             if self.n_queued and self.free_total:
                 sched.schedule(view)
-            self._record()
+                if len(self.queue) > 4096:
+                    self._compact()
+                    queue = self.queue
+            if tl_t and tl_t[-1] == now:
+                tl_b[-1] = self.busy
+                tl_p[-1] = self.power
+            else:
+                tl_t.append(now)
+                tl_b.append(self.busy)
+                tl_p.append(self.power)
         stuck = [t.job for t in self.queue[self.qhead:] if t.queued]
         return bad, stuck
 
@@ -600,9 +667,7 @@ def simulate(jobs: Sequence[Job], cluster: Cluster, scheduler: Scheduler, *,
     gpus = np.zeros(n, dtype=int)
     node = np.full(n, -1, dtype=int)
     ej = np.zeros(n)
-    placements: list[tuple[int, ...]] = []
     for k, t in enumerate(sim.tasks):
-        placements.append(tuple(_bits(t.mask)))
         if t.queued or t.node < 0:
             continue
         start[k], end[k], gpus[k], node[k] = t.start, t.end, t.g, t.node
@@ -612,4 +677,4 @@ def simulate(jobs: Sequence[Job], cluster: Cluster, scheduler: Scheduler, *,
                      energy_j=sim.energy, idle_energy_j=sim.idle_energy, busy_gpu_s=sim.busy_gs,
                      timeline_t=np.array(sim.tl_t), timeline_busy=np.array(sim.tl_b),
                      timeline_power_w=np.array(sim.tl_p), unrunnable=bad, stuck=stuck,
-                     placements=placements)
+                     masks=[t.mask for t in sim.tasks])

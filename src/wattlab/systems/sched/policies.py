@@ -45,7 +45,7 @@ class FCFSExclusive(Scheduler):
 
     def schedule(self, view: SimView) -> None:
         while True:
-            head = next(iter(view.waiting(1)), None)
+            head = view.head()
             if head is None:
                 return
             for n in range(view.n_nodes):
@@ -64,11 +64,22 @@ class FCFSRequested(Scheduler):
 
     def __init__(self, placement: Placement = "first") -> None:
         self.placement: Placement = placement
+        self._blocked: tuple[int, int] = (-1, -1)
+
+    def reset(self, cluster: Cluster, rng: np.random.Generator) -> None:
+        self._blocked = (-1, -1)
 
     def schedule(self, view: SimView) -> None:
         while True:
-            head = next(iter(view.waiting(1)), None)
-            if head is None or not view.start(head, head.gpus, placement=self.placement):
+            head = view.head()
+            if head is None:
+                return
+            # the same head with no GPU freed since it last failed cannot fit now either
+            key = (id(head), view.completions)
+            if key == self._blocked:
+                return
+            if not view.start(head, head.gpus, placement=self.placement):
+                self._blocked = key
                 return
 
 
@@ -111,7 +122,7 @@ class EASYBackfill(Scheduler):
 
     def schedule(self, view: SimView) -> None:
         while True:
-            head = next(iter(view.waiting(1)), None)
+            head = view.head()
             if head is None:
                 return
             if not view.start(head, head.gpus, placement=self.placement):
