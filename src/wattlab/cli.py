@@ -69,9 +69,9 @@ def studies() -> None:
     """List the registered studies."""
     from wattlab.study import all_studies
 
-    t = Table("id", "arXiv", "claim", "basis")
+    t = Table("id", "arXiv", "claim", "evidence")
     for s in all_studies().values():
-        t.add_row(s.id, s.arxiv, s.claim.text, s.basis)
+        t.add_row(s.id, s.arxiv, s.claim.text, s.evidence or "")
     console.print(t)
 
 

@@ -300,3 +300,35 @@ def test_reference_files_parse_and_are_not_loaded():
     for f in files:
         entries = _parse_file(f.read_text(encoding="utf-8"), f.name, {})
         assert entries and not set(entries) & set(reg.params), f.name
+
+
+@pytest.mark.parametrize("key", ["dev.h100.tdp", "mem.hbm3.bw", "mem.newtech.e_bit", "op45.int8_add"])
+def test_a_negative_catalogue_value_is_an_error_naming_file_entry_and_field(tmp_path, key):
+    f = tmp_path / "neg.toml"
+    f.write_text('[sources.me]\ncitation = "me"\nurl = "https://example.org"\n'
+                 f'[params."{key}"]\nvalue = -1\nunit = "W"\nsource = "me"\n'
+                 'locator = "x"\nevidence = "measured"\n')
+    with pytest.raises(ParamError, match=rf"neg.toml: entry '{re.escape(key)}', field 'value'"):
+        load_registry([f])
+
+
+def test_an_h100_tdp_override_reaches_every_model_that_prices_an_h100(tmp_path):
+    """One catalogue value, read by every paper: the ZKP engine, the GZKP baseline, the roofline
+    and the LLM request cost all move with dev.h100.tdp set in a parameter file."""
+    from wattlab.hardware import Device
+    from wattlab.kernels.engine_cost import engine, gzkp_ntt_cost
+    from wattlab.workloads.llm import request_cost
+
+    f = tmp_path / "h100.toml"
+    f.write_text('[sources.me]\ncitation = "my meter"\nurl = "https://example.org"\n'
+                 '[params."dev.h100.tdp"]\nvalue = 350\nunit = "W"\nsource = "me"\n'
+                 'locator = "x"\nevidence = "measured"\n')
+    base, mine = default_registry(), load_registry([f])
+    assert engine(mine, "h100").power_w == 350 != engine(base, "h100").power_w
+    assert (gzkp_ntt_cost(mine, "bn254", 12).energy_total_j
+            < gzkp_ntt_cost(base, "bn254", 12).energy_total_j)
+    for reg in (base, mine):
+        assert Device.from_registry("h100", reg).tdp == reg.value("dev.h100.tdp")
+    e = [request_cost("llama-3.2-1b", Device.from_registry("h100", r), 128, 32,
+                      params=r).energy_total_j for r in (base, mine)]
+    assert e[0] != e[1]

@@ -101,7 +101,10 @@ def prefill(profile: RoutingProfile, shape: LlmConfig, params: Registry, policy:
         raise SpecError("the npumoe policy needs a TierPlan (see plan_tiers)")
     if policy not in ("cpu", "gpu", "npumoe"):
         raise SpecError(f"policy={policy!r}: use 'cpu', 'gpu' or 'npumoe'")
-    t = e = flops = 0.0
+    # unified memory: every byte an operator streams (weights, KV cache) is a DRAM access,
+    # whichever device runs it (LPDDR5 energy per bit, an assumed mid-range figure)
+    e_bit = params.value("mem.lpddr5.e_bit")
+    t = e = flops = dram_bytes = 0.0
     by: dict[str, float] = {}
     syncs = 0
     n_layers, n_chunks, _ = profile.counts.shape
@@ -113,14 +116,16 @@ def prefill(profile: RoutingProfile, shape: LlmConfig, params: Registry, policy:
                             else evaluate(ops, devices, [policy] * len(ops), sync_s, static_w))
             t, e, syncs = t + p.latency_s, e + p.energy_j, syncs + p.syncs
             flops += sum(op.flops for op in ops)
+            dram_bytes += sum(op.nbytes for op in ops)
             for k, v in p.energy_by_device.items():
                 by[k] = by.get(k, 0.0) + v
     # the chain is per layer; layers beyond the profiled ones repeat its cost
     scale = shape.layers / n_layers
+    by["dram"] = dram_bytes * 8.0 * e_bit
     return Cost({k: v * scale for k, v in by.items()}, t * scale,
                 counts={"tokens": float(n_chunks * profile.chunk), "ops": flops * scale,
-                        "syncs": syncs * scale},
-                sources=m2max_sources(params))
+                        "syncs": syncs * scale, "dram_bytes": dram_bytes * scale},
+                sources={**m2max_sources(params), **params.subset("mem.lpddr5.e_bit")})
 
 
 def ratios(base: Cost, ours: Cost) -> tuple[float, float]:
