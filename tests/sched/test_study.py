@@ -10,11 +10,11 @@ import pytest
 from wattlab.params import default_registry
 from wattlab.study import Outcome, RunContext, all_studies
 
-# Quick-scale values with the runner's seed 0 (3 seeds x 600 synthetic jobs x H100/A100/V100).
+# Quick-scale values with the runner's seed 0 (3 seeds x 400 synthetic jobs x H100/A100/V100).
 # They pin the simulator, the policies and the registry assumptions: a change to any of them
 # must update these numbers knowingly. Tolerance: 0.05 percentage points (the runs are
 # deterministic; the margin covers floating-point summation order only).
-PINNED = {"ecosched.energy": 0.57, "ecosched.makespan": 11.12, "ecosched.edp": 11.56}
+PINNED = {"ecosched.energy": -0.074, "ecosched.makespan": 3.925, "ecosched.edp": 5.47}
 
 
 @cache
@@ -29,6 +29,7 @@ def test_quick_value_is_pinned(study_id: str) -> None:
     out, verdict = _run(study_id)
     assert out.value == pytest.approx(PINNED[study_id], abs=0.05)
     assert out.interval is not None and out.interval[0] <= out.value <= out.interval[1]
+    assert verdict == "not-reproduced"  # at quick scale; the report says why (notes, sensitivity)
     metric = study_id.split(".")[1]
     rows = out.tables[f"{metric} improvement by GPU type"]
     assert [r["gpu"] for r in rows] == ["H100", "A100", "V100"]

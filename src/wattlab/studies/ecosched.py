@@ -45,7 +45,7 @@ SYSTEMS = ("h100", "a100", "v100")
 BASELINES = ("fcfs-exclusive", "fcfs", "easy")
 METRICS = {"energy": "energy_j", "makespan": "makespan_s", "edp": "edp_js"}
 _P = "ecosched."
-QUICK = {"jobs": 600, "seeds": 3}
+QUICK = {"jobs": 400, "seeds": 3}
 FULL = {"jobs": 2000, "seeds": 10}
 
 
@@ -97,10 +97,15 @@ def _interval(values: list[float]) -> tuple[float, float] | None:
     return (m - half, m + half)
 
 
+def _seeds(ctx: RunContext) -> list[int]:
+    size = QUICK if ctx.quick else FULL
+    return [int(s) for s in ctx.rng.integers(0, 2**31 - 1, size=size["seeds"])]
+
+
 def _study_run(metric: str, ctx: RunContext) -> Outcome:
     p = ctx.params
     size = QUICK if ctx.quick else FULL
-    seeds = [int(s) for s in ctx.rng.integers(0, 2**31 - 1, size=size["seeds"])]
+    seeds = _seeds(ctx)
     rows: list[dict[str, Any]] = []
     per_system: dict[str, list[float]] = {}
     policy_rows: list[dict[str, Any]] = []
@@ -142,6 +147,9 @@ def _study_run(metric: str, ctx: RunContext) -> Outcome:
         "(ecosched.synth.* assumptions: Poisson arrivals at an offered load above 1, log-normal "
         "durations, 1/2/4/8-GPU requests, Amdahl curves). No public trace carries scaling curves "
         "or power, and none is replayed here.",
+        "Baselines: EASY backfilling is given exact runtime estimates (its best case; real user "
+        "estimates are often several times too long), FCFS variants need none. EcoSched uses no "
+        "runtime estimate, only profiled relative speed and power.",
         "Assumed, not from the paper: the score form, look-ahead window, profiling cost and "
         "noise, ageing, the interference factors and every workload distribution (ecosched.* "
         "keys, evidence 'assumed'). Published: GPU TDPs; assumed: GPU idle powers.",
@@ -184,11 +192,12 @@ def _power_figure(params: Registry, seed: int, jobs: int) -> Any:
 
 
 def _modelled(metric: str, ctx: RunContext) -> float:
-    """Cheap path for the sensitivity pass: one fixed seed on H100 nodes at quick size (the run's
-    value averages seeds and takes the best GPU type, so the two differ; the pass judges flips
-    against this path's own nominal value)."""
-    runs = _run_system(ctx.params, "h100", QUICK["jobs"], 12345)
-    return _gains(runs, metric)["best baseline"]
+    """Cheaper path for the sensitivity pass: the run's seeds on H100 nodes only (the run takes
+    the best of three GPU types, which differ little: the GPU type changes power, not speed)."""
+    size = QUICK if ctx.quick else FULL
+    vals = [_gains(_run_system(ctx.params, "h100", size["jobs"], s), metric)["best baseline"]
+            for s in _seeds(ctx)]
+    return float(np.mean(vals))
 
 
 def _make(metric: str, text: str, paper: float) -> Study:
