@@ -33,9 +33,11 @@ def test_quick_value_is_pinned(study_id: str) -> None:
     metric = study_id.split(".")[1]
     rows = out.tables[f"{metric} improvement by GPU type"]
     assert [r["gpu"] for r in rows] == ["H100", "A100", "V100"]
-    # the best baseline is the hardest comparison: never a larger gain than any single baseline
+    # the best baseline (per seed) is the hardest comparison: its mean gain is no larger than
+    # the mean gain against any single baseline
     for r in rows:
-        assert r["vs best baseline (%)"] == min(r[f"vs {b} (%)"] for b in ("fcfs-exclusive", "fcfs", "easy"))
+        worst = min(r[f"vs {b} (%)"] for b in ("fcfs-exclusive", "fcfs", "easy"))
+        assert r["vs best baseline (%)"] <= worst + 0.01
     assert verdict in ("reproduced", "trend-reproduced", "not-reproduced")
 
 
