@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from wattlab.commands.sched import app
@@ -20,9 +22,9 @@ def flat(text: str) -> str:
 
 
 def test_simulate_sample_all_policies(tmp_path: Path) -> None:
-    out, png = tmp_path / "r.json", tmp_path / "p.png"
-    res = runner.invoke(app, ["simulate", "--policy", "all", "--json", str(out), "--plot", str(png)],
-                        terminal_width=200)
+    out, png, acct = tmp_path / "r.json", tmp_path / "p.png", tmp_path / "acct"
+    res = runner.invoke(app, ["simulate", "--policy", "all", "--json", str(out), "--plot", str(png),
+                              "--sacct", str(acct)], terminal_width=200)
     assert res.exit_code == 0, res.output
     for name in ("fcfs-exclusive", "fcfs", "easy", "ecosched"):
         assert name in res.output
@@ -32,6 +34,13 @@ def test_simulate_sample_all_policies(tmp_path: Path) -> None:
         assert p["ledger"]["job_gap"] == 0 and abs(p["ledger"]["energy_gap_rel"]) < 1e-9
         assert p["finished"] == 200
     assert png.stat().st_size > 1000
+
+
+    rows = list(csv.DictReader((acct / "ecosched.csv").open()))
+    assert len(rows) == 200 and {"JobID", "AllocTRES", "ConsumedEnergy"} <= set(rows[0])
+    job_e = sum(float(r["ConsumedEnergy"]) for r in rows)
+    led = doc["policies"]["ecosched"]["ledger"]
+    assert job_e == pytest.approx(led["job_energy_j"], rel=1e-9)
 
 
 def test_generate_then_replay_mixed_cluster(tmp_path: Path) -> None:

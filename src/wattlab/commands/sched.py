@@ -125,6 +125,9 @@ def simulate(
         "--plot", help="Write utilisation and power over time to this PNG.")] = None,
     json_out: Annotated[Path | None, typer.Option(
         "--json", help="Write every result to this JSON file.")] = None,
+    sacct: Annotated[Path | None, typer.Option(
+        "--sacct", help="Write a Slurm-accounting-like CSV per policy: DIR/<policy>.csv "
+                        "(ConsumedEnergy in J).")] = None,
     params: ParamFiles = None,
 ) -> None:
     """Replay a trace under each policy; energy, makespan, EDP, wait and utilisation side by side.
@@ -180,6 +183,17 @@ def simulate(
     if plot_out is not None:
         plot(results, plot_out)
         console.print(f"plot written to {plot_out}")
+    if sacct is not None:
+        import csv
+
+        sacct.mkdir(parents=True, exist_ok=True)
+        for name, r in results.items():
+            rows = r.sacct()
+            with (sacct / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                w.writeheader()
+                w.writerows(rows)
+        console.print(f"accounting written to {sacct}/<policy>.csv")
     if json_out is not None:
         doc = {"trace": str(path), "cluster": cluster.describe(), "notes": notes,
                "skipped": [{"row": r, "reason": why} for r, why in tr.skipped],
