@@ -82,6 +82,9 @@ def test_helios_and_philly(tmp_path: Path) -> None:
               "p1,u,vc1,100,4,500,Pass\np2,u,vc1,160,1,20,Pass\n")
     tp = read_trace(_write(tmp_path, "p.csv", philly), "philly")
     assert [j.gpus for j in tp.jobs] == [4, 1] and tp.jobs[1].submit == 60
+    # a Philly table with Helios column names reads as either layout
+    as_helios = read_trace(tmp_path / "h.csv", "philly")
+    assert [j.id for j in as_helios.jobs] == ["a", "c"]
 
 
 def test_missing_columns_and_mapping(tmp_path: Path) -> None:

@@ -22,6 +22,8 @@ Layouts (column names as read; a ``columns={"canonical": "your name"}`` map rena
   end_time`` and optionally ``duration``; times as seconds or ``YYYY-MM-DD HH:MM:SS``) [M].
 * ``philly``: a Philly job table flattened to CSV (``jobid, user, submitted_time, num_gpus``
   and ``run_time`` or ``start_time, end_time``) [M]; the original Philly log is JSON.
+  Both layouts also accept each other's names for the id, submit-time and GPU columns
+  (a Philly table converted to the Helios column names reads either way).
 
 Bad rows raise :class:`~wattlab.errors.SpecError` naming the file and row: a missing column, a
 non-number, a negative duration. Rows that describe no GPU job (a CPU-only Helios job, a PAI task
@@ -99,7 +101,9 @@ def _missing(text: str | None) -> bool:
 
 
 def _read_rows(path: Path, required: Sequence[str], layout: str, columns: Mapping[str, str] | None,
-               default_header: Sequence[str] | None = None) -> Iterable[tuple[str, dict[str, str]]]:
+               default_header: Sequence[str] | None = None,
+               aliases: Mapping[str, Sequence[str]] | None = None,
+               ) -> Iterable[tuple[str, dict[str, str]]]:
     with path.open(newline="", encoding="utf-8") as fh:
         lines = [ln for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
@@ -108,6 +112,11 @@ def _read_rows(path: Path, required: Sequence[str], layout: str, columns: Mappin
     first = next(reader)
     rename = {v: k for k, v in (columns or {}).items()}
     header = [rename.get(h.strip(), h.strip()) for h in first]
+    for canonical, alts in (aliases or {}).items():  # the other layouts' names for a column
+        if canonical not in header:
+            alt = next((a for a in alts if a in header), None)
+            if alt is not None:
+                header[header.index(alt)] = canonical
     body_start = 1
     if default_header is not None and not set(required) <= set(header):
         # header-less file (the published PAI tables): use the documented order
@@ -230,12 +239,18 @@ def read_pai(path: Path, columns: Mapping[str, str] | None = None,
                   "GPUs = ceil(inst_num x plan_gpu / 100)"])
 
 
+_GENERIC_NAMES = {"id": ("job_id", "jobid"), "submit": ("submit_time", "submitted_time"),
+                  "gpus": ("gpu_num", "num_gpus")}
+
+
 def _read_generic(path: Path, layout: str, id_col: str, submit_col: str, gpu_col: str,
                   app_col: str, columns: Mapping[str, str] | None,
                   incomplete: Literal["error", "skip"]) -> Trace:
     jobs: list[Job] = []
     skipped: list[tuple[str, str]] = []
-    rows = list(_read_rows(path, (id_col, submit_col, gpu_col), layout, columns))
+    aliases = {c: [a for a in _GENERIC_NAMES[k] if a != c]
+               for k, c in (("id", id_col), ("submit", submit_col), ("gpus", gpu_col))}
+    rows = list(_read_rows(path, (id_col, submit_col, gpu_col), layout, columns, aliases=aliases))
     has_dur = any(c in rows[0][1] for c in ("duration", "run_time")) if rows else False
     if rows and not has_dur and not {"start_time", "end_time"} <= set(rows[0][1]):
         raise SpecError(f"{path}: the '{layout}' layout needs column 'duration' (or 'run_time') or "
