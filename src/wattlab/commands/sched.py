@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from wattlab.systems.sched import Cluster, Scheduler, SimResult
 
 app = typer.Typer(help="GPU-cluster co-scheduling: a discrete-event simulator with FCFS, EASY "
-                       "backfilling and EcoSched (arXiv 2604.17640).", no_args_is_help=True)
+                       "backfilling and EcoSched (arXiv 2604.17640). "
+                       "Example: wattlab sched simulate --policy all --plot sched.png",
+                  no_args_is_help=True)
 console = Console()
 
 ParamFiles = Annotated[list[Path] | None, typer.Option(
