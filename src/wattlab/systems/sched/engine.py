@@ -201,7 +201,7 @@ class SimView:
         needs). Places nothing."""
         return self._s.co_runners(node, g, placement)
 
-    def fit(self, g: int, placement: Placement = "first") -> int | None:
+    def fit(self, g: int) -> int | None:
         """The first node (lowest index) with ``g`` free GPUs, or None."""
         for k, n in enumerate(self._s.nodes):
             if n.free >= g:
@@ -559,24 +559,6 @@ class _Sim:
         self.busy -= t.g
         if self.itf_active and node.jobs:
             self._rerate(node)
-
-    def _advance(self, t_new: float) -> None:
-        dt = t_new - self.t_last
-        if dt > 0:
-            self.energy += self.power * dt
-            self.idle_energy += self.idle_w * dt
-            self.busy_gs += self.busy * dt
-        self.t_last = t_new
-        self.now = t_new
-
-    def _record(self) -> None:
-        if self.tl_t and self.tl_t[-1] == self.now:
-            self.tl_b[-1] = self.busy
-            self.tl_p[-1] = self.power
-        else:
-            self.tl_t.append(self.now)
-            self.tl_b.append(self.busy)
-            self.tl_p.append(self.power)
 
     def run(self) -> tuple[list[Unrunnable], list[Job]]:
         gmax = self.cluster.max_node_gpus
