@@ -125,3 +125,17 @@ def test_ecosched_from_params_reads_the_registry() -> None:
     assert EcoSched.from_params(weight=0.2).weight == 0.2
     with pytest.raises(SpecError, match="weight"):
         EcoSched(weight=1.5)
+
+
+def test_ecosched_joint_choice_splits_a_node_between_two_jobs() -> None:
+    """Two well-scaling jobs and one free node: the joint (pair) choice runs both on 4 GPUs, each
+    in its own NUMA domain; choosing one job at a time gives the first all 8 GPUs."""
+    c = Cluster.build(1, "h100")
+    s = Scaling.amdahl(0.97, 0.0, 0.8, 0.3)
+    jobs = [Job("a", 0.0, 3600.0, 1, app="x", scaling=s), Job("b", 0.0, 3600.0, 1, app="y", scaling=s)]
+    joint = simulate(jobs, c, EcoSched(joint=True, profile_noise=0.0, profile_slice=0.0))
+    single = simulate(jobs, c, EcoSched(joint=False, profile_noise=0.0, profile_slice=0.0))
+    assert list(joint.gpus) == [4, 4] and list(joint.start) == [0.0, 0.0]
+    assert joint.placements == [(0, 1, 2, 3), (4, 5, 6, 7)]
+    assert list(single.gpus) == [8, 8] and single.start[1] > 0
+    assert joint.energy_j < single.energy_j and joint.makespan_s < single.makespan_s
