@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wattlab.commands._options import BoundedInt, FiniteFloat, OutFile, Seed
 from wattlab.errors import SpecError
 
 if TYPE_CHECKING:
@@ -25,6 +26,10 @@ console = Console()
 ParamFiles = Annotated[list[Path] | None, typer.Option(
     "--params", help="A TOML parameter file layered over the defaults (repeatable).")]
 POLICY_NAMES = ("fcfs-exclusive", "fcfs", "easy", "ecosched")
+#: Largest cluster the CLI builds (nodes in all groups); the Python API has no such cap.
+MAX_NODES = 4096
+#: Most jobs `generate` writes (a larger synthetic trace: use the Python API).
+MAX_JOBS = 200_000
 
 
 def parse_nodes(text: str, gpu: str, gpus: int, numa: int, params: Registry) -> Cluster:
@@ -39,7 +44,13 @@ def parse_nodes(text: str, gpu: str, gpus: int, numa: int, params: Registry) -> 
         except ValueError:
             raise SpecError(f"--nodes '{text}': '{part}' is not 'N' or 'NxDEVICE' "
                             "(e.g. --nodes 4 or --nodes 2xh100,1xv100)") from None
+        if count < 1:
+            raise SpecError(f"--nodes '{text}': node count {count} must be >= 1")
         groups.append((count, dev or gpu, gpus, numa))
+    total = sum(g[0] for g in groups)
+    if total > MAX_NODES:
+        raise SpecError(f"--nodes '{text}' asks for {total} nodes; the CLI builds at most "
+                        f"{MAX_NODES} (use the Python API, wattlab.systems.sched.Cluster, for more)")
     return Cluster.mixed(groups, params)
 
 
@@ -65,11 +76,14 @@ def make_policies(policy: str, scheduler: str | None, params: Registry,
         import importlib
 
         mod, _, cls = scheduler.partition(":")
+        if not mod or not cls:
+            raise SpecError(f"--scheduler '{scheduler}' must be 'module:Class'")
         try:
             obj = getattr(importlib.import_module(mod), cls)()
-        except (ImportError, AttributeError, TypeError, ValueError) as exc:
-            raise SpecError(f"--scheduler '{scheduler}' could not be loaded ({exc}); give "
-                            "'module:Class' with a no-argument constructor on PYTHONPATH") from None
+        except Exception as exc:  # user code: any failure to load is bad input, never a traceback
+            raise SpecError(f"--scheduler '{scheduler}' could not be loaded ({type(exc).__name__}: "
+                            f"{exc}); give 'module:Class' with a no-argument constructor on "
+                            "PYTHONPATH") from None
         if not isinstance(obj, Scheduler):
             raise SpecError(f"--scheduler '{scheduler}' is not a wattlab.systems.sched.Scheduler subclass")
         out[getattr(obj, "name", cls) or cls] = obj
@@ -110,26 +124,32 @@ def simulate(
         "--column", help="Rename a column: needed=yours (repeatable).")] = None,
     nodes: Annotated[str, typer.Option(help="Node count, or groups like 2xh100,1xv100.")] = "2",
     gpu: Annotated[str, typer.Option(help="Catalogue GPU of the nodes (dev.<gpu>.*).")] = "h100",
-    gpus_per_node: Annotated[int, typer.Option(help="GPUs per node.")] = 8,
-    numa: Annotated[int, typer.Option(help="NUMA domains per node.")] = 2,
+    gpus_per_node: Annotated[int, typer.Option(click_type=BoundedInt(1, 64),
+                                               help="GPUs per node (1..64).")] = 8,
+    numa: Annotated[int, typer.Option(click_type=BoundedInt(1, 64),
+                                      help="NUMA domains per node (divides the GPUs).")] = 2,
     policy: Annotated[str, typer.Option(
         help="ecosched, fcfs, fcfs-exclusive, easy, a comma list, or all.")] = "all",
     scheduler: Annotated[str | None, typer.Option(
         help="Your own policy: module:Class (a wattlab.systems.sched.Scheduler).")] = None,
     interference: Annotated[bool, typer.Option(
         "--interference/--no-interference", help="Co-location slow-down (ecosched.* assumptions).")] = True,
-    weight: Annotated[float | None, typer.Option(help="EcoSched score weight w (default: registry).")] = None,
+    weight: Annotated[float | None, typer.Option(
+        click_type=FiniteFloat(0.0, 1.0),
+        help="EcoSched score weight w in [0, 1] (default: registry).")] = None,
     skip_incomplete: Annotated[bool, typer.Option(
         "--skip-incomplete", help="List unfinished trace rows instead of stopping.")] = False,
-    procs_per_gpu: Annotated[int, typer.Option(help="SWF: processors per GPU.")] = 1,
-    seed: Annotated[int, typer.Option(help="Seed of assigned profiles and EcoSched's profiling.")] = 0,
+    procs_per_gpu: Annotated[int, typer.Option(click_type=BoundedInt(1, 1_000_000),
+                                               help="SWF: processors per GPU.")] = 1,
+    seed: Seed = 0,
     plot_out: Annotated[Path | None, typer.Option(
-        "--plot", help="Write utilisation and power over time to this PNG.")] = None,
+        "--plot", click_type=OutFile((".png", ".svg", ".pdf")),
+        help="Write utilisation and power over time to this PNG (or .svg, .pdf).")] = None,
     json_out: Annotated[Path | None, typer.Option(
-        "--json", help="Write every result to this JSON file.")] = None,
+        "--json", click_type=OutFile((".json",)), help="Write every result to this JSON file.")] = None,
     sacct: Annotated[Path | None, typer.Option(
-        "--sacct", help="Write a Slurm-accounting-like CSV per policy: DIR/<policy>.csv "
-                        "(ConsumedEnergy in J).")] = None,
+        "--sacct", help="Write a Slurm-accounting-like CSV per policy into this folder: "
+                        "<policy>.csv (ConsumedEnergy in J).")] = None,
     params: ParamFiles = None,
 ) -> None:
     """Replay a trace under each policy; energy, makespan, EDP, wait and utilisation side by side.
@@ -142,6 +162,8 @@ def simulate(
     from wattlab.systems.sched import SAMPLE, Interference, attach_profiles, read_trace
     from wattlab.systems.sched import simulate as run
 
+    if sacct is not None:
+        _check_out_dir(sacct)
     reg = load_registry(params or [])
     cols: dict[str, str] = {}
     for c in column or []:
@@ -183,27 +205,60 @@ def simulate(
         if r.stuck:
             console.print(f"[yellow]{name}[/]: {len(r.stuck)} jobs were never started by the policy")
     if plot_out is not None:
-        plot(results, plot_out)
+        _write_or_fail(plot_out, lambda: plot(results, plot_out))
         console.print(f"plot written to {plot_out}")
     if sacct is not None:
-        import csv
-
-        sacct.mkdir(parents=True, exist_ok=True)
-        for name, r in results.items():
-            rows = r.sacct()
-            with (sacct / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
-                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                w.writeheader()
-                w.writerows(rows)
-        console.print(f"accounting written to {sacct}/<policy>.csv")
+        _write_sacct(sacct, results)
     if json_out is not None:
         doc = {"trace": str(path), "cluster": cluster.describe(), "notes": notes,
                "skipped": [{"row": r, "reason": why} for r, why in tr.skipped],
                "policies": {n: {**r.summary(), "ledger": r.ledger(),
                                 "unrunnable": [{"job": u.job.id, "reason": u.reason} for u in r.unrunnable],
                                 "stuck": [j.id for j in r.stuck]} for n, r in results.items()}}
-        json_out.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        _write_or_fail(json_out, lambda: json_out.write_text(json.dumps(doc, indent=2), encoding="utf-8"))
         console.print(f"results written to {json_out}")
+
+
+def _write_or_fail(path: Path, write: Any) -> None:
+    try:
+        write()
+    except OSError as exc:
+        raise SpecError(f"cannot write '{path}': {exc.strerror or exc}") from None
+
+
+def _check_out_dir(path: Path) -> None:
+    """A folder that exists or can be created (its parent exists), and is writable."""
+    import os
+
+    text = str(path)
+    if not text.strip() or text in (".", ".."):
+        raise SpecError("--sacct needs a folder name, e.g. --sacct accounting")
+    try:
+        if path.exists() and not path.is_dir():
+            raise SpecError(f"--sacct '{text}' is a file; give a folder")
+        parent = path if path.is_dir() else path.parent
+        if not parent.is_dir():
+            raise SpecError(f"--sacct '{text}': the folder {parent} does not exist; create it first")
+        if not os.access(parent, os.W_OK):
+            raise SpecError(f"--sacct '{text}' cannot be written (permission denied)")
+    except OSError as exc:
+        raise SpecError(f"--sacct '{text}': {exc.strerror or exc}") from None
+
+
+def _write_sacct(folder: Path, results: dict[str, SimResult]) -> None:
+    import csv
+
+    try:
+        folder.mkdir(exist_ok=True)
+        for name, r in results.items():
+            rows = r.sacct()
+            with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                w.writeheader()
+                w.writerows(rows)
+    except OSError as exc:
+        raise SpecError(f"--sacct '{folder}': cannot write ({exc.strerror or exc})") from None
+    console.print(f"accounting written to {folder}/<policy>.csv")
 
 
 def _table(results: dict[str, SimResult], cluster: str, path: Path) -> None:
@@ -227,14 +282,20 @@ def _table(results: dict[str, SimResult], cluster: str, path: Path) -> None:
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Option("--out", help="CSV file to write (wattlab layout).")],
-    jobs: Annotated[int, typer.Option(help="Number of jobs.")] = 200,
+    out: Annotated[Path, typer.Option("--out", click_type=OutFile((".csv",)),
+                                      help="CSV file to write (wattlab layout).")],
+    jobs: Annotated[int, typer.Option(click_type=BoundedInt(1, MAX_JOBS),
+                                      help=f"Number of jobs (1..{MAX_JOBS}).")] = 200,
     nodes: Annotated[str, typer.Option(help="Node count, or groups like 2xh100,1xv100.")] = "2",
     gpu: Annotated[str, typer.Option(help="Catalogue GPU of the nodes.")] = "h100",
-    gpus_per_node: Annotated[int, typer.Option(help="GPUs per node.")] = 8,
-    numa: Annotated[int, typer.Option(help="NUMA domains per node.")] = 2,
-    load: Annotated[float | None, typer.Option(help="Offered load (default ecosched.synth.load).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    gpus_per_node: Annotated[int, typer.Option(click_type=BoundedInt(1, 64),
+                                               help="GPUs per node (1..64).")] = 8,
+    numa: Annotated[int, typer.Option(click_type=BoundedInt(1, 64),
+                                      help="NUMA domains per node.")] = 2,
+    load: Annotated[float | None, typer.Option(
+        click_type=FiniteFloat(0.01, 100.0),
+        help="Offered load in [0.01, 100] (default ecosched.synth.load).")] = None,
+    seed: Seed = 0,
     params: ParamFiles = None,
 ) -> None:
     """Write a synthetic trace-shaped workload (assumptions: ecosched.synth.* registry keys).
@@ -246,11 +307,10 @@ def generate(
     from wattlab.params import load_registry
     from wattlab.systems.sched import synthetic, write_trace
 
-    if jobs < 1:
-        raise SpecError(f"--jobs must be >= 1, got {jobs}")
     reg = load_registry(params or [])
     cluster = parse_nodes(nodes, gpu, gpus_per_node, numa, reg)
     js = synthetic(jobs, cluster, np.random.default_rng(seed), reg, load=load)
-    write_trace(js, out, [f"wattlab synthetic workload: {jobs} jobs for {cluster.describe()}, seed {seed}",
-                          "assumptions: ecosched.synth.* registry keys; no real trace data"])
+    header = [f"wattlab synthetic workload: {jobs} jobs for {cluster.describe()}, seed {seed}",
+              "assumptions: ecosched.synth.* registry keys; no real trace data"]
+    _write_or_fail(out, lambda: write_trace(js, out, header))
     console.print(f"{jobs} jobs written to {out}")

@@ -26,6 +26,9 @@ from wattlab.errors import SpecError
 from wattlab.params import Param, Registry, default_registry
 
 _P = "ecosched."
+#: Longest job duration accepted (s): about 30 years, far beyond any real job; a larger value is
+#: a unit error (ms or µs read as s).
+MAX_SECONDS = 1e9
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,9 @@ class Job:
             raise SpecError(f"{where}: submit time {self.submit!r} must be a finite number >= 0")
         if not math.isfinite(self.runtime) or self.runtime < 0:
             raise SpecError(f"{where}: duration {self.runtime!r} must be a finite number >= 0")
+        if self.runtime > MAX_SECONDS or self.submit > MAX_SECONDS * 100:
+            raise SpecError(f"{where}: duration {self.runtime:g} s or submit time {self.submit:g} s "
+                            f"is beyond {MAX_SECONDS:g} s (about 30 years); check the time unit")
         if int(self.gpus) != self.gpus or self.gpus < 1:
             raise SpecError(f"{where}: GPU count {self.gpus!r} must be an integer >= 1")
         if self.estimate is not None and not (math.isfinite(self.estimate) and self.estimate >= 0):

@@ -293,19 +293,27 @@ def read_trace(path: str | Path, layout: str | None = None, *, columns: Mapping[
     """Read a trace file; ``layout`` is one of :data:`LAYOUTS` (default: ``swf`` for ``.swf``
     files, else ``wattlab``)."""
     p = Path(path)
-    if not p.is_file():
-        raise SpecError(f"trace file '{p}' does not exist")
+    try:
+        is_file = p.is_file()
+    except OSError as exc:
+        raise SpecError(f"trace file '{p}': {exc.strerror or exc}") from None
+    if not is_file:
+        raise SpecError(f"trace file '{p}' does not exist (or is not a file)")
     lay = layout or ("swf" if p.suffix.lower() == ".swf" else "wattlab")
-    if lay == "wattlab":
-        return read_wattlab(p, columns)
-    if lay == "swf":
-        return read_swf(p, procs_per_gpu)
-    if lay == "pai":
-        return read_pai(p, columns, incomplete)
-    if lay == "helios":
-        return read_helios(p, columns, incomplete)
-    if lay == "philly":
-        return read_philly(p, columns, incomplete)
+    readers = {"wattlab": lambda: read_wattlab(p, columns), "swf": lambda: read_swf(p, procs_per_gpu),
+               "pai": lambda: read_pai(p, columns, incomplete),
+               "helios": lambda: read_helios(p, columns, incomplete),
+               "philly": lambda: read_philly(p, columns, incomplete)}
+    if lay in readers:
+        try:
+            return readers[lay]()
+        except UnicodeDecodeError as exc:
+            raise SpecError(f"trace file '{p}' is not UTF-8 text (byte {exc.start}); convert it "
+                            "or give the right file") from None
+        except csv.Error as exc:
+            raise SpecError(f"trace file '{p}' is not valid CSV ({exc})") from None
+        except OSError as exc:
+            raise SpecError(f"trace file '{p}' cannot be read: {exc.strerror or exc}") from None
     raise SpecError(f"unknown trace layout '{lay}'; use one of {', '.join(LAYOUTS)}")
 
 
