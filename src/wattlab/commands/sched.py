@@ -215,7 +215,9 @@ def simulate(
                "policies": {n: {**r.summary(), "ledger": r.ledger(),
                                 "unrunnable": [{"job": u.job.id, "reason": u.reason} for u in r.unrunnable],
                                 "stuck": [j.id for j in r.stuck]} for n, r in results.items()}}
-        _write_or_fail(json_out, lambda: json_out.write_text(json.dumps(doc, indent=2), encoding="utf-8"))
+        from wattlab.files import atomic_write
+
+        _write_or_fail(json_out, lambda: atomic_write(json_out, json.dumps(doc, indent=2)))
         console.print(f"results written to {json_out}")
 
 
@@ -247,15 +249,19 @@ def _check_out_dir(path: Path) -> None:
 
 def _write_sacct(folder: Path, results: dict[str, SimResult]) -> None:
     import csv
+    import io
+
+    from wattlab.files import atomic_write
 
     try:
         folder.mkdir(exist_ok=True)
         for name, r in results.items():
             rows = r.sacct()
-            with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
-                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                w.writeheader()
-                w.writerows(rows)
+            buf = io.StringIO()
+            w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+            atomic_write(folder / f"{name}.csv", buf.getvalue())
     except OSError as exc:
         raise SpecError(f"--sacct '{folder}': cannot write ({exc.strerror or exc})") from None
     console.print(f"accounting written to {folder}/<policy>.csv")
