@@ -183,3 +183,11 @@ def test_v100_is_in_the_catalogue() -> None:
         assert reg[f"dev.v100.{k}"].source.url
     c = Cluster.build(1, "v100")
     assert c.nodes[0].tdp_w == 300 and c.nodes[0].idle_w == reg.value("dev.v100.idle_power")
+
+
+def test_empty_trace_and_unit_errors() -> None:
+    res = simulate([], Cluster.build(1, "h100"), EcoSched())
+    res.check()
+    assert res.energy_j == 0 and res.makespan_s == 0 and res.edp == 0
+    with pytest.raises(SpecError, match="time unit"):
+        Job("ms", 0.0, 3.6e12, 1, row="t.csv row 9")  # milliseconds read as seconds
