@@ -185,6 +185,9 @@ def simulate(
                      "the assumed profile of its application (ecosched.synth.* keys)")
     itf = Interference.from_params(reg) if interference else Interference()
     pols = make_policies(policy, scheduler, reg, weight)
+    if "ecosched" in pols or "fcfs-exclusive" in pols:
+        notes.append("EcoSched and FCFS-exclusive choose each job's GPU count: every job is assumed "
+                     "moldable (any power-of-two count up to its node)")
     results: dict[str, SimResult] = {}
     for name, pol in pols.items():
         res = run(jobs, cluster, pol, interference=itf, rng=np.random.default_rng(seed))
