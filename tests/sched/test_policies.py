@@ -139,3 +139,11 @@ def test_ecosched_joint_choice_splits_a_node_between_two_jobs() -> None:
     assert joint.placements == [(0, 1, 2, 3), (4, 5, 6, 7)]
     assert list(single.gpus) == [8, 8] and single.start[1] > 0
     assert joint.energy_j < single.energy_j and joint.makespan_s < single.makespan_s
+
+
+def test_exclusive_keeps_a_node_for_a_rigid_job() -> None:
+    c = Cluster.build(1, "h100")
+    jobs = [Job("r", 0.0, 100.0, 2, moldable=False), Job("m", 1.0, 100.0, 1)]
+    res = simulate(jobs, c, FCFSExclusive())
+    assert list(res.gpus) == [2, 8]
+    assert res.start[1] == pytest.approx(100.0)  # the node was not shared

@@ -39,7 +39,8 @@ _P = "ecosched."
 
 
 class FCFSExclusive(Scheduler):
-    """First come, first served; every job gets a whole node and runs on all its GPUs."""
+    """First come, first served; every job gets a whole node and runs on all its GPUs (a rigid
+    job, ``moldable=False``, runs on its request; the rest of its node stays idle)."""
 
     name = "fcfs-exclusive"
 
@@ -50,8 +51,8 @@ class FCFSExclusive(Scheduler):
                 return
             for n in range(view.n_nodes):
                 spec = view.node_spec(n)
-                if view.free(n) == spec.gpus:
-                    view.start(head, spec.gpus, n)
+                if view.free(n) == spec.gpus and spec.gpus >= head.gpus:
+                    view.start(head, spec.gpus if head.moldable else head.gpus, n)
                     break
             else:
                 return
