@@ -643,20 +643,18 @@ def simulate(jobs: Sequence[Job], cluster: Cluster, scheduler: Scheduler, *,
     scheduler.reset(cluster, rng)
     sim = _Sim(jobs, cluster, scheduler, interference or Interference(), rng)
     bad, stuck = sim.run()
-    n = len(sim.tasks)
-    start = np.full(n, np.nan)
-    end = np.full(n, np.nan)
-    gpus = np.zeros(n, dtype=int)
-    node = np.full(n, -1, dtype=int)
-    ej = np.zeros(n)
-    for k, t in enumerate(sim.tasks):
-        if t.queued or t.node < 0:
-            continue
-        start[k], end[k], gpus[k], node[k] = t.start, t.end, t.g, t.node
-        ej[k] = t.power * t.g * (t.end - t.start)
+    tasks = sim.tasks
+    ran = np.array([not t.queued and t.node >= 0 for t in tasks], dtype=bool)
+    start = np.where(ran, np.array([t.start for t in tasks], dtype=float), np.nan)
+    end = np.where(ran, np.array([t.end for t in tasks], dtype=float), np.nan)
+    gpus = np.where(ran, np.array([t.g for t in tasks], dtype=int), 0)
+    node = np.where(ran, np.array([t.node for t in tasks], dtype=int), -1)
+    power = np.array([t.power for t in tasks], dtype=float)
+    ej = np.zeros(len(tasks))
+    ej[ran] = power[ran] * gpus[ran] * (end[ran] - start[ran])
     return SimResult(policy=getattr(scheduler, "name", type(scheduler).__name__), cluster=cluster,
                      jobs=list(jobs), start=start, end=end, gpus=gpus, node=node, job_energy_j=ej,
                      energy_j=sim.energy, idle_energy_j=sim.idle_energy, busy_gpu_s=sim.busy_gs,
                      timeline_t=np.array(sim.tl_t), timeline_busy=np.array(sim.tl_b),
                      timeline_power_w=np.array(sim.tl_p), unrunnable=bad, stuck=stuck,
-                     masks=[t.mask for t in sim.tasks])
+                     masks=[t.mask for t in tasks])
