@@ -44,7 +44,8 @@ def test_quick_value_is_pinned(study_id: str) -> None:
 def test_energy_study_reports_sensitivity_and_a_figure() -> None:
     out, _ = _run("ecosched.energy")
     sens = out.tables["sensitivity"]
-    assert {r["varied"] for r in sens} == {"interference scale", "score weight w"}
+    assert {r["varied"] for r in sens} == {"interference scale", "score weight w",
+                                           "NUMA-aware placement", "joint pair choice"}
     by_itf = {r["value"]: r["energy gain vs best (%)"] for r in sens if r["varied"] == "interference scale"}
     assert by_itf[0.0] > by_itf[2.0]  # interference erodes the co-scheduling gain
     assert out.figures

@@ -157,8 +157,9 @@ def _study_run(metric: str, ctx: RunContext) -> Outcome:
     if metric == "energy":
         out.tables["sensitivity"] = _sensitivity(p, seeds[:3], size["jobs"])
         out.notes.append("Sensitivity (H100, mean of the first three seeds): interference scaled "
-                         "x0..x2 (EcoSched's estimate scaled with it) and score weight w from 0 "
-                         "to 1; see the table.")
+                         "x0..x2 (EcoSched's estimate scaled with it), score weight w from 0 to 1, "
+                         "and two ablations (value 0: NUMA-aware placement off, joint pair choice "
+                         "off); see the table.")
         out.figure("power over time (H100, first seed)", _power_figure(p, seeds[0], size["jobs"]))
     return out
 
@@ -169,6 +170,9 @@ def _sensitivity(params: Registry, seeds: list[int], jobs: int) -> list[dict[str
     variants: list[tuple[str, float, dict[str, Any]]] = [
         ("interference scale", k, {"itf_scale": k}) for k in (0.0, 0.5, 1.0, 2.0)]
     variants += [("score weight w", w, {"weight": w}) for w in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    # ablations: 0 switches the ingredient off (1 is the nominal row above)
+    variants += [("NUMA-aware placement", 0.0, {"numa_aware": False}),
+                 ("joint pair choice", 0.0, {"joint": False})]
     rows = []
     for what, x, kw in variants:
         acc: dict[str, list[float]] = {m: [] for m in METRICS}
