@@ -69,7 +69,7 @@ def dead_reckon(gyro: np.ndarray, rate: float, r0: np.ndarray) -> np.ndarray:
 def tokens(acc: np.ndarray, gyro: np.ndarray, rate: float, r0: np.ndarray, g: float,
            patch_s: float) -> np.ndarray:
     """Token features (T, S * PER_SENSOR) of one recording (see the module docstring)."""
-    m = max(1, int(round(patch_s * rate)))
+    m = max(1, round(patch_s * rate))
     if abs(m / rate - patch_s) > 1e-6:
         raise SpecError(f"patch {patch_s:g} s is not a whole number of samples at {rate:g} Hz")
     rot = dead_reckon(gyro, rate, r0)
@@ -87,7 +87,7 @@ def tokens(acc: np.ndarray, gyro: np.ndarray, rate: float, r0: np.ndarray, g: fl
 
 def targets(seq: Sequence, patch_s: float) -> np.ndarray:
     """Root (x, y) at the end of each patch (T, 2), start frame."""
-    m = max(1, int(round(patch_s * seq.rate)))
+    m = max(1, round(patch_s * seq.rate))
     t = seq.root.shape[0] // m
     return seq.root[m - 1: t * m: m, :2].astype(np.float32)
 
@@ -283,4 +283,4 @@ def classify(net: Any, mu: np.ndarray, sd: np.ndarray, x: np.ndarray, patch: int
 
 
 def sequence_tokens(duration_s: float, patch_s: float) -> int:
-    return int(math.floor(duration_s / patch_s + 1e-9))
+    return math.floor(duration_s / patch_s + 1e-9)

@@ -170,7 +170,7 @@ def _wrap(a: float) -> float:
 def _script(room: Room, body: Body, duration: float, rng: np.random.Generator,
             dt: float) -> dict[str, np.ndarray]:
     """Root x, y, z, heading, gait phase, thigh pitch, reach and activity label per base step."""
-    n = int(round(duration / dt))
+    n = round(duration / dt)
     x0 = rng.uniform(0.6, room.width - 0.6)
     y0 = rng.uniform(0.6, room.depth - 0.6)
     st = {"x": [x0], "y": [y0], "z": [body.hip], "yaw": [rng.uniform(-math.pi, math.pi)],
@@ -193,7 +193,7 @@ def _script(room: Room, body: Body, duration: float, rng: np.random.Generator,
             break
         obj = room.furniture[int(rng.integers(len(room.furniture)))]
         tx, ty, th = _approach(room, obj, rng)
-        x, y, z, yaw = cur()
+        x, y, _z, yaw = cur()
         # turn towards the target, walk, turn to face the object
         for goal in (math.atan2(ty - y, tx - x), None, th):
             if goal is None:
@@ -317,8 +317,8 @@ def synthesize(rng: np.random.Generator, duration: float = 20.0, rate: float = B
     ori_s = np.einsum("ij,nsjk->nsik", r0, ori_a)
     layout = _layout(room, sc["x"][0], sc["y"][0], float(yaw[0]))
     # trim the margin, then average blocks and decimate to the requested rate
-    keep = int(round(duration * BASE_RATE))
-    m = int(round(BASE_RATE / rate))
+    keep = round(duration * BASE_RATE)
+    m = round(BASE_RATE / rate)
     k = keep // m * m
     acc_d = acc_a[:k].reshape(-1, m, len(SENSORS), 3).mean(1)
     gyr_d = gyr_a[:k].reshape(-1, m, len(SENSORS), 3).mean(1)
