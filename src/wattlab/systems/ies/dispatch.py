@@ -1,6 +1,7 @@
 """Day-ahead dispatch of an integrated energy system as a linear programme (cvxpy).
 
-Units: gas CHP (electricity + heat at fixed efficiencies), air-source heat pump, single-effect
+Units: gas CHP (electricity + heat at fixed efficiencies), a backup gas boiler, an air-source
+heat pump, a single-effect
 absorption chiller (driven by heat), electric chillers, battery, hot-water thermal storage,
 grid import/export, rooftop PV (curtailable) and a data centre whose IT power must be cooled
 and whose waste heat a heat-recovery heat pump can lift into the heating network.
@@ -8,11 +9,11 @@ and whose waste heat a heat-recovery heat pump can lift into the heating network
 Balances at every step ``t`` (kW)::
 
     electricity  pv - curt + imp + chp_e + dis = elec + it + hp_e + ec_e + hr_e + ch + exp
-    heat         chp_e*eta_h/eta_e + cop_hp*hp_e + cop_hr*hr_e + ts_dis - ts_ch - ac_h >= heat
+    heat         chp_e*eta_h/eta_e + boil_h + cop_hp*hp_e + cop_hr*hr_e + ts_dis - ts_ch - ac_h >= heat
     cooling      cop_ac*ac_h + cop_ec*ec_e + (cop_hr - 1)*hr_e >= cool + it
     recovery     (cop_hr - 1)*hr_e <= capture * it          (heat taken from the data centre)
 
-Objective: import cost - export revenue + gas cost over the day. Battery and storage start
+Objective: import cost - export revenue + gas cost (CHP and boiler) over the day. Battery and storage start
 half full and must end at least half full. The problem is built once per (plant, steps) with
 cvxpy Parameters (DPP), so re-solving a day only sets values; the same construction is the
 differentiable layer of decision-focused training.
@@ -40,8 +41,8 @@ from wattlab.systems.ies.profiles import TARGETS, Day, check_finite
 _KW = 1e3          # W per kW
 _KWH = 3.6e6       # J per kWh
 #: Plan variables returned by a solve, in W.
-PLAN_VARS = ("imp", "exp", "curt", "chp_e", "hp_e", "ac_h", "ec_e", "hr_e", "ch", "dis",
-             "ts_ch", "ts_dis")
+PLAN_VARS = ("imp", "exp", "curt", "chp_e", "boil_h", "hp_e", "ac_h", "ec_e", "hr_e", "ch",
+             "dis", "ts_ch", "ts_dis")
 BALANCES = ("electricity balance", "heat balance", "cooling balance")
 
 
@@ -63,6 +64,7 @@ class Dispatch:
         """Heat delivered by each source (W), for dispatch-stack plots."""
         p = self.plan
         return {"CHP": p["chp_e"] * plant.chp_eta_h / plant.chp_eta_e,
+                "boiler": p["boil_h"],
                 "heat pump": p["hp_e"] * plant.hp_cop,
                 "DC heat recovery": p["hr_e"] * plant.hr_cop,
                 "storage out": p["ts_dis"]}
@@ -78,7 +80,7 @@ def _problem(plant: Plant, steps: int, dt: float, smoothing: float) -> tuple[Any
     v = {n: cp.Variable(steps, nonneg=True, name=n) for n in PLAN_VARS}
     soc = cp.Variable(steps + 1, nonneg=True, name="soc")
     tsoc = cp.Variable(steps + 1, nonneg=True, name="tsoc")
-    kw = {k: getattr(plant, k) / _KW for k in ("chp_cap", "hp_cap", "ac_cap", "ec_cap",
+    kw = {k: getattr(plant, k) / _KW for k in ("chp_cap", "boiler_cap", "hp_cap", "ac_cap", "ec_cap",
                                                "bat_power", "ts_power", "imp_max", "exp_max")}
     bat_cap, ts_cap = plant.bat_cap / _KWH, plant.ts_cap / _KWH
     eta = plant.bat_rt ** 0.5
@@ -87,7 +89,7 @@ def _problem(plant: Plant, steps: int, dt: float, smoothing: float) -> tuple[Any
     cons = {
         "electricity balance": par["pv"] - v["curt"] + v["imp"] + v["chp_e"] + v["dis"]
         == par["elec"] + par["it"] + v["hp_e"] + v["ec_e"] + v["hr_e"] + v["ch"] + v["exp"],
-        "heat balance": chp_h + plant.hp_cop * v["hp_e"] + hr_cop * v["hr_e"] + v["ts_dis"]
+        "heat balance": chp_h + v["boil_h"] + plant.hp_cop * v["hp_e"] + hr_cop * v["hr_e"] + v["ts_dis"]
         - v["ts_ch"] - v["ac_h"] >= par["heat"],
         "cooling balance": plant.ac_cop * v["ac_h"] + plant.ec_cop * v["ec_e"]
         + (hr_cop - 1) * v["hr_e"] >= par["cool"] + par["it"],
@@ -96,6 +98,7 @@ def _problem(plant: Plant, steps: int, dt: float, smoothing: float) -> tuple[Any
         "grid import limit": v["imp"] <= kw["imp_max"],
         "grid export limit": v["exp"] <= kw["exp_max"],
         "CHP capacity": v["chp_e"] <= kw["chp_cap"],
+        "boiler capacity": v["boil_h"] <= kw["boiler_cap"],
         "heat-pump capacity": plant.hp_cop * v["hp_e"] <= kw["hp_cap"],
         "absorption-chiller capacity": plant.ac_cop * v["ac_h"] <= kw["ac_cap"],
         "electric-chiller capacity": plant.ec_cop * v["ec_e"] <= kw["ec_cap"],
@@ -116,7 +119,8 @@ def _problem(plant: Plant, steps: int, dt: float, smoothing: float) -> tuple[Any
     if not plant.heat_recovery:
         cons["heat recovery off"] = v["hr_e"] == 0
     gas = plant.gas_price * _KWH / plant.chp_eta_e
-    cost = h * (par["buy"] @ v["imp"] - par["sell"] @ v["exp"] + gas * cp.sum(v["chp_e"]))
+    cost = h * (par["buy"] @ v["imp"] - par["sell"] @ v["exp"] + gas * cp.sum(v["chp_e"])
+                + plant.gas_price * _KWH / plant.boiler_eta * cp.sum(v["boil_h"]))
     obj = cost
     if smoothing > 0:
         scale = smoothing * h * plant.price_shoulder * _KWH / max(kw["imp_max"], 1.0)
@@ -151,7 +155,7 @@ def _diagnose(plant: Plant, targets: np.ndarray, day: Day) -> str:
     new["electricity balance"] = (par["pv"] - v["curt"] + v["imp"] + v["chp_e"] + v["dis"]
                                   + slack["electricity balance"] >= par["elec"] + par["it"]
                                   + v["hp_e"] + v["ec_e"] + v["hr_e"] + v["ch"] + v["exp"])
-    new["heat balance"] = (chp_h + plant.hp_cop * v["hp_e"] + plant.hr_cop * v["hr_e"]
+    new["heat balance"] = (chp_h + v["boil_h"] + plant.hp_cop * v["hp_e"] + plant.hr_cop * v["hr_e"]
                            + v["ts_dis"] - v["ts_ch"] - v["ac_h"] + slack["heat balance"]
                            >= par["heat"])
     new["cooling balance"] = (plant.ac_cop * v["ac_h"] + plant.ec_cop * v["ec_e"]
@@ -199,7 +203,9 @@ def solve(plant: Plant, day: Day, forecast: np.ndarray | None = None) -> Dispatc
     parts = {"grid import": float(h * buy @ (plan["imp"] / _KW)),
              "grid export": -float(h * plant.export_ratio * buy @ (plan["exp"] / _KW)),
              "gas": float(h * plant.gas_price * _KWH / plant.chp_eta_e
-                          * np.sum(plan["chp_e"] / _KW))}
+                          * np.sum(plan["chp_e"] / _KW)
+                          + h * plant.gas_price * _KWH / plant.boiler_eta
+                          * np.sum(plan["boil_h"] / _KW))}
     return Dispatch(plan=plan, soc=d["soc"].value * _KWH, tsoc=d["tsoc"].value * _KWH,
                     cost=float(sum(parts.values())), parts=parts, dt=day.dt,
                     solve_s=elapsed, status=str(prob.status))
@@ -217,7 +223,7 @@ def realised_cost(plan: dict[str, Any], actual: Any, buy: Any, plant: Plant, dt:
     pv, elec, heat, cool, it = (actual[..., i, :] for i in range(5))
     p = plan
     h = dt / 3600.0
-    heat_sup = (p["chp_e"] * (plant.chp_eta_h / plant.chp_eta_e) + plant.hp_cop * p["hp_e"]
+    heat_sup = (p["chp_e"] * (plant.chp_eta_h / plant.chp_eta_e) + p["boil_h"] + plant.hp_cop * p["hp_e"]
                 + plant.hr_cop * p["hr_e"] + p["ts_dis"] - p["ts_ch"] - p["ac_h"])
     cool_sup = (plant.ac_cop * p["ac_h"] + plant.ec_cop * p["ec_e"]
                 + (plant.hr_cop - 1) * p["hr_e"])
@@ -231,5 +237,6 @@ def realised_cost(plan: dict[str, Any], actual: Any, buy: Any, plant: Plant, dt:
     prem = plant.imbalance_premium
     per_step = (buy * p["imp"] - sell * p["exp"]
                 + plant.gas_price / plant.chp_eta_e * p["chp_e"]
+                + plant.gas_price / plant.boiler_eta * p["boil_h"]
                 + buy * (1 + prem) * r(delta) - sell * max(0.0, 1 - prem) * r(-delta))
     return (per_step * dt).sum(-1) if h > 0 else per_step.sum(-1)

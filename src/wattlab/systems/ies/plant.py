@@ -13,6 +13,7 @@ from wattlab.params import Registry, default_registry
 
 _KEYS = {
     "chp_cap": "ies.chp.capacity", "chp_eta_e": "ies.chp.eta_e", "chp_eta_h": "ies.chp.eta_h",
+    "boiler_cap": "ies.boiler.capacity", "boiler_eta": "ies.boiler.efficiency",
     "hp_cap": "ies.hp.capacity", "hp_cop": "ies.hp.cop",
     "ac_cap": "ies.ac.capacity", "ac_cop": "ies.ac.cop",
     "ec_cap": "ies.ec.capacity", "ec_cop": "ies.ec.cop",
@@ -38,6 +39,8 @@ class Plant:
     chp_cap: float
     chp_eta_e: float
     chp_eta_h: float
+    boiler_cap: float
+    boiler_eta: float
     hp_cap: float
     hp_cop: float
     ac_cap: float
@@ -70,6 +73,9 @@ class Plant:
         if self.chp_eta_e <= 0 or self.chp_eta_e + self.chp_eta_h > 1:
             raise SpecError(f"CHP efficiencies eta_e={self.chp_eta_e:g}, eta_h={self.chp_eta_h:g}: "
                             "need eta_e > 0 and eta_e + eta_h <= 1 (ies.chp.eta_e, ies.chp.eta_h)")
+        if not 0 < self.boiler_eta <= 1:
+            raise SpecError(f"boiler efficiency {self.boiler_eta:g} must be in (0, 1] "
+                            "(ies.boiler.efficiency)")
         if self.hr_cop <= 1:
             raise SpecError(f"heat-recovery COP {self.hr_cop:g} must exceed 1 (ies.hr.cop)")
         if not 0 < self.bat_rt <= 1:

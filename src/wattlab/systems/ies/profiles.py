@@ -181,8 +181,9 @@ def eemeter_days(steps: int = 24, params: Registry | None = None,
     """Real hourly electricity meter days from the samples ``eemeter`` ships, or None.
 
     The sample (``il-electricity-cdd-hdd-hourly``, an Illinois site, kWh per hour, with hourly
-    temperature) is rescaled to the synthetic site's building electric load (its mean set to
-    ``ies.site.elec_base + ies.site.elec_day/2``); heat and cooling follow the recorded
+    temperature) is rescaled to the synthetic site's building electric load (its 99th
+    percentile set to the site's office-hours load ``ies.site.elec_base + ies.site.elec_day``,
+    clipped there); heat and cooling follow the recorded
     temperature through the site's degree-hour model; PV and IT load stay synthetic. This is a
     stated assumption: the meter gives real *shapes and day-to-day variability*, not this site.
     """
@@ -221,8 +222,8 @@ def eemeter_days(steps: int = 24, params: Registry | None = None,
     full = [(d, sorted(r)) for d, r in sorted(days.items()) if len(r) == 24]
     if not full:
         return None
-    mean_load = float(np.mean([v for _, r in full for _, v, _ in r]))
-    scale = (s["elec_base"] + s["elec_day"] / 2) / mean_load if mean_load > 0 else 0.0
+    peak = float(np.percentile([v for _, r in full for _, v, _ in r], 99))
+    scale = (s["elec_base"] + s["elec_day"]) / peak if peak > 0 else 0.0
     rng = np.random.default_rng(0)
     out: list[Day] = []
     for d, rows in full[: max_days or len(full)]:
@@ -231,7 +232,8 @@ def eemeter_days(steps: int = 24, params: Registry | None = None,
         doy = _dt.date.fromisoformat(d).timetuple().tm_yday - 1
         syn = synth_day(doy, 24, rng, reg)
         temp = np.array([t for _, _, t in rows])
-        elec = np.array([v for _, v, _ in rows]) * scale
+        elec = np.minimum(np.array([v for _, v, _ in rows]) * scale,
+                          s["elec_base"] + s["elec_day"])
         heat = (s["heat_ua"] * np.maximum(0.0, s["heat_balance_temp"] - temp) + s["hot_water"])
         cool = s["cool_ua"] * np.maximum(0.0, temp - s["cool_balance_temp"])
         tg = syn.targets.copy()
