@@ -7,6 +7,7 @@ from wattlab.systems.ies.profiles import (
     N_FEATURES,
     TARGETS,
     Day,
+    days_around,
     eemeter_days,
     load_profile_csv,
     synth_day,
@@ -14,5 +15,5 @@ from wattlab.systems.ies.profiles import (
 )
 
 __all__ = ["BALANCES", "N_FEATURES", "PLAN_VARS", "TARGETS", "Day", "Dispatch", "Plant",
-           "eemeter_days", "load_profile_csv", "realised_cost", "solve", "synth_day",
+           "days_around", "eemeter_days", "load_profile_csv", "realised_cost", "solve", "synth_day",
            "synth_days"]

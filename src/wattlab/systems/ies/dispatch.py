@@ -27,7 +27,11 @@ x (1 + premium) or sold at the export price x (1 - premium).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -68,6 +72,27 @@ class Dispatch:
                 "heat pump": p["hp_e"] * plant.hp_cop,
                 "DC heat recovery": p["hr_e"] * plant.hr_cop,
                 "storage out": p["ts_dis"]}
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the solver's C-level banner on stdout (it would corrupt ``--json`` output)."""
+    try:
+        sys.stdout.flush()
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            try:
+                yield
+            finally:
+                os.dup2(saved, fd)
+    finally:
+        os.close(saved)
 
 
 def _problem(plant: Plant, steps: int, dt: float, smoothing: float) -> tuple[Any, dict, dict]:
@@ -162,7 +187,8 @@ def _diagnose(plant: Plant, targets: np.ndarray, day: Day) -> str:
                               + (plant.hr_cop - 1) * v["hr_e"] + slack["cooling balance"]
                               >= par["cool"] + par["it"])
     el = cp.Problem(cp.Minimize(sum(cp.sum(s) for s in slack.values())), list(new.values()))
-    el.solve(solver=cp.HIGHS)
+    with _quiet():
+        el.solve(solver=cp.HIGHS)
     worst = max(BALANCES, key=lambda b: float(np.max(slack[b].value)))
     s = slack[worst].value
     t = int(np.argmax(s))
@@ -189,7 +215,8 @@ def solve(plant: Plant, day: Day, forecast: np.ndarray | None = None) -> Dispatc
     prob, par, d = _cached(plant, day.steps, day.dt, 0.0)
     _set(par, tg, day.buy, plant)
     try:
-        prob.solve(solver=cp.HIGHS)
+        with _quiet():
+            prob.solve(solver=cp.HIGHS)
     except cp.SolverError as e:  # pragma: no cover - solver failure, not infeasibility
         raise SpecError(f"dispatch LP failed in the solver: {e}") from None
     if prob.status in ("infeasible", "infeasible_inaccurate"):

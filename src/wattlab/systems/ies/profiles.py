@@ -30,6 +30,7 @@ _FORECAST_TEMP_SD = 1.8     # K, day-ahead temperature forecast error
 _FORECAST_CLOUD_SD = 0.18   # cloud-fraction forecast error
 _LOAD_NOISE = 0.06          # relative idiosyncratic noise on loads
 _IT_DIURNAL = 0.12          # relative diurnal swing of IT load
+_MAX_RATIO = 2.0            # cap on a day's load relative to the mean day (days_around)
 
 
 @dataclass(frozen=True)
@@ -241,4 +242,25 @@ def eemeter_days(steps: int = 24, params: Registry | None = None,
         feats = syn.features.copy()
         feats[:, 4] = (temp + rng.normal(0, _FORECAST_TEMP_SD) - s["temp_mean"]) / 10.0
         out.append(Day(doy=doy, targets=tg, features=feats, buy=syn.buy, dt=syn.dt))
+    return out
+
+
+def days_around(base: Day, n: int, rng: np.random.Generator,
+                params: Registry | None = None) -> list[Day]:
+    """``n`` days varying around a user's profile ``base`` with the synthetic site's weather.
+
+    Each target of ``base`` is multiplied, step by step, by the ratio of a random synthetic day
+    to the synthetic site's mean day at that step (a stated assumption: the user's site responds
+    to weather like the synthetic one), clipped at ``_MAX_RATIO``; features are the synthetic
+    day's.
+    """
+    reg = params or default_registry()
+    ref = synth_days(max(n, 24), base.steps, np.random.default_rng(12345), reg)
+    mean = np.mean([d.targets for d in ref], axis=0)
+    out = []
+    for d in synth_days(n, base.steps, rng, reg):
+        ratio = np.clip(np.where(mean > 1e-9, d.targets / np.maximum(mean, 1e-9), 1.0), 0.0,
+                        _MAX_RATIO)
+        out.append(Day(doy=d.doy, targets=base.targets * ratio, features=d.features,
+                       buy=base.buy, dt=base.dt))
     return out
