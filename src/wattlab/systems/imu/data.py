@@ -56,7 +56,7 @@ def check_recording(t: np.ndarray, acc: np.ndarray, gyro: np.ndarray, where: str
     spread = float(np.std(dts) / np.mean(dts))
     if spread > UNIFORM_TOL:
         raise SpecError(f"{where}: non-uniform sampling in field 't' (interval spread "
-                        f"{spread:.1%} > {UNIFORM_TOL:.0%}; min {dts.min() * 1e3:.2f} ms, max "
+                        f"{spread:.2%} > {UNIFORM_TOL:.0%}; min {dts.min() * 1e3:.2f} ms, max "
                         f"{dts.max() * 1e3:.2f} ms): resample to a fixed rate first")
     return float(1.0 / np.mean(dts))
 

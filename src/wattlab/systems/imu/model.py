@@ -46,7 +46,7 @@ class ModelSpec:
     heads: int = 4
     layers: int = 2
     ff: int = 96
-    patch_s: float = 0.25
+    patch_s: float = 0.32
     epochs: int = 40
     lr: float = 2e-3
     batch: int = 16
@@ -64,6 +64,22 @@ def dead_reckon(gyro: np.ndarray, rate: float, r0: np.ndarray) -> np.ndarray:
         out[i] = cur
         cur = cur @ step[i]
     return out
+
+
+def initial_orientation(acc: np.ndarray, rate: float, window_s: float = 0.5) -> np.ndarray:
+    """Per-sensor start orientations (S, 3, 3) from gravity in the first ``window_s`` seconds:
+    tilt from the mean specific force, yaw set so the sensor's x axis points along start-frame x
+    (heading is unobservable from an accelerometer; an assumption for user recordings)."""
+    n = max(1, min(acc.shape[0], round(window_s * rate)))
+    out = []
+    for f in acc[:n].mean(0):
+        z = f / max(float(np.linalg.norm(f)), 1e-9)
+        x = np.array([1.0, 0.0, 0.0]) - z[0] * z
+        if np.linalg.norm(x) < 1e-6:
+            x = np.array([0.0, 1.0, 0.0]) - z[1] * z
+        x = x / np.linalg.norm(x)
+        out.append(np.stack([x, np.cross(z, x), z]))
+    return np.stack(out)
 
 
 def tokens(acc: np.ndarray, gyro: np.ndarray, rate: float, r0: np.ndarray, g: float,
