@@ -94,7 +94,7 @@ def _share(plant: Plant, days: list) -> tuple[float, float, float, list[dict[str
 
 
 def _year(ctx: RunContext, steps: int) -> list:
-    n = 12 if ctx.quick else 52
+    n = 8 if ctx.quick else 52
     doys = (np.arange(n) * 365 // n + 15) % 365
     return [synth_day(int(x), steps, ctx.rng, ctx.params) for x in doys]
 
@@ -113,11 +113,11 @@ def _heat_recovery(ctx: RunContext) -> Outcome:
             v = getattr(plant, field) * f
             if (field == "hr_cop" and v <= 1.05) or (field == "hr_capture" and v > 1):
                 continue
-            s, *_ = _share(plant.with_(**{field: v}), days[:: 3 if ctx.quick else 4])
+            s, *_ = _share(plant.with_(**{field: v}), days[:: 4])
             sens.append({"assumption": label, "factor": f, "value": float(f"{v:.4g}"),
                          "heat_recovery_saving_%": round(s, 2)})
     out = Outcome(value=share, tables={"by day": rows, "sensitivity": sens})
-    real = eemeter_days(24, p, max_days=6 if ctx.quick else 60)
+    real = eemeter_days(24, p, max_days=4 if ctx.quick else 60)
     if real:
         s_real, *_ = _share(plant, real)
         out.notes.append(f"On {len(real)} days of the real hourly meter sample shipped with "
