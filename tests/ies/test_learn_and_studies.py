@@ -59,7 +59,7 @@ def _run(sid: str):
 def test_heat_recovery_study_pinned() -> None:
     out, verdict = _run("ies.heat-recovery-share")
     # quick-scale seeded value: 8 synthetic days over the year (tolerance: solver round-off)
-    assert out.value == pytest.approx(2.52, abs=0.1)
+    assert out.value == pytest.approx(2.765, abs=0.05)
     assert verdict == "not-reproduced"  # the paper says ~10 %
     assert {r["assumption"] for r in out.tables["sensitivity"]} >= {"ies.hr.cop", "ies.price.gas"}
 
