@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_of  # noqa: E402
+from _timing import best_of
 
-from wattlab.params import default_registry  # noqa: E402
-from wattlab.study import RunContext, all_studies  # noqa: E402
-from wattlab.systems.ies import Plant, solve, synth_day  # noqa: E402
-from wattlab.systems.ies.dispatch import _cached, _problem  # noqa: E402
+from wattlab.params import default_registry
+from wattlab.study import RunContext, all_studies
+from wattlab.systems.ies import Plant, solve, synth_day
+from wattlab.systems.ies.dispatch import _cached, _problem
 
 
 def main() -> None:

@@ -103,6 +103,6 @@ def test_profile_csv_round_trip_and_errors(tmp_path) -> None:
     with pytest.raises(SpecError, match=r"lacks column\(s\) \['it'\]"):
         load_profile_csv(miss, REG)
     uneven = tmp_path / "uneven.csv"
-    uneven.write_text("\n".join(rows[:5] + [rows[5].replace("4,", "4.5,", 1)] + rows[6:]))
+    uneven.write_text("\n".join([*rows[:5], rows[5].replace("4,", "4.5,", 1), *rows[6:]]))
     with pytest.raises(SpecError, match="equal steps"):
         load_profile_csv(uneven, REG)

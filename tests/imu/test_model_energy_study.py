@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from wattlab.commands.imu import app
 from wattlab.errors import SpecError
 from wattlab.params import default_registry
-from wattlab.study import RunContext, all_studies
 from wattlab.studies.imu_sensing import WINDOW_S, _model_cost
+from wattlab.study import RunContext, all_studies
 from wattlab.systems.imu.energy import camera_pipeline, imu_pipeline, imu_power, ratio
 from wattlab.systems.imu.experiment import run
 from wattlab.systems.imu.model import ModelSpec, ate, iou, sequence_tokens

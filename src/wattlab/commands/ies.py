@@ -74,8 +74,9 @@ def dispatch(
            else synth_day(day_of_year, steps, np.random.default_rng(seed), reg))
     d = solve(plant, day)
     no_hr = solve(plant.with_(heat_recovery=False), day) if heat_recovery else None
-    res = {"cost_usd": d.cost, "parts_usd": d.parts, "solve_s": d.solve_s, "steps": day.steps,
-           "energy_kwh": {k: float(np.sum(v) * day.dt / 3.6e6) for k, v in d.plan.items()},
+    energy = {k: float(np.sum(v) * day.dt / 3.6e6) for k, v in d.plan.items()}
+    res: dict[str, Any] = {"cost_usd": d.cost, "parts_usd": d.parts, "solve_s": d.solve_s, "steps": day.steps,
+           "energy_kwh": energy,
            "cost_without_heat_recovery_usd": no_hr.cost if no_hr else None}
     if plot:
         _plot_dispatch(plot, d, day, plant)
@@ -90,7 +91,7 @@ def dispatch(
     if no_hr:
         t.add_row("cost without heat recovery (USD)", f"{no_hr.cost:.2f}")
         t.add_row("heat-recovery saving", f"{100 * (no_hr.cost - d.cost) / no_hr.cost:.2f} %")
-    for k, v in res["energy_kwh"].items():
+    for k, v in energy.items():
         if v > 1e-3:
             t.add_row(f"{k} (kWh)", f"{v:.0f}")
     t.add_row("LP solve (s)", f"{d.solve_s:.3f}")

@@ -106,7 +106,7 @@ def _heat_recovery(ctx: RunContext) -> Outcome:
     plant = Plant.from_params(p)
     days = _year(ctx, 96)
     share, hr_cost_share, _, rows = _share(plant, days)
-    sens = []
+    sens: list[dict[str, Any]] = []
     for field, label in (("hr_cop", "ies.hr.cop"), ("hr_capture", "ies.hr.capture"),
                          ("gas_price", "ies.price.gas"), ("hp_cop", "ies.hp.cop")):
         for f in (0.5, 2.0):
@@ -126,8 +126,8 @@ def _heat_recovery(ctx: RunContext) -> Outcome:
     else:
         out.notes.append("Real meter days: not run (pip install --no-deps eemeter ships an "
                          "hourly sample).")
-    lo = min([r["heat_recovery_saving_%"] for r in sens] + [share])
-    hi = max([r["heat_recovery_saving_%"] for r in sens] + [share])
+    vals = [float(r["heat_recovery_saving_%"]) for r in sens] + [share]
+    lo, hi = min(vals), max(vals)
     out.notes += [
         "Metric: the cost reduction from enabling data-centre heat recovery, as a share of the "
         "total daily cost without it (perfect-information day-ahead LP, 15-minute steps, "

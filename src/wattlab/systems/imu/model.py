@@ -112,7 +112,7 @@ def _net(n_in: int, spec: ModelSpec, n_out_tok: int, n_out_seq: int, max_len: in
     torch = _torch()
     nn = torch.nn
 
-    class Net(nn.Module):  # type: ignore[misc,name-defined]
+    class Net(nn.Module):  # type: ignore[name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.inp = nn.Linear(n_in, spec.d_model)

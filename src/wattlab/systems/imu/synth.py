@@ -173,8 +173,9 @@ def _script(room: Room, body: Body, duration: float, rng: np.random.Generator,
     n = round(duration / dt)
     x0 = rng.uniform(0.6, room.width - 0.6)
     y0 = rng.uniform(0.6, room.depth - 0.6)
-    st = {"x": [x0], "y": [y0], "z": [body.hip], "yaw": [rng.uniform(-math.pi, math.pi)],
-          "phase": [0.0], "walk": [0.0], "pitch": [0.0], "reach": [0.0], "label": [0]}
+    st: dict[str, list[float]] = {
+        "x": [x0], "y": [y0], "z": [body.hip], "yaw": [rng.uniform(-math.pi, math.pi)],
+        "phase": [0.0], "walk": [0.0], "pitch": [0.0], "reach": [0.0], "label": [0]}
 
     def push(x: float, y: float, z: float, yaw: float, walk: float, pitch: float, reach: float,
              label: int) -> None:
