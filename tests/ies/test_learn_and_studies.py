@@ -27,8 +27,8 @@ runner = CliRunner()
 
 def test_pto_forecaster_beats_a_constant_forecast() -> None:
     rng = np.random.default_rng(0)
-    tr, te = synth_days(16, 24, rng, REG), synth_days(6, 24, rng, REG)
-    m = train_pto(tr, TrainSpec(pto_epochs=200))
+    tr, te = synth_days(12, 24, rng, REG), synth_days(6, 24, rng, REG)
+    m = train_pto(tr, TrainSpec(pto_epochs=120))
     mean = np.mean([d.targets for d in tr], axis=0)
     err_m = np.mean([np.mean((m.predict(d) - d.targets) ** 2) for d in te])
     err_c = np.mean([np.mean((mean - d.targets) ** 2) for d in te])
