@@ -67,11 +67,12 @@ class Efficiency:
 
 
 def known_devices(params: Registry | None = None) -> list[str]:
-    """Names of the devices in the registry."""
+    """Names of the compute devices in the registry (those with a ``tdp``)."""
     reg = params or default_registry()
     names = {k.split(".")[1] for k in reg if k.startswith(_PREFIX) and k.count(".") >= 2}
     names.discard("roofline")
-    return sorted(names)
+    # compute devices only: sensors and radios (dev.<name>.power_* ...) have no tdp
+    return sorted(n for n in names if f"{_PREFIX}{n}.tdp" in reg)
 
 
 @dataclass(frozen=True)
