@@ -34,11 +34,16 @@ def _plot_dispatch(path: Path, d: Any, day: Any, plant: Any) -> None:
     a1.stackplot(h, *[v / 1e3 for v in el.values()], labels=list(el), step="mid")
     a1.plot(h, (day.target("elec") + day.target("it")) / 1e3, "k--", lw=1,
             label="building + IT load")
+    use = (day.target("elec") + day.target("it") + p["hp_e"] + p["ec_e"] + p["hr_e"] + p["ch"]
+           + p["exp"])
+    a1.plot(h, use / 1e3, "k-", lw=1, label="+ heat pumps, chillers, charging, export")
     a1.set_ylabel("electricity (kW)")
     a1.legend(loc="upper left", fontsize=7, ncol=3)
     hs = d.heat_supply(plant)
     a2.stackplot(h, *[v / 1e3 for v in hs.values()], labels=list(hs), step="mid")
     a2.plot(h, day.target("heat") / 1e3, "k--", lw=1, label="heat demand")
+    a2.plot(h, (day.target("heat") + p["ac_h"] + p["ts_ch"]) / 1e3, "k-", lw=1,
+            label="+ absorption chiller, storage charging")
     a2.set_ylabel("heat (kW)")
     a2.set_xlabel("hour of day")
     a2.legend(loc="upper left", fontsize=7, ncol=3)
