@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from wattlab.cost import Cost
 from wattlab.params import Registry, default_registry
-from wattlab.substrates.digital import BYTES_PER_ELEMENT, Device
+from wattlab.hardware import BYTES_PER_ELEMENT, Device, spec
 
 HOUR = 3600.0
 BOUNDARY = ("sensor supply power, wearable BLE streaming (IMU), device energy of each inference "
@@ -48,8 +48,8 @@ class PipelineEnergy:
 
 def imu_power(params: Registry, rate: float, sensor: str = "lsm6dso") -> float:
     """Supply power (W) of one 6-axis IMU at output data rate ``rate`` (see module docstring)."""
-    hp, floor, odr = params.values(f"dev.{sensor}.power_hp", f"dev.{sensor}.power_floor",
-                                   f"dev.{sensor}.odr_hp")
+    s = spec(params, sensor)
+    hp, floor, odr = s.value("power_hp"), s.value("power_floor"), s.value("odr_hp")
     return floor + (hp - floor) * min(1.0, rate / odr)
 
 
@@ -83,7 +83,8 @@ def imu_pipeline(device: str, n_imus: int, rate: float, macs: float, n_params: f
     prec = precision or dev.default_precision
     bits, eff, inf_rate = reg.values("imu.pipeline.sample_bits", "imu.pipeline.ble_efficiency",
                                      "imu.pipeline.inference_rate")
-    tx, ble = reg.values("dev.nrf52840.tx_power_supply", "dev.nrf52840.ble_rate")
+    radio = spec(reg, "nrf52840")
+    tx, ble = radio.value("tx_power_supply"), radio.value("ble_rate")
     bps = n_imus * 6 * bits * rate
     sensing = {"IMU sensors": n_imus * imu_power(reg, rate, sensor),
                "BLE radio": bps / (ble * eff) * tx}
@@ -104,7 +105,7 @@ def camera_pipeline(device: str, params: Registry | None = None, precision: str 
     prec = precision or dev.default_precision
     macs, n_params, inf_rate = reg.values("imu.camera_model.macs", "imu.camera_model.params",
                                           "imu.pipeline.inference_rate")
-    sensing = {"camera": reg.value(f"dev.{camera}.power_active")}
+    sensing = {"camera": spec(reg, camera).value("power_active")}
     inf = _inference(dev, macs, n_params, image_bytes, prec, reg)
     src = reg.subset(f"dev.{camera}.power_active", "imu.camera_model.macs",
                      "imu.camera_model.params", "imu.pipeline.inference_rate")
