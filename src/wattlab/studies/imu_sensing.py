@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from wattlab.errors import SpecError
-from wattlab.study import Claim, Outcome, RunContext, Study
 from wattlab.hardware import known_devices
+from wattlab.study import Claim, Outcome, RunContext, Study
 from wattlab.systems.imu.energy import BOUNDARY, camera_pipeline, imu_pipeline, imu_power, ratio
 from wattlab.systems.imu.model import PER_SENSOR, ModelSpec, count_macs, sequence_tokens
 from wattlab.systems.imu.synth import GRID, LAYOUT_CHANNELS

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wattlab.cost import Cost
-from wattlab.params import Registry, default_registry
 from wattlab.hardware import BYTES_PER_ELEMENT, Device, spec
+from wattlab.params import Registry, default_registry
 
 HOUR = 3600.0
 BOUNDARY = ("sensor supply power, wearable BLE streaming (IMU), device energy of each inference "
