@@ -38,7 +38,7 @@ def _dfl_gain(ctx: RunContext) -> Outcome:
         return Outcome(value=None, needs=f"pip install 'wattlab[ies]'  ({miss} is missing)")
     p = ctx.params
     plant = Plant.from_params(p)
-    n_train, n_test, epochs = (32, 30, 6) if ctx.quick else (120, 120, 12)
+    n_train, n_test, epochs = (24, 24, 5) if ctx.quick else (120, 120, 12)
     train = synth_days(n_train, 24, ctx.rng, p)
     test = synth_days(n_test, 24, ctx.rng, p)
     seed = int(ctx.rng.integers(1 << 30))
