@@ -51,6 +51,7 @@ class Result:
     mse: dict[str, float]
     train_s: dict[str, float]
     history: list[float] = field(default_factory=list)
+    models: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def dfl_gain(self) -> float:
@@ -199,4 +200,5 @@ def compare(train: list[Day], test: list[Day], plant: Plant, spec: TrainSpec | N
 
     return Result(costs={k: float(v.mean()) for k, v in per.items()}, per_day=per,
                   mse={"pto": mse(pto), "dfl": mse(dfl)},
-                  train_s={"pto": t1 - t0, "dfl": t2 - t1}, history=hist)
+                  train_s={"pto": t1 - t0, "dfl": t2 - t1}, history=hist,
+                  models={"pto": pto, "dfl": dfl})
