@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wattlab.commands._options import Seed, count, out_file
+
 app = typer.Typer(help="Integrated energy system: dispatch LP, decision-focused forecasting.",
                   no_args_is_help=True)
 console = Console()
@@ -56,11 +58,11 @@ def _plot_dispatch(path: Path, d: Any, day: Any, plant: Any) -> None:
 def dispatch(
     profile: Annotated[Path | None, typer.Option(
         help="CSV with columns hour,elec,heat,cool,it[,pv] in kW (one day, equal steps).")] = None,
-    day_of_year: Annotated[int, typer.Option(help="Synthetic day (0-364) when no profile.")] = 15,
-    steps: Annotated[int, typer.Option(help="Steps per synthetic day (96: 15 min).")] = 96,
+    day_of_year: Annotated[int, count(0, 364, "Synthetic day (0-364) when no profile.")] = 15,
+    steps: Annotated[int, count(1, 1440, "Steps per synthetic day (96: 15 min; divides 86400 s).")] = 96,
     heat_recovery: Annotated[bool, typer.Option(help="Data-centre heat recovery on/off.")] = True,
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic day.")] = 0,
-    plot: Annotated[Path | None, typer.Option(help="Write the dispatch stacks to this PNG.")] = None,
+    seed: Seed = 0,
+    plot: Annotated[Path | None, out_file("Write the dispatch stacks to this PNG.", (".png",))] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     params: ParamsOpt = None,
 ) -> None:
@@ -127,14 +129,15 @@ def _plot_train(path: Path, res: Any) -> None:
 
 @app.command()
 def train(
-    train_days: Annotated[int, typer.Option(help="Synthetic training days.")] = 32,
-    test_days: Annotated[int, typer.Option(help="Synthetic test days.")] = 30,
-    epochs: Annotated[int, typer.Option(help="Decision-focused epochs.")] = 6,
+    train_days: Annotated[int, count(2, 5000, "Synthetic training days.")] = 32,
+    test_days: Annotated[int, count(1, 5000, "Synthetic test days.")] = 30,
+    epochs: Annotated[int, count(0, 1000, "Decision-focused epochs.")] = 6,
     profile: Annotated[Path | None, typer.Option(
         help="Your one-day load profile CSV (hour,elec,heat,cool,it[,pv] in kW): training and "
              "test days vary around it with the synthetic weather.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of data and training.")] = 0,
-    plot: Annotated[Path | None, typer.Option(help="Write cost bars + loss curve to this PNG.")] = None,
+    seed: Seed = 0,
+    plot: Annotated[Path | None, out_file("Write cost bars + loss curve to this PNG.",
+                                          (".png",))] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     params: ParamsOpt = None,
 ) -> None:

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wattlab.commands._options import BoundedInt, Seed, count, finite, out_file
+
 app = typer.Typer(help="IMU-only human sensing: accuracy, and energy against a camera.",
                   no_args_is_help=True)
 console = Console()
@@ -51,12 +53,15 @@ def _plot_eval(path: Path, ev: Any) -> None:
 
 @app.command()
 def evaluate(
-    imus: Annotated[int, typer.Option(help="Number of IMUs: 1 (thigh), 2 (+wrist), 3 (+head).")] = 3,
-    rate: Annotated[float, typer.Option(help="Sampling rate (Hz): 100 divided by a whole number.")] = 100.0,
-    train_seqs: Annotated[int, typer.Option("--train", help="Synthetic training rooms.")] = 120,
-    test_seqs: Annotated[int, typer.Option("--test", help="Synthetic test rooms.")] = 40,
-    duration: Annotated[float, typer.Option(help="Seconds of motion per room.")] = 12.0,
-    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 40,
+    imus: Annotated[int, count(1, 3, "Number of IMUs: 1 (thigh), 2 (+wrist), 3 (+head).")] = 3,
+    rate: Annotated[float, finite(0.0, 100.0, "Sampling rate (Hz): 100 divided by a whole number.",
+                                  open_lo=True)] = 100.0,
+    train_seqs: Annotated[int, typer.Option("--train", click_type=BoundedInt(2, 100_000),
+                                            help="Synthetic training rooms.")] = 120,
+    test_seqs: Annotated[int, typer.Option("--test", click_type=BoundedInt(1, 100_000),
+                                           help="Synthetic test rooms.")] = 40,
+    duration: Annotated[float, finite(2.0, 3600.0, "Seconds of motion per room.")] = 12.0,
+    epochs: Annotated[int, count(1, 100_000, "Training epochs.")] = 40,
     sweep: Annotated[bool, typer.Option(
         "--sweep", help="Accuracy and energy for 1-3 IMUs x 100/50/25 Hz instead.")] = False,
     device: Annotated[str, typer.Option(
@@ -66,8 +71,8 @@ def evaluate(
              "trajectory, and its root-ATE when it has root_x/root_y.")] = None,
     basic_motions: Annotated[bool, typer.Option(
         "--basic-motions", help="Also report activity accuracy on BasicMotions (offline).")] = False,
-    seed: Annotated[int, typer.Option(help="Seed of rooms, noise and training.")] = 0,
-    plot: Annotated[Path | None, typer.Option(help="Write trajectory plots to this PNG.")] = None,
+    seed: Seed = 0,
+    plot: Annotated[Path | None, out_file("Write trajectory plots to this PNG.", (".png",))] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     params: ParamsOpt = None,
 ) -> None:
@@ -164,8 +169,8 @@ def _on_recording(path: Path, model: Any, reg: Any) -> dict[str, Any]:
 @app.command()
 def energy(
     device: Annotated[str, typer.Option(help="Catalogue device running both models.")] = "jetson_orin_nano",
-    imus: Annotated[int, typer.Option(help="Number of IMUs (1-3).")] = 3,
-    rate: Annotated[float, typer.Option(help="IMU sampling rate (Hz).")] = 100.0,
+    imus: Annotated[int, count(1, 3, "Number of IMUs (1-3).")] = 3,
+    rate: Annotated[float, finite(0.0, 10_000.0, "IMU sampling rate (Hz).", open_lo=True)] = 100.0,
     camera: Annotated[str, typer.Option(
         help="Camera entry: camera_system (sensor+ISP) or imx219 (bare sensor).")] = "camera_system",
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,

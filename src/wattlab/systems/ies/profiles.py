@@ -145,11 +145,11 @@ def load_profile_csv(path: str | Path, params: Registry | None = None) -> Day:
     """
     p = Path(path)
     if not p.is_file():
-        raise SpecError(f"load profile '{p}' does not exist")
+        raise SpecError(f"load profile '{p}' is not an existing file")
     try:
-        data = np.genfromtxt(p, delimiter=",", names=True, dtype=float)
-    except ValueError as e:
-        raise SpecError(f"load profile '{p}': {e}") from None
+        data = np.genfromtxt(p, delimiter=",", names=True, dtype=float, ndmin=1)
+    except (ValueError, OSError, UnicodeDecodeError) as e:
+        raise SpecError(f"load profile '{p}' cannot be read as CSV: {e}") from None
     names = data.dtype.names or ()
     need = ("hour", "elec", "heat", "cool", "it")
     missing = [c for c in need if c not in names]

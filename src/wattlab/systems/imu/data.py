@@ -65,10 +65,16 @@ def load_recording(path: str | Path, n_imus: int | None = None) -> Recording:
     """Read a user recording (CSV or NPZ, see the module docstring) with clear errors."""
     p = Path(path)
     if not p.is_file():
-        raise SpecError(f"recording '{p}' does not exist")
+        raise SpecError(f"recording '{p}' is not an existing file")
     root = None
     if p.suffix == ".npz":
-        with np.load(p) as z:
+        try:
+            z = np.load(p)
+        except (ValueError, OSError, EOFError) as e:
+            raise SpecError(f"recording '{p}' cannot be read as NPZ: {e}") from None
+        if not hasattr(z, "files"):
+            raise SpecError(f"recording '{p}' is not an NPZ archive of arrays t, acc, gyro")
+        with z:
             missing = [k for k in ("t", "acc", "gyro") if k not in z]
             if missing:
                 raise SpecError(f"recording '{p}' lacks array(s) {missing}; an NPZ needs t, acc, "
@@ -79,9 +85,9 @@ def load_recording(path: str | Path, n_imus: int | None = None) -> Recording:
         sensors = tuple(f"imu{i}" for i in range(acc.shape[1] if acc.ndim == 3 else 0))
     else:
         try:
-            data = np.genfromtxt(p, delimiter=",", names=True, dtype=float)
-        except ValueError as e:
-            raise SpecError(f"recording '{p}': {e}") from None
+            data = np.genfromtxt(p, delimiter=",", names=True, dtype=float, ndmin=1)
+        except (ValueError, OSError, UnicodeDecodeError) as e:
+            raise SpecError(f"recording '{p}' cannot be read as CSV: {e}") from None
         names = list(data.dtype.names or ())
         if "t" not in names:
             raise SpecError(f"recording '{p}' has no column 't' (time in seconds)")
