@@ -173,6 +173,7 @@ def energy(
     rate: Annotated[float, finite(0.0, 10_000.0, "IMU sampling rate (Hz).", open_lo=True)] = 100.0,
     camera: Annotated[str, typer.Option(
         help="Camera entry: camera_system (sensor+ISP) or imx219 (bare sensor).")] = "camera_system",
+    window: Annotated[float, finite(1.0, 600.0, "Seconds of IMU data per inference.")] = 12.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     params: ParamsOpt = None,
 ) -> None:
@@ -182,8 +183,8 @@ def energy(
     """
     from wattlab.errors import SpecError
     from wattlab.params import load_registry
-    from wattlab.studies.imu_sensing import _model_cost
     from wattlab.systems.imu.energy import BOUNDARY, camera_pipeline, imu_pipeline, ratio
+    from wattlab.systems.imu.model import model_cost
 
     _check_imus(imus)
     if not 0 < rate <= 10_000:
@@ -192,7 +193,7 @@ def energy(
     if f"dev.{camera}.power_active" not in reg:
         raise SpecError(f"--camera '{camera}' has no registry entry dev.{camera}.power_active; "
                         "use camera_system or imx219, or add one in a --params file")
-    macs, n_par = _model_cost(imus)
+    macs, n_par = model_cost(imus, window)
     imu = imu_pipeline(device, imus, rate, macs, n_par, reg)
     cam = camera_pipeline(device, reg, camera=camera)
     res = {"device": device, "boundary": BOUNDARY,

@@ -164,8 +164,8 @@ def _heat_recovery(ctx: RunContext) -> Outcome:
         "total daily cost without it (perfect-information day-ahead LP, 15-minute steps, "
         f"{len(days)} days spread over the year). The paper's '10 % of total energy cost' is "
         "read this way (95 % bootstrap interval over the sampled days "
-        f"{interval[0]:.2f} to {interval[1]:.2f} %); another reading (the heat-recovery heat pump's electricity as a share "
-        f"of cost) gives {hr_cost_share:.2f} %.",
+        f"{interval[0]:.2f} to {interval[1]:.2f} %); another reading (the heat-recovery heat "
+        f"pump's electricity as a share of cost) gives {hr_cost_share:.2f} %.",
         f"One assumption at a time x0.5 / x2 moves the saving between {lo:.2f} % and {hi:.2f} %; "
         "heat recovery competes with cheap CHP heat in winter and has little heat demand to "
         "serve in summer.",

@@ -18,8 +18,7 @@ from wattlab.errors import SpecError
 from wattlab.hardware import known_devices
 from wattlab.study import Claim, Outcome, RunContext, Study
 from wattlab.systems.imu.energy import BOUNDARY, camera_pipeline, imu_pipeline, imu_power, ratio
-from wattlab.systems.imu.model import PER_SENSOR, ModelSpec, count_macs, sequence_tokens
-from wattlab.systems.imu.synth import GRID, LAYOUT_CHANNELS
+from wattlab.systems.imu.model import model_cost
 
 PAPER = "Seeing Without Eyes: 4D Human-Scene Understanding from Wearable IMUs"
 ARXIV = "2604.21926"
@@ -30,16 +29,7 @@ WINDOW_S = 12.0
 
 
 def _model_cost(n_imus: int) -> tuple[int, int]:
-    """(MACs per inference over a WINDOW_S window, parameter count) of the IMU transformer."""
-    spec = ModelSpec()
-    n_out = len(LAYOUT_CHANNELS) * GRID * GRID
-    macs = count_macs(spec, n_imus * PER_SENSOR, sequence_tokens(WINDOW_S, spec.patch_s), 2, n_out)
-    d, ff, n_in = spec.d_model, spec.ff, n_imus * PER_SENSOR
-    # weights: input projection, positional table, encoder layers, heads
-    per_layer = 4 * d * d + 4 * d + 2 * d * ff + ff + d + 4 * d
-    n_par = (n_in * d + d + sequence_tokens(WINDOW_S, spec.patch_s) * d + spec.layers * per_layer
-             + 2 * d + 2 + d * d + d + d * n_out + n_out)
-    return macs, n_par
+    return model_cost(n_imus, WINDOW_S)
 
 
 def _ratio_value(ctx: RunContext) -> float:

@@ -313,3 +313,19 @@ def classify(net: Any, mu: np.ndarray, sd: np.ndarray, x: np.ndarray, patch: int
 
 def sequence_tokens(duration_s: float, patch_s: float) -> int:
     return math.floor(duration_s / patch_s + 1e-9)
+
+
+def model_cost(n_imus: int, window_s: float, spec: ModelSpec | None = None) -> tuple[int, int]:
+    """(MACs per inference over a ``window_s`` window, parameter count) of the trajectory +
+    layout transformer with ``n_imus`` IMUs, without building it."""
+    spec = spec or ModelSpec()
+    n_out = len(LAYOUT_CHANNELS) * GRID * GRID
+    n_tok = sequence_tokens(window_s, spec.patch_s)
+    macs = count_macs(spec, n_imus * PER_SENSOR, n_tok, 2, n_out)
+    d, ff, n_in = spec.d_model, spec.ff, n_imus * PER_SENSOR
+    # input projection, positional table, encoder layers (attention, feed-forward, 2 norms), heads
+    per_layer = 4 * d * d + 4 * d + 2 * d * ff + ff + d + 4 * d
+    n_par = (n_in * d + d + n_tok * d + spec.layers * per_layer
+             + 2 * d + 2 + d * d + d + d * n_out + n_out)
+    return macs, n_par
+
