@@ -92,3 +92,11 @@ def test_cli_bad_profile_is_a_spec_error(tmp_path) -> None:
     assert isinstance(res.exception, SpecError) and "lacks column" in str(res.exception)
     res = runner.invoke(app, ["train", "--train-days", "1"])
     assert res.exit_code == 2 and "--train-days" in res.output
+
+
+def test_missing_cvxpylayers_is_a_needs_not_an_error(monkeypatch) -> None:
+    import wattlab.studies.ies as mod
+
+    monkeypatch.setattr(mod, "_missing", lambda pkg: pkg if pkg == "cvxpylayers" else None)
+    out = mod._dfl_gain(RunContext("quick", np.random.default_rng(0), REG))
+    assert out.value is None and "pip install 'wattlab[ies]'" in out.needs

@@ -122,3 +122,10 @@ def test_start_orientation_from_gravity() -> None:
     # the estimated world z axis, in each sensor's frame, matches the true one
     assert np.allclose(r0[:, 2], s.orient[0][:, 2, :], atol=0.15)  # motion in the window
     assert np.allclose(r0 @ np.transpose(r0, (0, 2, 1)), np.eye(3), atol=1e-9)
+
+
+def test_basic_motions_absent_returns_none(monkeypatch) -> None:
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    assert basic_motions() is None
