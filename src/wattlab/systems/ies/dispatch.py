@@ -250,7 +250,6 @@ def realised_cost(plan: dict[str, Any], actual: Any, buy: Any, plant: Plant, dt:
     r = relu or (lambda x: np.maximum(x, 0.0))
     pv, elec, heat, cool, it = (actual[..., i, :] for i in range(5))
     p = plan
-    h = dt / 3600.0
     heat_sup = (p["chp_e"] * (plant.chp_eta_h / plant.chp_eta_e) + p["boil_h"] + plant.hp_cop * p["hp_e"]
                 + plant.hr_cop * p["hr_e"] + p["ts_dis"] - p["ts_ch"] - p["ac_h"])
     cool_sup = (plant.ac_cop * p["ac_h"] + plant.ec_cop * p["ec_e"]
@@ -267,4 +266,4 @@ def realised_cost(plan: dict[str, Any], actual: Any, buy: Any, plant: Plant, dt:
                 + plant.gas_price / plant.chp_eta_e * p["chp_e"]
                 + plant.gas_price / plant.boiler_eta * p["boil_h"]
                 + buy * (1 + prem) * r(delta) - sell * max(0.0, 1 - prem) * r(-delta))
-    return (per_step * dt).sum(-1) if h > 0 else per_step.sum(-1)
+    return (per_step * dt).sum(-1)
