@@ -148,6 +148,16 @@ def _heat_recovery(ctx: RunContext) -> Outcome:
     interval = (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5)))
     out = Outcome(value=share, interval=interval,
                   tables={"by day": rows, "sensitivity": sens})
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.0, 3.5))
+    ax = fig.add_subplot()
+    ax.plot([r["day_of_year"] for r in rows], [r["saving_%"] for r in rows], "o-")
+    ax.axhline(10.0, color="k", ls="--", label="paper: about 10 %")
+    ax.set_xlabel("day of year")
+    ax.set_ylabel("heat-recovery saving (% of cost)")
+    ax.legend()
+    out.figure("saving_by_day", fig)
     real = eemeter_days(24, p, max_days=4 if ctx.quick else 60)
     if real:
         s_real, *_ = _share(plant, real)

@@ -77,6 +77,18 @@ def _ratio(ctx: RunContext) -> Outcome:
     out = Outcome(value=value, tables={"energy per hour": lines, "by boundary": boundaries,
                                        "by device": devices, "IMUs x sampling rate": sweep},
                   costs={"IMU pipeline (1 h)": imu.cost, "camera pipeline (1 h)": cam.cost})
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.0, 3.8))
+    ax = fig.add_subplot()
+    for n in (1, 2, 3):
+        pts = [(r["rate_hz"], r["imu_J_per_h"]) for r in sweep if r["imus"] == n]
+        ax.semilogy(*zip(*pts, strict=True), "o-", label=f"{n} IMU(s) + BLE + inference")
+    ax.axhline(cam.total_j, color="k", ls="--", label="camera system + inference")
+    ax.set_xlabel("IMU sampling rate (Hz)")
+    ax.set_ylabel(f"J per hour on {DEVICE}")
+    ax.legend(fontsize=7)
+    out.figure("energy_per_hour", fig)
     out.notes += [
         f"{N_IMUS} LSM6DSO IMUs at {RATE:g} Hz streaming over BLE (nRF52840) vs an always-on "
         f"camera system; both models run once per second on {DEVICE} (roofline, default "
