@@ -134,7 +134,7 @@ class NpuModel:
             self.tokens = float(tr.input_tokens)
             self.kv_total = kv_bytes_per_token(c) * tr.input_tokens  # written once
         else:
-            pc = pass_counts(c, 1, tr.mean_context, batch=tr.batch)
+            pc = pass_counts(c, 1, np.asarray(tr.mean_context), batch=tr.batch)
             self.tokens = float(tr.batch)
             self.kv_total = kv_bytes_per_token(c) * tr.mean_context * tr.batch  # read per step
         self.flops = float(pc.flops_total)
@@ -240,7 +240,7 @@ def h100_point(model: LlmConfig | str, phase: Phase, params: Registry, trace: Tr
         pc = pass_counts(c, tr.input_tokens, 0)
         tokens, kv = float(tr.input_tokens), kv_bytes_per_token(c) * tr.input_tokens
     else:
-        pc = pass_counts(c, 1, tr.mean_context, batch=tr.batch)
+        pc = pass_counts(c, 1, np.asarray(tr.mean_context), batch=tr.batch)
         tokens, kv = float(tr.batch), kv_bytes_per_token(c) * tr.mean_context * tr.batch
     n = gpus or max(1, math.ceil((w + kv) / d.mem_capacity))
     r = d.roofline_arrays(pc.flops_total / n, pc.bytes_total / n, "fp16", Efficiency.default(params))

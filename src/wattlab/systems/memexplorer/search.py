@@ -30,6 +30,7 @@ from wattlab.workloads.llm import LlmConfig, kv_bytes_per_token, llm_config, wei
 
 ONCHIP = ("sram_7nm_128mb", "sram3d")
 OFFCHIP = ("hbm3", "hbm3e", "lpddr5x", "gddr6", "hbf")
+SCAN_FACTORS = tuple(float(x) for x in np.geomspace(1 / 8, 8, 13))
 CAPACITY = Limit("mem_fit", ">=", 1.0, "off-chip capacity holds weights + KV")
 
 
@@ -153,7 +154,7 @@ def explore_phase(model: LlmConfig | str, phase: Phase, params: Registry, *, spa
 
 
 def preference_flips(model: LlmConfig | str, phase: Phase, params: Registry, key: str, dim: str, *,
-                     factors: Sequence[float] = tuple(float(f) for f in np.geomspace(1 / 8, 8, 13)),
+                     factors: Sequence[float] = SCAN_FACTORS,
                      space: Space | None = None, trace: Trace | None = None) -> list[dict[str, Any]]:
     """Scale registry entry ``key`` by each factor, rerun the phase's search, and record the
     winning value of dimension ``dim`` (iso-power / iso-throughput vs the baseline NPU) — where
