@@ -27,6 +27,9 @@ from wattlab.params import Registry
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+#: The package of wattlab's own studies (modules with a ``STUDIES`` list).
+BUILTIN = "wattlab.studies"
+
 Verdict = Literal["reproduced", "trend-reproduced", "not-reproduced", "not-checkable-here"]
 Basis = Literal["measured", "modelled", "mixed"]
 Scale = Literal["quick", "full"]
@@ -138,8 +141,7 @@ def _collect(module: Any, where: str) -> list[Study]:
 
 def all_studies() -> dict[str, Study]:
     """Every registered study, by id, in a stable order."""
-    import wattlab.studies as pkg
-
+    pkg = importlib.import_module(BUILTIN)  # a plugin package like any other: found by name
     studies: list[Study] = []
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         name = f"{pkg.__name__}.{info.name}"

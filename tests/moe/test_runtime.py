@@ -10,7 +10,7 @@ from wattlab.errors import SpecError
 from wattlab.params import default_registry
 from wattlab.systems.moe import calibrate as cal
 from wattlab.systems.moe import serving as sv
-from wattlab.systems.moe.devices import Device, m2max
+from wattlab.systems.moe.devices import Engine, m2max
 from wattlab.systems.moe.layer import MoEFFN
 from wattlab.systems.moe.planner import Op, assign, brute_force, choose_resident
 from wattlab.systems.moe.runtime import pack, run_layer
@@ -69,7 +69,7 @@ def test_tier_dp_matches_brute_force():
 
 def _devices(rng):
     def dev(name, static):
-        return Device(name, rng.uniform(1, 10), 1.0, rng.uniform(1, 10), rng.uniform(0, 1),
+        return Engine(name, rng.uniform(1, 10), 1.0, rng.uniform(1, 10), rng.uniform(0, 1),
                       rng.uniform(1, 10), static)
     return {"npu": dev("npu", True), "gpu": dev("gpu", False), "cpu": dev("cpu", False)}
 
@@ -98,8 +98,8 @@ def test_residency_keeps_the_most_popular_within_budget():
 def test_offloading_pays_only_past_the_dispatch_break_even():
     """A frugal NPU with a costly dispatch wins once enough rows amortise it: NPU energy
     n*e_npu + E_disp,npu equals the GPU's n*e_gpu + E_disp,gpu at the closed-form n*."""
-    npu = Device("npu", 10.0, 1.0, 1e9, 1.0, 1.0, True)
-    gpu = Device("gpu", 10.0, 1.0, 1e9, 0.01, 5.0, False)
+    npu = Engine("npu", 10.0, 1.0, 1e9, 1.0, 1.0, True)
+    gpu = Engine("gpu", 10.0, 1.0, 1e9, 0.01, 5.0, False)
     e_npu, e_gpu = npu.power_w / npu.peak_ops, gpu.power_w / gpu.peak_ops
     n_star = (npu.power_w * npu.dispatch_s - gpu.power_w * gpu.dispatch_s) / (e_gpu - e_npu)
     for n, want in ((n_star * 0.9, "gpu"), (n_star * 1.1, "npu")):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wattlab.errors import SpecError
-from wattlab.substrates.digital import Device, Efficiency
+from wattlab.hardware.devices import Device, Efficiency
 from wattlab.workloads.llm import (
     LlmConfig,
     decode_step,

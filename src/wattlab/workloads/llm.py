@@ -32,8 +32,8 @@ import numpy as np
 
 from wattlab.cost import Cost
 from wattlab.errors import SpecError
+from wattlab.hardware.devices import Device, Efficiency
 from wattlab.params import Registry
-from wattlab.substrates.digital import Device, Efficiency
 from wattlab.workloads.gemm import Gemm
 
 _INT_FIELDS = ("layers", "hidden", "heads", "kv_heads", "head_dim", "ffn", "vocab")

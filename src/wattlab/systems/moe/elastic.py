@@ -30,9 +30,10 @@ from wattlab.systems.moe.devices import BITS_PER_BYTE
 from wattlab.systems.moe.serving import MoEShape
 from wattlab.systems.moe.specdec import check_gamma, expected_tokens
 
-_KEYS = ("elmoe.xpu_hbm_bw", "elmoe.xpu_peak", "elmoe.e_flop", "elmoe.xpu_static_power", "elmoe.hb_bw",
-         "elmoe.hb_e_bit", "elmoe.hb_capacity", "elmoe.weight_bits", "elmoe.draft_bits",
-         "elmoe.context_tokens", "mem.hbm3_e_bit", "npumoe.weight_bytes", "npumoe.model.vocab")
+_KEYS = ("elmoe.xpu_hbm_bw", "elmoe.xpu_peak", "elmoe.e_flop", "elmoe.xpu_static_power",
+         "mem.hybrid_bonded_dram.bw", "mem.hybrid_bonded_dram.e_bit",
+         "mem.hybrid_bonded_dram.capacity", "elmoe.weight_bits", "elmoe.draft_bits",
+         "elmoe.context_tokens", "mem.hbm3.e_bit", "npumoe.weight_bytes", "npumoe.model.vocab")
 
 
 def union_experts(n_tokens: float, popularity: np.ndarray, top_k: int) -> float:

@@ -20,7 +20,7 @@ from wattlab.cost import Cost
 from wattlab.errors import SpecError
 from wattlab.params import Registry
 from wattlab.systems.moe.calibrate import RoutingProfile
-from wattlab.systems.moe.devices import BITS_PER_BYTE, Device, m2max, m2max_sources
+from wattlab.systems.moe.devices import BITS_PER_BYTE, Engine, m2max, m2max_sources
 from wattlab.systems.moe.planner import Objective, Op, Placement, assign, choose_resident, evaluate
 from wattlab.systems.moe.tiers import check_tiers, choose_tiers, tier_of
 
@@ -65,7 +65,7 @@ class TierPlan:
     resident: np.ndarray  # [layers, experts] bool
 
 
-def plan_tiers(profile: RoutingProfile, shape: MoEShape, devices: Mapping[str, Device], n_tiers: int,
+def plan_tiers(profile: RoutingProfile, shape: MoEShape, devices: Mapping[str, Engine], n_tiers: int,
                group: int, budget_bytes: float, align: int = 16, lam: float = 0.0) -> TierPlan:
     """Offline plan from calibration: tiers by DP on the count histogram (per-row NPU vs fallback
     time as costs, ``lam`` seconds of penalty per extra tier), residency by popularity."""
