@@ -80,13 +80,15 @@ class CimEvaluator:
         return out
 
 
-def cim_space(*, al: Sequence[int] = (32, 64, 128, 256, 512, 1024), pc: Sequence[int] = (4, 8, 16, 32, 64, 128),
-              scr: Sequence[int] = (1, 2, 4), rows: Sequence[int] = (1, 2, 4, 8, 16, 32),
+def cim_space(*, al: Sequence[int] = (32, 64, 128, 256, 512, 1024),
+              pc: Sequence[int] = (4, 8, 16, 32, 64, 128), scr: Sequence[int] = (1, 2, 4),
+              rows: Sequence[int] = (1, 2, 4, 8, 16, 32),
               cols: Sequence[int] = (1, 2, 4, 8, 16, 32),
               workload: Sequence[str] = WORKLOADS) -> Space:
-    """The default AccelCIM space (93,312 grid points)."""
-    return Space([Grid("al", list(al)), Grid("pc", list(pc)), Grid("scr", list(scr)), Grid("rows", list(rows)),
-                  Grid("cols", list(cols)), Choice("interconnect", ["broadcast", "systolic"]),
+    """The default AccelCIM space (31,104 grid points)."""
+    return Space([Grid("al", list(al)), Grid("pc", list(pc)), Grid("scr", list(scr)),
+                  Grid("rows", list(rows)), Grid("cols", list(cols)),
+                  Choice("interconnect", ["broadcast", "systolic"]),
                   Choice("reduction", ["tree", "chain"]), Choice("workload", list(workload))],
                  name="accelcim")
 

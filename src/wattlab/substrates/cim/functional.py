@@ -93,7 +93,8 @@ def analog_cim_int_gemm(a: np.ndarray, b: np.ndarray, *, al: int, in_bits: int =
     if a.shape[-1] != b.shape[0]:
         raise SpecError(f"cannot map a {a.shape} x {b.shape} product: inner dimensions differ")
     if al < 1 or adc_bits < 1 or noise_lsb < 0:
-        raise SpecError(f"analog CIM needs al >= 1, adc_bits >= 1, noise_lsb >= 0 (got {al}, {adc_bits}, {noise_lsb})")
+        raise SpecError(f"analog CIM needs al >= 1, adc_bits >= 1, noise_lsb >= 0 "
+                        f"(got {al}, {adc_bits}, {noise_lsb})")
     rng = rng if rng is not None else np.random.default_rng(0)
     lead = a.shape[:-1]
     a2 = a.reshape(-1, a.shape[-1])

@@ -71,7 +71,10 @@ def _to_planes(x: np.ndarray, bits: int) -> np.ndarray:
 
 
 def _from_planes(p: np.ndarray) -> np.ndarray:
-    return sum((p[i].astype(np.int64) << i) for i in range(p.shape[0]))  # type: ignore[return-value]
+    out = np.zeros(p.shape[1:], dtype=np.int64)
+    for i in range(p.shape[0]):
+        out |= p[i].astype(np.int64) << i
+    return out
 
 
 class TransposeArray:

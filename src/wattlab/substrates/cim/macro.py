@@ -203,7 +203,8 @@ class ArrayModel:
             tn = np.ceil(g.n / (C * pc))
             tiles = tk * tn
             m = float(g.m * g.batch)
-            cyc_tile = m * r.in_bits + np.where(syst, R + C - 2, 0) + np.where(chain, R, np.log2(np.maximum(R, 1)))
+            cyc_tile = (m * r.in_bits + np.where(syst, R + C - 2, 0)
+                        + np.where(chain, R, np.log2(np.maximum(R, 1))))
             reload_tiles = np.where(steady, 0.0, tiles)
             w_bits_tile = R * al * C * pc * r.w_bits
             t_load = w_bits_tile / (c["weight_bw"] * R * C) * t_cycle
@@ -243,7 +244,8 @@ class ArrayModel:
                               "psum_reduction": g["e_reduction_j"], "weight_load": g["e_weight_load_j"]},
                     latency_s=g["latency_s"],
                     area_mm2={"macros": g["area_macros_mm2"], "interconnect": g["area_interconnect_mm2"]},
-                    counts={"ops": 2.0 * sum(x.macs for x in gemms), "macs": float(sum(x.macs for x in gemms))},
+                    counts={"ops": 2.0 * sum(x.macs for x in gemms),
+                            "macs": float(sum(x.macs for x in gemms))},
                     sources=self.params.subset(*(k for k in self.params if k.startswith(A)
                                                  or k.startswith(f"cim.{self.ref.name}."))))
 

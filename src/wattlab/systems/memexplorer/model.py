@@ -23,10 +23,11 @@ Per device, with ``W`` its weight bytes, ``KV`` its KV-cache bytes and ``C`` its
   re-read once per engine column block, each partial sum once per row block), plus the pinned
   weights once per tile.
 * **Time** ``max(FLOPs / (devices·peak·utilisation), off-chip bytes / off-chip BW, on-chip bytes
-  / on-chip BW)``; **energy** MACs × fp16 MAC energy (Horowitz 45 nm scaled to ``node_nm``) +
-  bytes × 8 × ``e_bit`` per level + (engine + uncore + memory static power) × time.
+  / on-chip BW)``; **energy** MACs × fp16 MAC energy (catalogue ``op_energy``: Horowitz 45 nm
+  scaled to ``node_nm``) + bytes × 8 × ``e_bit`` per level + (engine + uncore + memory static power) × time.
 
-Every constant comes from the registry (``memexplorer.*``, ``mem.<tech>.*``, ``op45.*``).
+Every constant comes from the registry: ``memexplorer.*``, the catalogue's memory technologies
+(``wattlab.hardware.memory``: ``mem.<tech>.*``), its operation energies and the H100 (``dev.h100.*``).
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ from typing import Any, Literal
 import numpy as np
 
 from wattlab.errors import SpecError
+from wattlab.hardware import memory, memory_technologies, op_energy
 from wattlab.params import Registry
-from wattlab.physics import scale_energy
 from wattlab.workloads.llm import LlmConfig, kv_bytes_per_token, llm_config, pass_counts, weight_bytes
 
 Phase = Literal["prefill", "decode"]
@@ -59,16 +60,16 @@ def memory_table(params: Registry, techs: Sequence[str]) -> dict[str, dict[str, 
     """``{tech: {e_bit J/bit, bw B/s, capacity B, static_power W}}`` from ``mem.<tech>.*``."""
     out: dict[str, dict[str, float]] = {}
     for t in techs:
-        t = str(t).replace("-", "_")
-        missing = [f"mem.{t}.{f}" for f in FIELDS if f"mem.{t}.{f}" not in params]
+        spec = memory(params, str(t))
+        missing = [spec.key(f) for f in FIELDS if not spec.has(f)]
         if missing:
-            known = sorted({k.split(".")[1] for k in params if k.startswith("mem.")
-                            and all(f"mem.{k.split('.')[1]}.{f}" in params for f in FIELDS)})
+            known = [m for m in memory_technologies(params)
+                     if all(memory(params, m).has(f) for f in FIELDS)]
             raise SpecError(f"memory technology '{t}' lacks catalogue entries {missing}; "
                             f"complete technologies: {known}. Add them in a parameter file")
-        out[t] = {"e_bit": params.value(f"mem.{t}.e_bit"), "bw": _si_bytes(params, f"mem.{t}.bw"),
-                  "capacity": _si_bytes(params, f"mem.{t}.capacity"),
-                  "static_power": params.value(f"mem.{t}.static_power")}
+        out[spec.name] = {"e_bit": spec.e_bit, "bw": _si_bytes(params, spec.key("bw")),
+                          "capacity": _si_bytes(params, spec.key("capacity")),
+                          "static_power": spec.static_power}
     return out
 
 
@@ -119,7 +120,7 @@ class NpuModel:
         self.trace = self.trace or Trace.from_params(self.params)
         pr = self.params
         self.node = pr.value(P + "node_nm")
-        self.e_mac = float(scale_energy(pr, pr.value("op45.fp16_mac"), 45.0, self.node))
+        self.e_mac = op_energy(pr, "mac", "fp16", node_nm=self.node)
         self.mac_static, self.uncore, self.util, self.w_share, self.act_bytes = pr.values(
             P + "mac_static_power", P + "uncore_static_power", P + "utilization",
             P + "weight_share", P + "act_bytes")
@@ -230,7 +231,7 @@ def h100_point(model: LlmConfig | str, phase: Phase, params: Registry, trace: Tr
     """The H100 arm: the catalogue's H100 roofline (``dev.h100.*``, wattlab's default
     efficiencies) on the same FLOPs and DRAM bytes (weights + KV per pass), on the fewest GPUs
     whose memory holds weights and KV."""
-    from wattlab.substrates.digital import Device, Efficiency
+    from wattlab.hardware import Device, Efficiency
 
     c = llm_config(model) if isinstance(model, str) else model
     tr = trace or Trace.from_params(params)
