@@ -126,14 +126,15 @@ def memory(
     from wattlab.explore import Space
     from wattlab.params import load_registry
     from wattlab.systems.memexplorer import NpuModel
-    from wattlab.systems.memexplorer.search import CAPACITY, _check_fits, onchip_cap
+    from wattlab.systems.memexplorer.search import CAPACITY, _check_fits, onchip_cap, stack_cap
 
     if phase not in ("prefill", "decode"):
         raise SpecError(f"--phase must be prefill or decode, got {phase!r}")
     reg = load_registry(params or [])
     sp = Space.from_file(space_file or _example("memory"))
-    if {"onchip", "onchip_mb"} <= set(sp.names):
-        sp = Space(sp.dims, [*sp.constraints, onchip_cap(reg)], name=sp.name, fixed=sp.fixed)
+    extra = [c for need, c in (({"onchip", "onchip_mb"}, onchip_cap(reg)),
+                               ({"offchip", "units"}, stack_cap(reg))) if need <= set(sp.names)]
+    sp = Space(sp.dims, [*sp.constraints, *extra], name=sp.name, fixed=sp.fixed)
     ev = NpuModel(model, phase, reg)  # type: ignore[arg-type]
     assert not isinstance(ev.model, str) and ev.trace is not None
     _check_fits(ev.model, sp, reg, phase, ev.trace)  # type: ignore[arg-type]

@@ -13,6 +13,8 @@ reproduction; the paper's circuits are not public.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +52,7 @@ def _transpose_value(ctx: RunContext, what: str) -> float:
             "gops": c.ops_per_s / 1e9, "gops_per_w": c.ops_per_j / 1e9}[what]
 
 
-def _transpose_run(what: str):  # type: ignore[no-untyped-def]
+def _transpose_run(what: str) -> Callable[[RunContext], Outcome]:
     def run(ctx: RunContext) -> Outcome:
         arr, x, y, cycles = _transpose(ctx)
         k = arr.k
@@ -113,7 +115,8 @@ def _enob_run(ctx: RunContext) -> Outcome:
     e = Edram(u.k)
     bits = ctx.rng.integers(0, 2, 20_000)
     ret = u.k.retention
-    rows = [{"gap_over_median_retention": g, "bit_error_rate": float(np.mean(e.hold(bits, g * ret, ctx.rng) != bits))}
+    rows = [{"gap_over_median_retention": g,
+             "bit_error_rate": float(np.mean(e.hold(bits, g * ret, ctx.rng) != bits))}
             for g in (0.25, 0.5, 1.0, 2.0)]
     return Outcome(
         value=m, interval=ci,
@@ -127,8 +130,9 @@ def _enob_run(ctx: RunContext) -> Outcome:
         tables={"edram_retention": rows})
 
 
-def _study(sid: str, claim: Claim, run, evidence: str, inputs: tuple[str, ...], modelled):  # type: ignore[no-untyped-def]
-    return Study(id=sid, paper=PAPER, arxiv=ARXIV, claim=claim, run=run, evidence=evidence,  # type: ignore[arg-type]
+def _study(sid: str, claim: Claim, run: Callable[[RunContext], Outcome], evidence: Any,
+           inputs: tuple[str, ...], modelled: Callable[[RunContext], float]) -> Study:
+    return Study(id=sid, paper=PAPER, arxiv=ARXIV, claim=claim, run=run, evidence=evidence,
                  boundary=BOUNDARY, inputs_from_paper=inputs, modelled=modelled)
 
 

@@ -48,6 +48,27 @@ class OnchipCap:
         return np.where(is3d, mb <= self.max_3d_mb, mb <= self.max_2d_mb)
 
 
+@dataclass(frozen=True)
+class StackCap:
+    """Configuration constraint: at most ``max_stacks`` stacked-memory units (HBM, HBF) per
+    device (interposer shoreline); other technologies are not limited here."""
+
+    max_stacks: float
+    stacked_prefixes: tuple[str, ...] = ("hbm", "hbf")
+
+    def __call__(self, cols: Mapping[str, np.ndarray]) -> np.ndarray:
+        tech = np.char.lower(np.asarray(cols["offchip"]).astype(str))
+        stacked = np.zeros(tech.shape, dtype=bool)
+        for p in self.stacked_prefixes:
+            stacked |= np.char.startswith(tech, p)
+        return ~stacked | (np.asarray(cols["units"], dtype=float) <= self.max_stacks)
+
+
+def stack_cap(params: Registry) -> Constraint:
+    return Constraint("stacked-memory units per device (shoreline)",
+                      StackCap(params.value(P + "max_stacks")), uses=("offchip", "units"))
+
+
 def onchip_cap(params: Registry) -> Constraint:
     m2, m3 = params.values(P + "sram2d_max", P + "sram3d_max")
     return Constraint("on-chip capacity per technology", OnchipCap(m2 / 8e6, m3 / 8e6),
@@ -63,7 +84,7 @@ def memory_space(params: Registry, *, me: Sequence[int] = (128, 256, 512, 1024),
     return Space([Grid("me", list(me)), Grid("clock", list(clock)), Choice("onchip", list(onchip)),
                   Grid("onchip_mb", list(onchip_mb)), Choice("offchip", list(offchip)),
                   Grid("units", list(units)), Grid("devices", list(devices))],
-                 [onchip_cap(params)], name="memexplorer")
+                 [onchip_cap(params), stack_cap(params)], name="memexplorer")
 
 
 @dataclass
@@ -176,4 +197,4 @@ def preference_flips(model: LlmConfig | str, phase: Phase, params: Registry, key
 
 
 __all__ = ["CAPACITY", "OFFCHIP", "ONCHIP", "OnchipCap", "PhaseResult", "best_under", "explore_phase",
-           "memory_space", "onchip_cap", "preference_flips"]
+           "memory_space", "onchip_cap", "preference_flips", "stack_cap"]
