@@ -15,6 +15,7 @@ from wattlab.systems.moe.layer import MoEFFN
 from wattlab.systems.moe.planner import Op, assign, brute_force, choose_resident
 from wattlab.systems.moe.runtime import pack, run_layer
 from wattlab.systems.moe.tiers import choose_tiers, tier_cost
+from wattlab.workloads.llm import expert_bytes
 
 
 @settings(max_examples=25, deadline=None)
@@ -111,11 +112,11 @@ def test_offloading_pays_only_past_the_dispatch_break_even():
 
 def test_modelled_npumoe_prefill_beats_a_cpu_only_baseline():
     p = default_registry()
-    shape = sv.MoEShape.from_params(p)
+    shape = sv.moe_model(p)
     rng = np.random.default_rng(0)
     pop = cal.zipf_popularity(shape.experts, 1.0, rng, 2)
     calib = cal.synthetic_profile(pop, shape.top_k, 256, 4, rng)
-    plan = sv.plan_tiers(calib, shape, m2max(p), 2, 4, shape.expert_bytes * 64)
+    plan = sv.plan_tiers(calib, shape, m2max(p), 2, 4, expert_bytes(shape) * 64)
     ev = cal.synthetic_profile(pop, shape.top_k, 256, 2, rng)
     ours = sv.prefill(ev, shape, p, "npumoe", plan)
     for base in ("cpu", "gpu"):
@@ -126,7 +127,7 @@ def test_modelled_npumoe_prefill_beats_a_cpu_only_baseline():
     e_static = sv.prefill(ev, shape, p, "npumoe", plan, "energy", static_attention=True).energy_total_j
     assert e_static <= e_dyn
     with pytest.raises(SpecError):
-        sv.check_plan_inputs((16,), 4, shape.expert_bytes / 2, shape)
+        sv.check_plan_inputs((16,), 4, expert_bytes(shape) / 2, shape)
 
 
 def test_calibration_counts_every_assignment(tiny_model):

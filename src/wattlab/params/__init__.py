@@ -38,6 +38,8 @@ from wattlab.units import to_si
 
 Evidence = Literal["measured", "published", "derived", "assumed"]
 SCHEMA_VERSION = 1
+#: Key prefixes of the hardware catalogue (devices, memory technologies, operation energies).
+CATALOGUE_PREFIXES = ("dev.", "mem.", "op45.")
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,10 @@ def _parse_file(text: str, where: str, known_sources: Mapping[str, Source]) -> d
         except SpecError as exc:
             raise ParamError(f"{where}: entry '{key}', field 'unit': {exc}") from None
         _check_range(key, value, (lo, hi), where)
+        if key.startswith(CATALOGUE_PREFIXES) and value < 0:
+            raise ParamError(f"{where}: entry '{key}', field 'value': {pspec.value:g} {pspec.unit} "
+                             "is negative; catalogue quantities (energy, power, bandwidth, "
+                             "capacity, rate) must be >= 0")
         out[key] = Param(key=key, value=value, unit=unit, given=f"{pspec.value:.12g} {pspec.unit}",
                          source=sources[pspec.source], locator=pspec.locator,
                          evidence=pspec.evidence, node_nm=pspec.node_nm, voltage_v=pspec.voltage_v,

@@ -42,6 +42,7 @@ from wattlab.components import ADC, DAC, MAC, Laser, Memory, PerAction, Static
 from wattlab.cost import Cost
 from wattlab.errors import SpecError
 from wattlab.params import Registry, default_registry
+from wattlab.physics import ktc_noise_voltage_v, shot_noise_current_a
 from wattlab.workloads.gemm import Gemm
 
 Encoding = Literal["bipolar", "offset", "differential"]
@@ -229,8 +230,7 @@ class HomodyneProcessor:
     def _phys(self) -> dict[str, float]:
         """Per-window noise coefficients in units of the full-scale symbol charge q1."""
         c, p = self.config, self.params
-        (p_laser, _, resp, couple, il, excess, er, rin_db, psd, cap, qe, kb,
-         temp) = p.values(*_KEYS)
+        (p_laser, _, resp, couple, il, excess, er, rin_db, psd, cap) = p.values(*_KEYS[:10])
         p_laser = c.laser_power or p_laser
 
         def per_cell(n_split: int, n_src: int) -> float:
@@ -240,8 +240,12 @@ class HomodyneProcessor:
         pa, pb = per_cell(c.cols, c.rows), per_cell(c.rows, c.cols)
         t = 1.0 / c.baud
         q1 = 2 * resp * math.sqrt(pa * pb) * t  # charge of one symbol at full field on both
-        thermal = psd * c.k_int * t / 2 + kb * temp * cap  # C^2 per window
-        return {"shot_a": qe * resp * pa * t / q1**2, "shot_b": qe * resp * pb * t / q1**2,
+        # charge variances per symbol (C^2): shot noise of the photocurrent over t (bandwidth
+        # 1/2t) and, per window, the receiver noise plus the integrator's kT/C
+        shot_a, shot_b = ((float(shot_noise_current_a(p, resp * x, 1 / (2 * t))) * t) ** 2
+                          for x in (pa, pb))
+        thermal = psd * c.k_int * t / 2 + (float(ktc_noise_voltage_v(p, cap)) * cap) ** 2
+        return {"shot_a": shot_a / q1**2, "shot_b": shot_b / q1**2,
                 "thermal": thermal / q1**2, "rin": 10 ** (rin_db / 10) * c.baud / 2,
                 "leak": 10 ** (-er / 20), "q1": q1}
 
