@@ -43,6 +43,7 @@ def test_digital_cim_is_exact(m: int, k: int, n: int, ib: int, wb: int, seed: in
     a = rng.integers(-(1 << (ib - 1)), 1 << (ib - 1), (m, k))
     b = rng.integers(-(1 << (wb - 1)), 1 << (wb - 1), (k, n))
     assert np.array_equal(digital_cim_int_gemm(a, b, ib, wb), a @ b)
+    assert np.array_equal(digital_cim_int_gemm(a, b, ib, wb, weight_planes=True), a @ b)
 
 
 def test_digital_cim_rejects_out_of_range_and_bad_shapes() -> None:

@@ -5,11 +5,10 @@ Both quantise ``a`` and ``b`` symmetrically per tensor to the macro's input and 
 substrates they plug into :func:`wattlab.nn.patch` (``matmul(a, b, *, rng) -> (out, Cost)``).
 
 * **Digital CIM** (:func:`digital_cim_int_gemm`): inputs enter bit-serially; each cycle a column
-  computes the popcount of (input bit AND weight bit) over its ``al`` rows for every stored
-  weight bit, and shift-adds it (the MSB planes carry negative weight). The popcount of the AND
-  of 0/1 vectors is their dot product, computed here as a BLAS product of 0/1 planes (exact in
-  float32 while ``al·… < 2^24``; the K dimension is split in chunks of 2^23). The result is bit
-  exact: it equals ``a_int @ b_int``.
+  computes the popcount of (input bit AND weight bit) over its rows for every stored weight bit,
+  and shift-adds it (the MSB planes carry negative weight). The popcount of the AND of 0/1
+  vectors is their dot product, computed here as a BLAS product of 0/1 planes, exact in float32
+  (K is split so partial sums stay below 2^24). The result is bit exact: ``a_int @ b_int``.
 * **Analog CIM** (:func:`analog_cim_int_gemm`): per input bit and per ``al``-row segment, each
   column sums ``input bit × weight level`` as an analog quantity; the sum is read by an ADC of
   ``adc_bits`` over the full-scale ``al·(2^(w_bits−1))`` with Gaussian input-referred noise of
@@ -56,8 +55,16 @@ def _plane_weights(bits: int) -> np.ndarray:
     return w
 
 
-def digital_cim_int_gemm(a: np.ndarray, b: np.ndarray, in_bits: int = 8, w_bits: int = 8) -> np.ndarray:
-    """Exact ``a @ b`` for signed ``in_bits``/``w_bits`` integers, bit-serial as a digital CIM."""
+def digital_cim_int_gemm(a: np.ndarray, b: np.ndarray, in_bits: int = 8, w_bits: int = 8, *,
+                         weight_planes: bool = False) -> np.ndarray:
+    """Exact ``a @ b`` for signed ``in_bits``/``w_bits`` integers, bit-serial as a digital CIM.
+
+    Each input bit plane (one cycle) meets the stored weights. ``weight_planes=True`` keeps every
+    weight bit in its own column (popcounts per weight bit, then the columns' shift-add), as the
+    macro's adder trees do; the default folds that shift-add into the weights before the product,
+    which gives the same integers by linearity (``Σ_w 2^w·popcount(x ∧ b_w) = x·b``) in
+    ``1/w_bits`` of the work.
+    """
     a = _check_int(a, in_bits, "a")
     b = _check_int(b, w_bits, "b")
     if a.shape[-1] != b.shape[0]:
@@ -66,21 +73,24 @@ def digital_cim_int_gemm(a: np.ndarray, b: np.ndarray, in_bits: int = 8, w_bits:
     a2 = a.reshape(-1, a.shape[-1])
     m, k = a2.shape
     n = b.shape[1]
-    bp = _planes(b, w_bits)  # (w_bits, K, N)
-    # one weight matrix with every weight bit as its own column block: (K, w_bits*N)
-    bcols = np.ascontiguousarray(np.moveaxis(bp, 0, 1).reshape(k, w_bits * n))
-    ww = _plane_weights(w_bits)
     wi = _plane_weights(in_bits)
     u = np.where(a2 < 0, a2 + (1 << in_bits), a2)
-    acc = np.zeros((m, w_bits, n))
-    for s in range(0, k, _CHUNK):
-        bc = bcols[s:s + _CHUNK]
-        us = u[:, s:s + _CHUNK]
+    if weight_planes:
+        bp = _planes(b, w_bits)  # (w_bits, K, N): one column block per weight bit
+        bmat = np.ascontiguousarray(np.moveaxis(bp, 0, 1).reshape(k, w_bits * n))
+        chunk = _CHUNK
+    else:
+        bmat = b.astype(np.float32)
+        chunk = 1 << max(1, 24 - w_bits)  # |partial sums| < 2^24: exact in float32
+    acc = np.zeros((m, bmat.shape[1]))
+    for s in range(0, k, chunk):
+        bc = bmat[s:s + chunk]
+        us = u[:, s:s + chunk]
         for i in range(in_bits):  # bit-serial input cycles
-            pop = ((us >> i) & 1).astype(np.float32) @ bc  # popcounts: exact integers in float32
-            acc += wi[i] * pop.reshape(m, w_bits, n)
-    out = np.rint(np.einsum("mwn,w->mn", acc, ww)).astype(np.int64)  # shift-add of weight bits
-    return out.reshape(*lead, n)
+            acc += wi[i] * (((us >> i) & 1).astype(np.float32) @ bc)  # exact integers in float32
+    if weight_planes:
+        acc = np.einsum("mwn,w->mn", acc.reshape(m, w_bits, n), _plane_weights(w_bits))
+    return np.rint(acc).astype(np.int64).reshape(*lead, n)
 
 
 def analog_cim_int_gemm(a: np.ndarray, b: np.ndarray, *, al: int, in_bits: int = 8, w_bits: int = 8,
