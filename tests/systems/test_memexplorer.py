@@ -72,6 +72,21 @@ def test_explore_phase_beats_or_matches_baseline() -> None:
         assert pr.ratio_vs_h100 > 0
 
 
+def test_costs_only_for_reported_points() -> None:
+    from functools import partial
+
+    from wattlab.systems.memexplorer import npu_cost
+
+    ev = NpuModel("llama-3.2-1b", "decode", REG, TRACE)
+    res = search(memory_space(REG, me=(256,), clock=(1e9,)), ev, backend="serial",
+                 objectives=["max:tokens_per_j", "max:tokens_per_s"])
+    costs = res.costs(partial(npu_cost, ev))
+    assert len(costs) == len(res.front()) > 0
+    row = res.row(int(res.front()[0]))
+    assert costs[0].energy_total_j == pytest.approx(row["energy_j"])
+    assert costs[0].j_per_token == pytest.approx(row["j_per_token"])
+
+
 def test_model_larger_than_every_memory_is_an_error() -> None:
     sp = Space([Grid("me", [256]), Grid("clock", [1e9]), Choice("onchip", ["sram3d"]),
                 Grid("onchip_mb", [64]), Choice("offchip", ["gddr6"]), Grid("units", [1, 2]),

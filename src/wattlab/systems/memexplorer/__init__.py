@@ -13,8 +13,9 @@ from wattlab.systems.memexplorer.model import (
     evaluate_one,
     h100_point,
     memory_table,
+    npu_cost,
 )
 from wattlab.systems.memexplorer.search import PhaseResult, explore_phase, memory_space
 
 __all__ = ["CONFIG_COLUMNS", "NpuModel", "PhaseResult", "Trace", "baseline_config", "evaluate_one",
-           "explore_phase", "h100_point", "memory_space", "memory_table"]
+           "explore_phase", "h100_point", "memory_space", "memory_table", "npu_cost"]

@@ -39,6 +39,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from wattlab.cost import Cost
 from wattlab.errors import SpecError
 from wattlab.hardware import memory, memory_technologies, op_energy
 from wattlab.params import Registry
@@ -212,6 +213,17 @@ class NpuModel:
         }
 
 
+def npu_cost(ev: NpuModel, cfg: Mapping[str, Any]) -> Cost:
+    """One configuration as a :class:`~wattlab.cost.Cost` (for reported points only)."""
+    r = evaluate_one(ev, cfg)
+    keys = [k for k in ev.params.params if k.startswith(P) or k.startswith("mem.")]
+    return Cost(energy_j={"compute": r["e_compute_j"], "offchip_memory": r["e_offchip_j"],
+                          "onchip_memory": r["e_onchip_j"], "static": r["e_static_j"]},
+                latency_s=r["latency_s"],
+                counts={"tokens": ev.tokens, "ops": ev.flops, "offchip_bytes": r["offchip_bytes"]},
+                sources=ev.params.subset(*keys))
+
+
 def baseline_config(params: Registry) -> dict[str, Any]:
     """The baseline NPU (a homogeneous HBM3 NPU; every figure an assumption, ``memexplorer.*``)."""
     me, clock, onchip, stacks = params.values(P + "baseline_me", P + "baseline_clock",
@@ -252,4 +264,4 @@ def h100_point(model: LlmConfig | str, phase: Phase, params: Registry, trace: Tr
 
 
 __all__ = ["CONFIG_COLUMNS", "NpuModel", "Trace", "baseline_config", "evaluate_one", "h100_point",
-           "memory_table"]
+           "memory_table", "npu_cost"]
