@@ -102,8 +102,8 @@ def test_infeasible_search_names_the_constraint() -> None:
 
 def test_pareto_matches_brute_force() -> None:
     rng = np.random.default_rng(3)
-    for k in (1, 2, 3):
-        f = rng.integers(0, 8, size=(300, k)).astype(float)
+    for k in (1, 2, 3, 4):
+        f = rng.integers(0, 8, size=(700, k)).astype(float)
         brute = np.array([not np.any(np.all(f <= p, axis=1) & np.any(f < p, axis=1)) for p in f])
         assert np.array_equal(pareto_mask(f), brute), k
     cols = {"e": np.array([1.0, 2.0, 3.0]), "t": np.array([3.0, 4.0, 1.0])}

@@ -14,7 +14,7 @@ def pareto_mask(f: np.ndarray) -> np.ndarray:
 
     A point is dominated when another is <= in every objective and < in at least one. Exact
     duplicates of a front point are all kept. Rows with a NaN are never on the front.
-    O(n log n) for k = 1, 2; O(n · front) for k >= 3.
+    O(n log n) for k = 1, 2; O(n · front) for k >= 3, vectorised in batches.
     """
     f = np.asarray(f, dtype=float)
     if f.ndim == 1:
@@ -46,22 +46,32 @@ def pareto_mask(f: np.ndarray) -> np.ndarray:
             on[j] = on[j] or on[j - 1]
         mask[idx[on]] = True
         return mask
-    front: list[int] = []  # positions in the sorted order
-    fr = np.empty((0, k))
-    for i in range(len(g)):
-        p = g[i]
-        if len(fr) and np.any(np.all(fr <= p, axis=1) & np.any(fr < p, axis=1)):
-            continue
-        # points later in lexicographic order cannot dominate earlier ones except on ties,
-        # so only drop front members that p dominates
-        if len(fr):
-            dom = np.all(p <= fr, axis=1) & np.any(p < fr, axis=1)
-            if dom.any():
-                keep = ~dom
-                fr = fr[keep]
-                front = [j for j, kp in zip(front, keep, strict=True) if kp]
-        front.append(i)
-        fr = np.vstack([fr, p])
+    # k >= 3: in order of increasing objective sum a point's dominators all come before it
+    # (domination implies a strictly smaller sum) and no later point removes an earlier one, so
+    # batches are checked against the front so far, then against each other.
+    order = np.argsort(g.sum(axis=1), kind="stable")
+    g, idx = g[order], idx[order]
+    front_rows = np.empty((0, k))
+    keep_pos: list[np.ndarray] = []
+    step = 256
+    for s0 in range(0, len(g), step):
+        b = g[s0:s0 + step]
+        ok_b = np.ones(len(b), dtype=bool)
+        if len(front_rows):
+            le = np.all(front_rows[:, None, :] <= b[None, :, :], axis=2)
+            lt = np.any(front_rows[:, None, :] < b[None, :, :], axis=2)
+            ok_b = ~np.any(le & lt, axis=0)
+        c = b[ok_b]
+        if len(c) > 1:
+            le = np.all(c[:, None, :] <= c[None, :, :], axis=2)
+            lt = np.any(c[:, None, :] < c[None, :, :], axis=2)
+            ok_c = ~np.any(le & lt, axis=0)
+        else:
+            ok_c = np.ones(len(c), dtype=bool)
+        pos = np.flatnonzero(ok_b)[ok_c] + s0
+        keep_pos.append(pos)
+        front_rows = np.vstack([front_rows, g[pos]])
+    front = np.concatenate(keep_pos) if keep_pos else np.empty(0, dtype=np.int64)
     mask[idx[front]] = True
     return mask
 
