@@ -81,6 +81,16 @@ def _outcome(phase: str, against: str) -> Callable[[RunContext], Outcome]:
                    "Prefill energy efficiency is input tokens per joule of the prefill pass.",
                    _NOTE, "Model-only: no NPU or H100 was measured."],
             tables={"designs": table})
+        if against == "h100":
+            from wattlab.systems.memexplorer.genz_check import compare, genz_available
+
+            if genz_available():
+                out.tables["roofline_vs_genz"] = compare("llama-3.1-8b", ctx.params)
+                out.notes.append("Cross-check of the LLM roofline against GenZ (genz-llm) on the same "
+                                 "H100 at ideal efficiency: table 'roofline_vs_genz'.")
+            else:
+                out.notes.append("Cross-check of the LLM roofline against GenZ not run here: needs "
+                                 "pip install genz-llm (results of one run: docs/explore.md).")
         res = pr.result
         if len(res.objectives) >= 2:
             out.figure(f"{phase}_front", res.figure(color="offchip"))
