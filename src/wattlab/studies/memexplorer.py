@@ -74,8 +74,8 @@ def _outcome(phase: str, against: str) -> Callable[[RunContext], Outcome]:
             value=ratios[best_model],
             notes=[f"{phase}: best tokens/J among {pr.result.n} evaluated NPU configurations under "
                    f"{lim.describe()} of the {'baseline NPU' if against == 'npu' else 'H100'}; the "
-                   f"largest ratio is for {best_model} "
-                   + ", ".join(f"{m}: {r:.2f}x" for m, r in ratios.items()) + ".",
+                   f"largest ratio is for {best_model} ("
+                   + ", ".join(f"{m}: {r:.2f}x" for m, r in ratios.items()) + ").",
                    "Decode's power efficiency is tokens/s per W = tokens/J, compared among designs at "
                    "least as fast as the reference." if phase == "decode" else
                    "Prefill energy efficiency is input tokens per joule of the prefill pass.",
