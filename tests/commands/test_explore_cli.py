@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from wattlab.commands.explore import app
@@ -66,3 +67,17 @@ def test_bad_input(tmp_path: Path) -> None:
     assert isinstance(res.exception, InfeasibleError) and "power cap" in str(res.exception)
     res = runner.invoke(app, ["memory", "--phase", "both", "--out", str(tmp_path / "z")])
     assert isinstance(res.exception, SpecError) and "phase" in str(res.exception)
+
+
+def test_cim_model_bad_kind() -> None:
+    res = runner.invoke(app, ["cim-model", "--cim", "optical"])
+    assert isinstance(res.exception, SpecError) and "--cim" in str(res.exception)
+
+
+@pytest.mark.slow
+def test_cim_model_runs_minilm() -> None:
+    pytest.importorskip("torch", reason="pip install 'wattlab[torch]'")
+    res = runner.invoke(app, ["cim-model", "--model", "minilm", "--size", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(next(line for line in res.output.splitlines() if line.startswith("{")))
+    assert out["on_substrate"] > 0.98 and out["energy_j"] > 0

@@ -178,3 +178,48 @@ def cim(
     _run(sp, ev, objective or ["min:energy_j", "min:area_mm2"], constraint or [], out, method, n,
          backend, cluster, as_json, "interconnect" if "interconnect" in sp.names else None,
          "interconnect" if "interconnect" in sp.names else None)
+
+
+@app.command("cim-model")
+def cim_model(
+    model: Annotated[str, typer.Option(help="minilm (embedding cosine) or smollm2 (perplexity).")] = "minilm",
+    cim_kind: Annotated[str, typer.Option("--cim", help="digital (exact bit-serial) or analog.")] = "digital",
+    macro: Annotated[str, typer.Option(help="Macro (registry cim.<name>.*).")] = "trancim",
+    macro_cfg: Annotated[Path | None, typer.Option(help="A CIM-Tuner-style macro cfg instead.")] = None,
+    adc_bits: Annotated[int, typer.Option(help="Analog: ADC bits.")] = 8,
+    noise_lsb: Annotated[float, typer.Option(help="Analog: ADC input noise, LSB.")] = 0.5,
+    adc_gain: Annotated[float, typer.Option(help="Analog: full-scale compression (>= 1).")] = 1.0,
+    rows: Annotated[int, typer.Option(help="Macro array rows.")] = 8,
+    cols: Annotated[int, typer.Option(help="Macro array columns.")] = 8,
+    size: Annotated[int, typer.Option(help="Passages (minilm) or tokens (smollm2).")] = 4,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    as_json: JsonOpt = False,
+    params: ParamFiles = None,
+) -> None:
+    """Run a model with every nn.Linear on a CIM substrate: quality vs digital and GEMM energy.
+
+    Example: wattlab explore cim-model --model minilm --cim analog --adc-bits 8 --adc-gain 16
+    """
+    from wattlab.errors import SpecError
+    from wattlab.params import load_registry
+    from wattlab.substrates.cim import AnalogCimSubstrate, DigitalCimSubstrate, Macro
+    from wattlab.systems.accelcim import run_model
+
+    reg = load_registry(params or [])
+    m = Macro.from_cfg(macro_cfg) if macro_cfg else Macro.from_registry(macro, reg)
+    if cim_kind == "digital":
+        sub: Any = DigitalCimSubstrate(m, reg, rows=rows, cols=cols)
+    elif cim_kind == "analog":
+        sub = AnalogCimSubstrate(m, reg, rows=rows, cols=cols, adc_bits=adc_bits, noise_lsb=noise_lsb,
+                                 adc_gain=adc_gain)
+    else:
+        raise SpecError(f"--cim must be 'digital' or 'analog', got {cim_kind!r}")
+    res = run_model(sub, model, size, seed)
+    if as_json:
+        typer.echo(json.dumps(res, default=str))
+        return
+    t = Table("quantity", "value", title=f"{model} on {sub.name} ({m.name} {m.al}x{m.pc}, "
+                                         f"{rows}x{cols} macros)")
+    for k, v in res.items():
+        t.add_row(k, f"{v:.4g}" if isinstance(v, float) else str(v))
+    console.print(t)

@@ -111,4 +111,36 @@ def area_efficiency_vs_size(ev: CimEvaluator, sides: Sequence[int] = (1, 2, 4, 8
     return rows
 
 
-__all__ = ["WORKLOADS", "CimEvaluator", "area_efficiency_vs_size", "cim_space", "layer_gemms"]
+def run_model(substrate: Any, model: str = "minilm", size: int = 4, seed: int = 0) -> dict[str, Any]:
+    """Run a zoo model with every ``nn.Linear`` on a CIM substrate: its quality metric against
+    digital, the measured GEMM SNR, and the energy of its GEMMs on the substrate's array.
+
+    ``model``: ``minilm`` (embedding cosine to digital over ``size`` passages) or ``smollm2``
+    (perplexity over ``size`` tokens). Needs the torch extra and the offline model zoo."""
+    from wattlab.explore import photonic_models as pm
+    from wattlab.explore.photonic_fit import Recorder
+
+    if model == "minilm":
+        ev, name = pm.minilm_evaluator(n_sentences=size, seed=seed), "cosine"
+    elif model == "smollm2":
+        ev, name = pm.smollm2_evaluator(max_tokens=max(size, 2), window=max(size, 2),
+                                        stride=max(size, 2) - 1, seed=seed), "perplexity"
+    else:
+        raise SpecError(f"model must be 'minilm' or 'smollm2', got {model!r}")
+    ref = float(ev(None))
+    rec = Recorder(substrate)
+    metric = float(ev(rec))
+    cost = None
+    for g in rec.gemms:
+        c = substrate.cost(g)
+        cost = c if cost is None else cost + c
+    return {"model": model, "substrate": substrate.name, "metric": name, "digital": ref,
+            "on_substrate": metric, "gemm_snr_db": rec.snr_db, "gemms": len(rec.gemms),
+            "macs": sum(g.macs for g in rec.gemms),
+            "energy_j": cost.energy_total_j if cost else 0.0,
+            "tops_per_w": cost.tops_per_w if cost else float("nan"),
+            "adc_saturations": rec.saturations}
+
+
+__all__ = ["WORKLOADS", "CimEvaluator", "area_efficiency_vs_size", "cim_space", "layer_gemms",
+           "run_model"]
