@@ -79,5 +79,5 @@ def test_cim_model_runs_minilm() -> None:
     pytest.importorskip("torch", reason="pip install 'wattlab[torch]'")
     res = runner.invoke(app, ["cim-model", "--model", "minilm", "--size", "1", "--json"])
     assert res.exit_code == 0, res.output
-    out = json.loads(next(line for line in res.output.splitlines() if line.startswith("{")))
+    out = json.loads(res.output[res.output.index('{"model"'):].splitlines()[0])
     assert out["on_substrate"] > 0.98 and out["energy_j"] > 0
