@@ -9,6 +9,9 @@ and interconnect figures (``accelcim.*``, all ``assumed``); the sensitivity pass
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from wattlab.explore import Choice, Grid, Space, search
@@ -28,6 +31,25 @@ PC = (4, 8, 16, 32, 64, 128, 256)
 CAPACITY = 2 ** 22  # weights held by the array in the macro-size sweep (4 Mi weights)
 
 
+FACTORS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+def _scan(ctx: RunContext, keys: tuple[str, ...], fn: Callable[[RunContext], float]) -> list[dict[str, Any]]:
+    """The claim's value with each key scaled by FACTORS (within its valid range): where it flips."""
+    rows = []
+    for key in keys:
+        p = ctx.params[key]
+        lo, hi = p.valid_range
+        row: dict[str, Any] = {"entry": key}
+        for f in FACTORS:
+            v = p.value * f
+            if lo <= v <= hi:
+                reg = ctx.params.with_value(key, v, f"flip scan x{f:g}")
+                row[f"x{f:g}"] = round(fn(RunContext(ctx.scale, ctx.rng, reg)), 3)
+        rows.append(row)
+    return rows
+
+
 def _systolic_ratio(ctx: RunContext) -> tuple[float, list[dict[str, float]]]:
     rows = area_efficiency_vs_size(CimEvaluator(MODEL, params=ctx.params), SIDES)
     return rows[-1]["systolic_over_broadcast"], rows
@@ -44,8 +66,12 @@ def _systolic_run(ctx: RunContext) -> Outcome:
                f"Systolic is ahead at sides {better}; broadcast loses its clock once the repeated bus "
                "(wire delay x cols x macro pitch) exceeds the macro cycle, and pays repeater area; "
                "systolic pays registers and R+C-2 fill/drain cycles per tile.",
-               "Qualitative claim: reproduced means the modelled ratio is >= 1 at the largest array."],
-        tables={"area_efficiency_by_side": rows})
+               "Qualitative claim: reproduced means the modelled ratio is >= 1 at the largest array.",
+               "Where it flips: table 'flip_scan' (the ratio with one assumed entry scaled x1/8..x8)."],
+        tables={"area_efficiency_by_side": rows,
+                "flip_scan": _scan(ctx, ("accelcim.wire_delay", "accelcim.reg_area",
+                                         "accelcim.repeater_area", "accelcim.reg_energy"),
+                                   lambda c: _systolic_ratio(c)[0])})
 
 
 def _macro_sweep(ctx: RunContext, workload: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -83,6 +109,10 @@ def _medium_run(ctx: RunContext) -> Outcome:
     notes.append("Why an interior optimum appears in the model: column/row periphery is amortised "
                  "over longer lines (accelcim.share_column, share_row) while bit-line RC grows with "
                  "them (accelcim.share_rc); with share_rc -> 0 the optimum moves to the largest macro.")
+    notes.append("Where it flips: table 'flip_scan' (1 = interior optimum) with one assumed entry "
+                 "scaled x1/8..x8.")
+    tables["flip_scan"] = _scan(ctx, ("accelcim.share_rc", "accelcim.share_column", "accelcim.share_row",
+                                      "accelcim.area_cell"), _medium_value)
     return Outcome(value=_medium_value(ctx), notes=notes, tables=tables)
 
 
