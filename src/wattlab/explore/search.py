@@ -9,7 +9,10 @@ Methods: ``grid`` (exhaustive, in chunks of the flattened grid), ``random`` (``n
 chunk ``k`` seeded with ``(seed, k)``) and ``nsga2`` (pymoo; extra ``explore``). Each chunk (or
 NSGA-II generation) is written to ``checkpoint`` as soon as it finishes; a rerun with the same
 space, evaluator, method and settings loads the finished chunks and evaluates only the rest.
-Output limits (power cap, area budget, iso-throughput) are applied after evaluation, so a
+The checkpoint identifies the evaluator by its ``fingerprint()`` method when it has one
+(include parameter digests there), else by module and qualified name: edited evaluator code
+under the same name is not detected. Output limits (power cap, area budget, iso-throughput) are
+applied after evaluation, so a
 resumed search may tighten or relax them without re-evaluating anything (NSGA-II excepted: its
 limits steer the search).
 """
