@@ -231,3 +231,20 @@ def test_ray_backend_equals_serial() -> None:
     b = search(SPACE, roofline, objectives=["energy_j"], backend="serial")
     assert a.backend == "ray"
     assert np.array_equal(np.sort(a.columns["energy_j"]), np.sort(b.columns["energy_j"]))
+
+
+@pytest.mark.slow  # leaves Ray's connect thread running in the test process
+def test_unreachable_ray_cluster_is_a_clear_error() -> None:
+    pytest.importorskip("ray", reason="pip install 'wattlab[dist]'")
+    import sys
+
+    s = sys.modules["wattlab.explore.search"]
+
+    old = s.RAY_CONNECT_TIMEOUT_S
+    s.RAY_CONNECT_TIMEOUT_S = 3.0
+    try:
+        with pytest.raises(SpecError, match=r"127\.0\.0\.1:1"):
+            search(SPACE, roofline, objectives=["energy_j"], chunk_size=37, backend="ray",
+                   cluster="127.0.0.1:1")
+    finally:
+        s.RAY_CONNECT_TIMEOUT_S = old

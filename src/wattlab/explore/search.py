@@ -583,6 +583,33 @@ def _run_pool(todo: list[Any], workers: int, finished: Callable[..., None]) -> N
                     pending.add(pool.submit(_run_chunk, nxt))
 
 
+RAY_START_TIMEOUT_S = 180.0
+RAY_CONNECT_TIMEOUT_S = 30.0
+
+
+def _in_thread(fn: Callable[[], Any], timeout: float, message: str) -> Any:
+    """``fn()`` in a daemon thread; SpecError(message) when it has not returned in ``timeout``
+    (a Ray address that never answers must not hang the search)."""
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # re-raised in the caller
+            box["error"] = exc
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise SpecError(message)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
 def _run_ray(todo: list[Any], workers: int, cluster: str | None, finished: Callable[..., None]) -> None:
     from wattlab.errors import require
 
@@ -593,7 +620,17 @@ def _run_ray(todo: list[Any], workers: int, cluster: str | None, finished: Calla
                               "log_to_driver": False, "include_dashboard": False}
         if cluster is None:
             kw["num_cpus"] = workers
-        ray.init(**kw)
+        timeout = RAY_START_TIMEOUT_S if cluster is None else RAY_CONNECT_TIMEOUT_S
+        what = "start" if cluster is None else f"connect to {cluster!r}"
+        try:
+            _in_thread(lambda: ray.init(**kw), timeout,
+                       f"Ray did not {what} within {timeout:g} s; check the cluster address, or "
+                       "use backend='process'")
+        except SpecError:
+            raise
+        except Exception as exc:
+            raise SpecError(f"Ray could not {what}: {exc}; check the cluster address, or use "
+                            "backend='process'") from exc
         started = True
     try:
         if not todo:
