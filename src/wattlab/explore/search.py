@@ -481,7 +481,7 @@ def search(space: Space, evaluate: Evaluator, *, objectives: Sequence[str | Obje
         total = space.size
     else:
         if not n or n < 1:
-            raise SpecError("method 'random' needs n >= 1 samples")
+            raise SpecError("method 'random' needs n >= 1 samples (--n on the command line)")
         total = n
     bounds = [(k, s, min(s + chunk_size, total)) for k, s in enumerate(range(0, total, chunk_size))]
     ck = _Checkpoint(Path(checkpoint) if checkpoint else None,
