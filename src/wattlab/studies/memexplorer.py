@@ -81,6 +81,23 @@ def _outcome(phase: str, against: str) -> Callable[[RunContext], Outcome]:
                    "Prefill energy efficiency is input tokens per joule of the prefill pass.",
                    _NOTE, "Model-only: no NPU or H100 was measured."],
             tables={"designs": table})
+        if phase == "decode":
+            from dataclasses import replace
+
+            from wattlab.explore import Limit
+            from wattlab.systems.memexplorer.search import CAPACITY
+
+            ref = pr.baseline if against == "npu" else pr.h100
+            band = replace(pr.result, limits=[CAPACITY, Limit("tokens_per_s", ">=", ref["tokens_per_s"]),
+                                              Limit("tokens_per_s", "<=", 1.25 * ref["tokens_per_s"])],
+                           limit_excluded={})
+            if band.feasible.any():
+                b = band.row(band.best("max:tokens_per_j"))
+                out.notes.append(
+                    f"Stricter reading of 'equivalent performance' (throughput within 1-1.25x the "
+                    f"reference's) for {best_model}: {b['tokens_per_j'] / ref['tokens_per_j']:.2f}x "
+                    f"({b['offchip']} x{b['units']:g}, {b['devices']:g} device(s), "
+                    f"{b['power_w']:.0f} W vs {ref['power_w']:.0f} W).")
         if against == "h100":
             from wattlab.systems.memexplorer.genz_check import compare, genz_available
 
