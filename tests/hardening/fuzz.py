@@ -166,6 +166,15 @@ def _alarm(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
+def _caused_by_hang(e: BaseException | None) -> bool:
+    seen = 0
+    while e is not None and seen < 20:
+        if isinstance(e, Hang):
+            return True
+        e, seen = e.__cause__ or e.__context__, seen + 1
+    return False
+
+
 def invoke(argv: list[str], bound_s: float) -> Result:
     import time
 
@@ -178,8 +187,11 @@ def invoke(argv: list[str], bound_s: float) -> Result:
             rc = run(argv)
     except Hang:
         hung = True
-    except BaseException:
-        exc = traceback.format_exc()
+    except BaseException as e:  # a library may wrap the bound's alarm in its own exception
+        if _caused_by_hang(e):
+            hung = True
+        else:
+            exc = traceback.format_exc()
     finally:
         os.chdir(cwd)
     return Result(argv, rc, out.getvalue(), err.getvalue(), exc, hung, time.monotonic() - t0)
