@@ -36,6 +36,7 @@ import numpy as np
 from wattlab.errors import SpecError
 from wattlab.explore.pareto import pareto_mask
 from wattlab.explore.space import Columns, Space
+from wattlab.files import atomic_write
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -208,7 +209,7 @@ class _Checkpoint:
                 raise SpecError(f"checkpoint {root} was written by a different search (differs in "
                                 f"{diff}); use a new --checkpoint directory or delete this one")
         else:
-            _atomic(mf, json.dumps(meta, indent=1, default=repr).encode())
+            atomic_write(mf, json.dumps(meta, indent=1, default=repr).encode())
 
     def path(self, k: int) -> Path:
         assert self.root is not None
@@ -231,7 +232,7 @@ class _Checkpoint:
         arrays["_info"] = np.frombuffer(json.dumps({"excluded": dict(excluded), "n": n}).encode(),
                                         dtype=np.uint8)
         np.savez(buf, **arrays)  # type: ignore[arg-type]
-        _atomic(self.path(k), buf.getvalue())
+        atomic_write(self.path(k), buf.getvalue())
 
     def load(self, k: int) -> tuple[Columns, dict[str, int], int, dict[str, np.ndarray]]:
         with np.load(self.path(k), allow_pickle=False) as z:
@@ -239,12 +240,6 @@ class _Checkpoint:
             cols = {name[2:]: z[name] for name in z.files if name.startswith("c_")}
             extra = {name[2:]: z[name] for name in z.files if name.startswith("x_")}
         return cols, info["excluded"], info["n"], extra
-
-
-def _atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 # -- result --------------------------------------------------------------------------------
