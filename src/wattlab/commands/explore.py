@@ -61,26 +61,30 @@ def _run(space: Space, ev: Any, objectives: list[str], constraints: list[str], o
          target: str | None, color: str | None) -> SearchResult:
     from wattlab.explore import search
 
-    out.mkdir(parents=True, exist_ok=True)
     res = search(space, ev, objectives=objectives, constraints=constraints, method=method,  # type: ignore[arg-type]
                  n=n, checkpoint=out / "checkpoint", backend="ray" if cluster else backend,  # type: ignore[arg-type]
                  cluster=cluster, progress=None if not as_json else False)
-    res.to_pandas().to_csv(out / "results.csv", index=False)
-    front = res.table()
+    import io
+
     import pandas as pd
 
-    pd.DataFrame(front).to_csv(out / "front.csv", index=False)
+    from wattlab.files import atomic_write
+
+    atomic_write(out / "results.csv", res.to_pandas().to_csv(index=False))
+    front = res.table()
+    atomic_write(out / "front.csv", pd.DataFrame(front).to_csv(index=False))
     sens = res.sensitivity(target=target)
-    (out / "sensitivity.txt").write_text(sens.text() + "\n")
+    atomic_write(out / "sensitivity.txt", sens.text() + "\n")
     if len(res.objectives) >= 2:
-        fig = res.figure(color=color)
-        fig.savefig(out / "pareto.png", dpi=110, bbox_inches="tight")
+        buf = io.BytesIO()
+        res.figure(color=color).savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        atomic_write(out / "pareto.png", buf.getvalue())
     summary = {**res.summary(), "objectives": [str(o) for o in res.objectives],
                "constraints": [lim.describe() for lim in res.limits], "sensitivity": {
                    "optimum": sens.optimum, "importance": [
                        {k: v for k, v in r.items() if k != "best_by_value"} for r in sens.importance],
                    "flips": sens.flips}}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+    atomic_write(out / "summary.json", json.dumps(summary, indent=1, default=str))
     if as_json:
         typer.echo(json.dumps({"summary": summary, "front": front}, default=str))
         return res

@@ -461,6 +461,12 @@ def search(space: Space, evaluate: Evaluator, *, objectives: Sequence[str | Obje
         raise SpecError(f"backend must be 'process', 'serial' or 'ray', got {backend!r}")
     if chunk_size < 1:
         raise SpecError(f"chunk_size must be >= 1, got {chunk_size}")
+    if n is not None and n < 1:
+        raise SpecError(f"n (samples or evaluations) must be >= 1, got {n}")
+    if pop_size < 2:
+        raise SpecError(f"pop_size must be >= 2, got {pop_size}")
+    if workers is not None and workers < 1:
+        raise SpecError(f"workers must be >= 1, got {workers}")
     t0 = time.perf_counter()
     if method == "nsga2":
         from wattlab.explore.nsga import run_nsga2

@@ -157,6 +157,16 @@ class _CimBase:
     reduction: str = "tree"
     torch_native: bool = False
 
+    def __post_init__(self) -> None:
+        for f in ("rows", "cols"):
+            v = getattr(self, f)
+            if not (isinstance(v, int | np.integer) and v >= 1):
+                raise SpecError(f"CIM array {f} must be a positive integer, got {v!r}")
+        if self.interconnect not in ("broadcast", "systolic"):
+            raise SpecError(f"interconnect must be 'broadcast' or 'systolic', got {self.interconnect!r}")
+        if self.reduction not in ("tree", "chain"):
+            raise SpecError(f"reduction must be 'tree' or 'chain', got {self.reduction!r}")
+
     def config(self) -> dict[str, Any]:
         return {"al": self.macro.al, "pc": self.macro.pc, "scr": self.macro.scr, "rows": self.rows,
                 "cols": self.cols, "interconnect": self.interconnect, "reduction": self.reduction,
@@ -189,6 +199,15 @@ class AnalogCimSubstrate(_CimBase):
     noise_lsb: float = 0.5
     adc_gain: float = 1.0
     name: str = "cim-analog"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not (isinstance(self.adc_bits, int | np.integer) and 1 <= self.adc_bits <= 24):
+            raise SpecError(f"adc_bits must be an integer in 1..24, got {self.adc_bits!r}")
+        if not (math.isfinite(self.noise_lsb) and self.noise_lsb >= 0):
+            raise SpecError(f"noise_lsb must be a finite number >= 0, got {self.noise_lsb!r}")
+        if not (math.isfinite(self.adc_gain) and self.adc_gain >= 1):
+            raise SpecError(f"adc_gain must be a finite number >= 1, got {self.adc_gain!r}")
 
     def cost(self, gemm: Gemm) -> Cost:
         """The array model's cost plus the column ADCs: one conversion per input bit, per
