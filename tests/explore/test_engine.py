@@ -168,6 +168,10 @@ def test_evaluator_shape_and_missing_metric_errors() -> None:
         search(SPACE, roofline, objectives=["max:tops"], backend="serial")
     with pytest.raises(SpecError, match="metric <= number"):
         search(SPACE, roofline, objectives=["energy_j"], constraints=["power_w < 3"])
+    with pytest.raises(SpecError, match="n \\(samples"):
+        search(SPACE, roofline, objectives=["energy_j"], method="random", n=-3)
+    with pytest.raises(SpecError, match="method"):
+        search(SPACE, roofline, objectives=["energy_j"], method="anneal")  # type: ignore[arg-type]
 
 
 def test_nsga2_finds_front_points() -> None:

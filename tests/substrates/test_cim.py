@@ -193,3 +193,14 @@ def test_edram_refresh() -> None:
     errs = [np.mean(e.hold(bits, w, rng) != bits) for w in (ret / 10, ret, 3 * ret)]
     assert errs[0] == 0 and errs[0] < errs[1] < errs[2]
     assert e.refresh_power(1024, 50e-6) > e.refresh_power(1024, 100e-6)
+
+
+def test_substrate_settings_are_checked() -> None:
+    with pytest.raises(SpecError, match="rows"):
+        DigitalCimSubstrate(TRAN, REG, rows=0)
+    with pytest.raises(SpecError, match="interconnect"):
+        DigitalCimSubstrate(TRAN, REG, interconnect="mesh")
+    with pytest.raises(SpecError, match="adc_bits"):
+        AnalogCimSubstrate(TRAN, REG, adc_bits=0)
+    with pytest.raises(SpecError, match="adc_gain"):
+        AnalogCimSubstrate(TRAN, REG, adc_gain=0.5)
