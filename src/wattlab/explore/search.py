@@ -584,31 +584,26 @@ def _run_pool(todo: list[Any], workers: int, finished: Callable[..., None]) -> N
                     pending.add(pool.submit(_run_chunk, nxt))
 
 
-RAY_START_TIMEOUT_S = 180.0
 RAY_CONNECT_TIMEOUT_S = 30.0
 
 
-def _in_thread(fn: Callable[[], Any], timeout: float, message: str) -> Any:
-    """``fn()`` in a daemon thread; SpecError(message) when it has not returned in ``timeout``
-    (a Ray address that never answers must not hang the search)."""
-    import threading
+def _reachable(address: str, timeout: float) -> None:
+    """A TCP connect to ``host:port`` of a Ray address (``ray://host:port`` or ``host:port``)
+    within ``timeout``, so an address that never answers fails fast instead of hanging."""
+    import socket
 
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # re-raised in the caller
-            box["error"] = exc
-
-    t = threading.Thread(target=target, daemon=True)
-    t.start()
-    t.join(timeout)
-    if t.is_alive():
-        raise SpecError(message)
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
+    if address in ("auto", "local"):
+        return
+    hostport = address.split("://", 1)[-1].rsplit("/", 1)[0]
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise SpecError(f"Ray cluster address {address!r} must look like host:port or ray://host:port")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise SpecError(f"Ray cluster {address!r} does not answer ({exc}); check the address, or "
+                        "use backend='process'") from exc
 
 
 def _run_ray(todo: list[Any], workers: int, cluster: str | None, finished: Callable[..., None]) -> None:
@@ -616,17 +611,16 @@ def _run_ray(todo: list[Any], workers: int, cluster: str | None, finished: Calla
 
     ray = require("ray", extra="dist", purpose="backend='ray'")
     started = False
+    if cluster is not None:
+        _reachable(cluster, RAY_CONNECT_TIMEOUT_S)
     if not ray.is_initialized():
         kw: dict[str, Any] = {"address": cluster, "ignore_reinit_error": True,
                               "log_to_driver": False, "include_dashboard": False}
         if cluster is None:
             kw["num_cpus"] = workers
-        timeout = RAY_START_TIMEOUT_S if cluster is None else RAY_CONNECT_TIMEOUT_S
         what = "start" if cluster is None else f"connect to {cluster!r}"
         try:
-            _in_thread(lambda: ray.init(**kw), timeout,
-                       f"Ray did not {what} within {timeout:g} s; check the cluster address, or "
-                       "use backend='process'")
+            ray.init(**kw)  # from the calling (main) thread: Ray's driver needs it
         except SpecError:
             raise
         except Exception as exc:
