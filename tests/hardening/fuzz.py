@@ -41,6 +41,9 @@ BASE: dict[tuple[str, ...], dict[str, str]] = {
     ("photonic", "budget"): {"--m": "64", "--k": "64", "--n": "64"},
     ("deploy-eval",): {"--model": "smollm2-135m", "--device": "t4"},
     ("reproduce",): {"--only": "hostile.a-quick"},
+    ("fpga", "sensor"): {"--steps": "5", "--samples": "300", "--layers": "1", "--neurons": "4",
+                         "--bits": "8"},
+    ("fpga", "lstm"): {"--hidden": "4"},
 }
 #: Positional arguments of known commands.
 BASE_ARGS: dict[tuple[str, ...], list[str]] = {
