@@ -195,6 +195,15 @@ class SimView:
             n.sig = sig
         return sig
 
+    def free_nodes(self, with_layout: bool = False) -> list[tuple[int, tuple[object, ...]]]:
+        """(node, key) for every node with a free GPU, in node order; the key is
+        :meth:`layout` when ``with_layout``, else (device, free GPUs)."""
+        out = []
+        for k, n in enumerate(self._s.nodes):
+            if n.free:
+                out.append((k, self.layout(k) if with_layout and n.jobs else (n.spec.device, n.free)))
+        return out
+
     def co_runners(self, node: int, g: int, placement: Placement = "first") -> tuple[int, int, bool]:
         """If ``g`` GPUs were placed on ``node`` now: (co-running jobs sharing one of its NUMA
         domains, other co-running jobs on the node, whether it would span more domains than it

@@ -292,7 +292,6 @@ class EcoSched(Scheduler):
     def schedule(self, view: SimView) -> None:
         w = self.weight
         place: Placement = "numa" if self.numa_aware else "first"
-        nn = view.n_nodes
         while True:
             f_total = view.free_total()
             if f_total <= 0:
@@ -307,14 +306,13 @@ class EcoSched(Scheduler):
             use_itf = itf is not None and itf.active
             # nodes with equal layouts offer the same choices: evaluate one of each
             groups: dict[tuple[object, ...], int] = {}
-            for n in range(nn):
-                if view.free(n):
-                    key = view.layout(n) if use_itf else (view.node_spec(n).device, view.free(n))
-                    if key not in groups:
-                        groups[key] = n
+            for n, key in view.free_nodes(with_layout=use_itf):
+                if key not in groups:
+                    groups[key] = n
             best_score = -math.inf
             best: tuple[int, list[tuple[int, int]]] | None = None
             feasible = [False] * len(cands)
+            ee_by_spec: dict[NodeSpec, list[list[tuple[int, float]] | None]] = {}
             # with at least as many queued jobs as free GPUs no GPU can stay idle, so the fill
             # term is the same for every choice and a pair never beats its better member
             try_pairs = self.joint and qlen < f_total
@@ -324,8 +322,10 @@ class EcoSched(Scheduler):
                 penalty: dict[int, float] = {}
                 # top two (value, job index) per GPU count
                 top: dict[int, list[tuple[float, int]]] = {}
-                for k, job in enumerate(cands):
-                    ee = self._ee_of(job, spec)
+                ees = ee_by_spec.get(spec)
+                if ees is None:
+                    ees = ee_by_spec[spec] = [self._ee_of(job, spec) for job in cands]
+                for k, ee in enumerate(ees):
                     if ee is None:
                         continue
                     age = ages[k]
