@@ -197,10 +197,34 @@ def error(message: str) -> None:
         Text.assemble(("error: ", "red"), str(message)))
 
 
+def _lenient_markup() -> None:
+    """A safety net for every command: text that is not valid rich markup (a user's ``[/x]`` in a
+    path or name interpolated into a message) prints literally instead of raising MarkupError.
+    Commands should still escape user text (``rich.markup.escape``) so ``[bold]`` stays literal."""
+    import rich.console
+    import rich.markup
+    from rich.errors import MarkupError
+
+    original = rich.markup.render
+    if getattr(rich.console.render_markup, "_wattlab_lenient", False):
+        return
+
+    def render(markup: str, style: Any = "", emoji: bool = True,
+               emoji_variant: Any = None) -> Text:
+        try:
+            return original(markup, style, emoji, emoji_variant)
+        except MarkupError:
+            return Text(markup, style=style)
+
+    render._wattlab_lenient = True  # type: ignore[attr-defined]
+    rich.console.render_markup = render  # type: ignore[assignment]
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code: 0, 1 (a study failed), 2 (bad input), 130."""
     import click
 
+    _lenient_markup()
     os.environ.setdefault("TQDM_DISABLE", "1")  # third-party per-tensor bars; read at tqdm import
     try:
         rc = command().main(args=argv, prog_name="wattlab", standalone_mode=False)
@@ -216,6 +240,10 @@ def run(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except UnicodeDecodeError as exc:  # a user's file that is not UTF-8 text
+        error(f"a file you gave is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as "
+              "UTF-8")
+        return 2
     except OSError as exc:  # a path the user gave: too long, not a folder, permission denied...
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         error(f"{exc.strerror or exc}{where}; check the path or file you gave")
