@@ -217,7 +217,7 @@ def _lenient_markup() -> None:
             return Text(markup, style=style)
 
     render._wattlab_lenient = True  # type: ignore[attr-defined]
-    rich.console.render_markup = render  # type: ignore[assignment]
+    rich.console.render_markup = render
 
 
 def run(argv: list[str] | None = None) -> int:
