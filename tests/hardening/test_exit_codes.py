@@ -88,3 +88,16 @@ def test_hint_keeps_its_brackets():
     with redirect_stderr(buf):
         error(str(MissingDependencyError("ray", "dist", "--cluster")))
     assert "pip install 'wattlab[dist]'" in buf.getvalue()
+
+
+def test_invalid_markup_in_any_command_message_prints_literally():
+    import io
+
+    from rich.console import Console
+
+    from wattlab.cli import _lenient_markup
+
+    _lenient_markup()
+    buf = io.StringIO()
+    Console(file=buf, width=200).print("written to [/x]/ and [bold]done[/bold]")
+    assert "written to [/x]/ and [bold]done[/bold]" in buf.getvalue()
