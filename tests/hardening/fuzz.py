@@ -54,7 +54,8 @@ BASE_ARGS: dict[tuple[str, ...], list[str]] = {
     ("params", "show"): ["phys.boltzmann"],
 }
 #: Commands whose accepted input starts long work (model training/loading).
-HEAVY = {("moe", "speculate"), ("photonic", "fit"), ("imu", "evaluate"), ("ies", "train")}
+HEAVY = {("moe", "speculate"), ("photonic", "fit"), ("imu", "evaluate"), ("ies", "train"),
+         ("explore", "cim-model")}
 #: Imported before fuzzing: an alarm that lands inside an import leaves a half-made module.
 PRELOAD = ("torch", "matplotlib.pyplot", "scipy.stats", "wattlab.systems.moe.tiny",
            "wattlab.systems.moe.specdec", "wattlab.systems.moe.energy",

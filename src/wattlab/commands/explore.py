@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wattlab.commands._options import BoundedInt
+
 if TYPE_CHECKING:
     from wattlab.explore import SearchResult, Space
 
@@ -190,12 +192,16 @@ def cim_model(
     cim_kind: Annotated[str, typer.Option("--cim", help="digital (exact bit-serial) or analog.")] = "digital",
     macro: Annotated[str, typer.Option(help="Macro (registry cim.<name>.*).")] = "trancim",
     macro_cfg: Annotated[Path | None, typer.Option(help="A CIM-Tuner-style macro cfg instead.")] = None,
-    adc_bits: Annotated[int, typer.Option(help="Analog: ADC bits.")] = 8,
+    adc_bits: Annotated[int, typer.Option(click_type=BoundedInt(1, 24),
+                                          help="Analog: ADC bits, 1..24.")] = 8,
     noise_lsb: Annotated[float, typer.Option(help="Analog: ADC input noise, LSB.")] = 0.5,
     adc_gain: Annotated[float, typer.Option(help="Analog: full-scale compression (>= 1).")] = 1.0,
-    rows: Annotated[int, typer.Option(help="Macro array rows.")] = 8,
-    cols: Annotated[int, typer.Option(help="Macro array columns.")] = 8,
-    size: Annotated[int, typer.Option(help="Passages (minilm) or tokens (smollm2).")] = 4,
+    rows: Annotated[int, typer.Option(click_type=BoundedInt(1, 4096),
+                                      help="Macro array rows, 1..4096.")] = 8,
+    cols: Annotated[int, typer.Option(click_type=BoundedInt(1, 4096),
+                                      help="Macro array columns, 1..4096.")] = 8,
+    size: Annotated[int, typer.Option(click_type=BoundedInt(1, 4096),
+                                      help="Passages (minilm) or tokens (smollm2), 1..4096.")] = 4,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
     as_json: JsonOpt = False,
     params: ParamFiles = None,
