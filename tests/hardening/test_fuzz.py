@@ -20,7 +20,7 @@ from . import fuzz
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
-FAST = settings(max_examples=40, deadline=None, derandomize=True, database=None,
+FAST = settings(max_examples=30, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 LONG = settings(max_examples=1500, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
