@@ -54,8 +54,8 @@ def _plot_eval(path: Path, ev: Any) -> None:
 @app.command()
 def evaluate(
     imus: Annotated[int, count(1, 3, "Number of IMUs: 1 (thigh), 2 (+wrist), 3 (+head).")] = 3,
-    rate: Annotated[float, finite(0.0, 100.0, "Sampling rate (Hz): 100 divided by a whole number.",
-                                  open_lo=True)] = 100.0,
+    rate: Annotated[float, finite(0.01, 100.0, "Sampling rate (Hz): 100 divided by a whole "
+                                  "number, 0.01..100.")] = 100.0,
     train_seqs: Annotated[int, typer.Option("--train", click_type=BoundedInt(2, 100_000),
                                             help="Synthetic training rooms.")] = 120,
     test_seqs: Annotated[int, typer.Option("--test", click_type=BoundedInt(1, 100_000),
