@@ -22,3 +22,13 @@ from wattlab.substrates.spiking.layer import (
 
 __all__ = ["KINDS", "ActivationQuantizer", "BitSerialAccelerator", "Coding", "SpikeEnergy",
            "SpikingLinear", "min_timesteps", "quantize_weight", "spiking_matmul"]
+
+from wattlab.substrates.spiking.convert import (  # noqa: E402
+    SpikingConfig,
+    SpikingModel,
+    convert,
+    text_batches,
+)
+from wattlab.substrates.spiking.neurons import IF, LIF  # noqa: E402
+
+__all__ += ["IF", "LIF", "SpikingConfig", "SpikingModel", "convert", "text_batches"]
