@@ -126,3 +126,26 @@ def test_analytic_cost_bounds_functional_cost():
     assert fun.counts["sops"] <= ana.counts["sops"]
     for key in ("macs", "neuron_updates", "weight_reads", "outputs"):
         assert fun.counts[key] == ana.counts[key]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_step_equals_encode(kind):
+    c = Coding(kind, 16)
+    q = torch.arange(c.qmin, c.qmax + 1)
+    s = c.encode(q)
+    steps = list(c.steps(q.float()))
+    assert len(steps) == c.T
+    for t in range(c.T):
+        assert torch.equal(steps[t], s[t].float())
+
+
+def test_large_sums_stay_exact():
+    """Bitwise L=256 with a long K: float32 could round; the chunked path must not."""
+    c = Coding("bitwise", 256)
+    g = torch.Generator().manual_seed(3)
+    q = torch.full((3, 4096), 255)
+    w = torch.randint(-127, 128, (4096, 5), generator=g).float()
+    ref = q.double() @ w.double()
+    for path in ("fast", "timestep"):
+        acc, _ = spiking_matmul(q.float(), w, c, path=path)
+        assert torch.equal(acc.double(), ref)

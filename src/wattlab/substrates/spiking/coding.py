@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import torch
@@ -164,14 +165,29 @@ class Coding:
         w = torch.tensor(self.weights(), dtype=torch.int64).view(-1, *([1] * (s.dim() - 1)))
         return (s * w).sum(0)
 
+    def steps(self, q: Any) -> Iterator[torch.Tensor]:
+        """The spikes of each timestep in turn, as float32 (equal to ``encode(q)[t]``),
+        without holding all T at once; ``q`` must already be in range."""
+        q = torch.as_tensor(q)
+        qi = q.to(torch.int32)
+        signed = self.kind in ("ternary_rate", "ternary_bitwise")
+        sign = q.sign().to(torch.float32) if signed else None
+        mag = qi.abs() if signed else (qi % (1 << self.T) if self.kind == "twos_complement"
+                                       else qi)
+        for t in range(self.T):
+            s = (mag > t) if not self.bitwise else ((mag >> (self.T - 1 - t)) & 1)
+            s = s.to(torch.float32)
+            yield s * sign if sign is not None else s
+
     def spike_count(self, q: Any) -> int:
         """``sum_t nnz(s_t)`` for ``encode(q)``, without building the spike tensor."""
-        q = torch.as_tensor(q).to(torch.int64)
+        q = torch.as_tensor(q)
         if self.kind in ("rate", "ternary_rate"):
-            return int(q.abs().sum())
-        if self.kind == "twos_complement":
-            q = q % (1 << self.T)
-        return int(_popcount(q.abs()).sum())
+            return int(q.abs().sum(dtype=torch.float64))
+        q = q.to(torch.int64)
+        v = q % (1 << self.T) if self.kind == "twos_complement" else q.abs()
+        hist = torch.bincount(v.flatten(), minlength=2)  # one pass; popcount per level
+        return int((hist * _popcount(torch.arange(hist.numel()))).sum())
 
     def spike_counts_per_step(self, q: Any) -> list[int]:
         """``nnz(s_t)`` for each timestep (builds the spikes; for diagnostics)."""

@@ -126,13 +126,14 @@ class ActivationQuantizer:
         return scale, zero
 
     def quantize(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
-        """(q as int64, scale, zero, saturated count) with ``x ~ scale * (q - zero)``."""
+        """(q, scale, zero, saturated count) with ``x ~ scale * (q - zero)``; ``q`` holds
+        integer values in float32 (exact: |q| < 2^16)."""
         x = x.detach().float()
         scale, zero = self.scales(x)
         raw = torch.round(x / scale) + zero
         c = self.coding
         sat = int(((raw < c.qmin) | (raw > c.qmax)).sum())
-        q = raw.clamp(c.qmin, c.qmax).to(torch.int64)
+        q = raw.clamp_(c.qmin, c.qmax)
         self.saturated += sat
         self.quantised += x.numel()
         return q, scale, zero, sat
@@ -148,37 +149,71 @@ def quantize_weight(w: torch.Tensor, bits: int) -> tuple[torch.Tensor, torch.Ten
     return torch.round(w.detach().float() / scale).clamp(-qmax, qmax), scale
 
 
-def _exact_dtype(coding: Coding, w_int: torch.Tensor, k: int) -> torch.dtype:
-    bound = max(abs(coding.qmin), abs(coding.qmax)) * float(w_int.abs().max()) * k
-    return torch.float32 if bound < _F32_EXACT else torch.float64
+def _exact_matmul(q: torch.Tensor, w: torch.Tensor, row_bound: float,
+                  per_term: float) -> torch.Tensor:
+    """Exact integer ``q[M, K] @ w[K, N]`` (integer-valued inputs) with float32 BLAS.
+
+    A float32 sum of integers is exact while every partial sum stays below 2^24. ``row_bound``
+    bounds sum_k |q_mk| * max|w| over rows: below 2^24 one float32 matmul is exact. Otherwise K
+    is cut into chunks of at most 2^24 / ``per_term`` (the largest |q*w|), each chunk runs in
+    float32 and the chunks are added in float64 (exact).
+    """
+    m, k = q.shape
+    if row_bound < _F32_EXACT:
+        return q.to(torch.float32) @ w.to(torch.float32)
+    kc = int((_F32_EXACT - 1) // max(per_term, 1.0))
+    if kc < 1:
+        return q.to(torch.float64) @ w.to(torch.float64)
+    qf, wf = q.to(torch.float32), w.to(torch.float32)
+    acc = (qf[:, :kc] @ wf[:kc]).to(torch.float64)
+    for i in range(kc, k, kc):
+        acc += (qf[:, i:i + kc] @ wf[i:i + kc]).to(torch.float64)
+    return acc
 
 
 def spiking_matmul(q: torch.Tensor, w_int: torch.Tensor, coding: Coding, *,
-                   path: Path = "fast") -> tuple[torch.Tensor, dict[str, int]]:
+                   path: Path = "fast", wmax: float | None = None
+                   ) -> tuple[torch.Tensor, dict[str, int]]:
     """Integer accumulate ``q[M, K] @ w_int[K, N]`` through spikes; (acc, counts).
 
-    ``timestep``: encodes the spikes and accumulates ``w_t * (s_t @ w_int)`` step by step.
-    ``fast``: one matmul ``q @ w_int``; counts from ``coding.spike_count``. Both exact and equal.
-    Counts: ``sops`` (spikes x fan-out), ``spikes``, ``neuron_updates`` (M*K*T encoder steps).
+    ``timestep``: makes the spikes ``s_t`` of each timestep, computes ``W @ s_t`` and
+    accumulates ``sum_t w_t * (W @ s_t)`` (a silent timestep is skipped).
+    ``fast``: one integer matmul ``q @ w_int``; counts from ``coding.spike_count(q)``.
+    Both are exact (integer-valued floats, float64 where float32 could round) and so give
+    identical results.
+    Counts: ``sops`` (spikes x fan-out), ``spikes``, ``neuron_updates`` (M*K*T encoder steps),
+    ``macs`` (the dense product), ``weight_reads`` (K*N), ``outputs`` (M*N).
     """
     if path not in ("fast", "timestep"):
         raise SpecError(f"path must be 'fast' or 'timestep', got {path!r}")
+    q = torch.as_tensor(q)
     m, k = q.shape
     n = w_int.shape[1]
-    dt = _exact_dtype(coding, w_int, k)
-    w = w_int.to(dt)
+    if wmax is None:
+        wmax = float(w_int.abs().max()) if w_int.numel() else 0.0
+    qmax = max(abs(coding.qmin), abs(coding.qmax))
+    row_bound = qmax * wmax * k  # worst case; tighten from the data only when needed
+    if row_bound >= _F32_EXACT and m:
+        mag = (q % (1 << coding.T)) if coding.kind == "twos_complement" else q.abs()
+        row_bound = float(mag.sum(1, dtype=torch.float64).max()) * wmax
+    exact32 = row_bound < _F32_EXACT
     if path == "fast":
-        acc = q.to(dt) @ w
+        acc = _exact_matmul(q, w_int, row_bound, qmax * wmax)
         spikes = coding.spike_count(q)
     else:
-        s = coding.encode(q)
+        dt = torch.float32 if exact32 else torch.float64
         acc = torch.zeros(m, n, dtype=dt)
         spikes = 0
-        for wt, st in zip(coding.weights(), s, strict=True):
+        w32 = w_int.to(torch.float32)
+        for wt, st in zip(coding.weights(), coding.steps(q), strict=True):
             nz = int(torch.count_nonzero(st))
-            if nz:
-                acc += wt * (st.to(dt) @ w)
+            if nz and exact32:  # a silent timestep costs nothing
+                acc.addmm_(st, w32, alpha=wt)
+            elif nz:
+                acc += wt * (st @ w32).to(dt)  # each step's product is exact in float32
             spikes += nz
+    if not exact32:
+        acc = acc.to(torch.float64)
     return acc, {"sops": spikes * n, "spikes": spikes, "neuron_updates": m * k * coding.T,
                  "macs": m * k * n, "weight_reads": k * n, "outputs": m * n}
 
@@ -206,9 +241,9 @@ class SpikingLinear:
         self.name = f"spiking-{coding.kind}-T{coding.T}"
         self.calibrating = False
         self._wkey: tuple[int, int, int] | None = None
-        self._w: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+        self._w: tuple[torch.Tensor, torch.Tensor, torch.Tensor, float] | None = None
 
-    def _weights(self, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _weights(self, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, float]:
         key = (b.data_ptr(), b._version, b.shape[1])
         if self._w is None or self._wkey != key:
             w = b.detach().float()
@@ -216,7 +251,8 @@ class SpikingLinear:
                 scale, _ = self.quantizer.scales(torch.zeros(1, w.shape[0]))
                 w = w * scale.view(-1, 1)  # fold the per-channel input scale into W
             w_int, w_scale = quantize_weight(w, self.weight_bits)
-            self._w, self._wkey = (w_int, w_scale, w_int.sum(0, keepdim=True)), key
+            self._w = (w_int, w_scale, w_int.sum(0, keepdim=True), float(w_int.abs().max()))
+            self._wkey = key
         return self._w
 
     def dequantized_input(self, a: torch.Tensor) -> torch.Tensor:
@@ -228,9 +264,9 @@ class SpikingLinear:
         if self.calibrating:
             self.quantizer.observe(a)
             return a @ b, Cost()
-        w_int, w_scale, w_rowsum = self._weights(b)
+        w_int, w_scale, w_rowsum, wmax = self._weights(b)
         q, scale, zero, sat = self.quantizer.quantize(a)
-        acc, counts = spiking_matmul(q, w_int, self.coding, path=self.path)
+        acc, counts = spiking_matmul(q, w_int, self.coding, path=self.path, wmax=wmax)
         zp_adds = 0
         if not self.coding.signed:
             if self.quantizer.granularity == "channel":
