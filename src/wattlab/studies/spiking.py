@@ -65,8 +65,8 @@ def _near_fp16(ctx: RunContext) -> Outcome:
     except ImportError as exc:
         return _needs_models(exc)
     torch.set_num_threads(max(1, torch.get_num_threads()))
-    max_tokens, window, stride = (384, 128, 64) if ctx.quick else (4096, 256, 128)
-    grid = ([("ternary_bitwise", 4), ("ternary_bitwise", 7), ("bitwise", 8)] if ctx.quick else
+    max_tokens, window, stride = (256, 128, 64) if ctx.quick else (4096, 256, 128)
+    grid = ([("ternary_bitwise", 4), ("ternary_bitwise", 7)] if ctx.quick else
             [("ternary_bitwise", t) for t in (3, 4, 5, 6, 7)] + [("bitwise", t) for t in (4, 6, 8)]
             + [("twos_complement", t) for t in (5, 8)] + [("rate", 15), ("rate", 63),
                                                            ("ternary_rate", 15)])
@@ -154,10 +154,10 @@ def _msts(ctx: RunContext) -> Outcome:
                      "T_text": alloc["text"], "err": r["err"], "spikes": spikes,
                      "uniform_err_at_same_spikes": ref, "ratio": r["err"] / ref})
     inputs, weights = testbed_layer_inputs(bed)
-    lrows = local_errors(inputs, weights, kind, ts)
+    lrows = local_errors(inputs, weights, kind, ts[:3] if ctx.quick else ts)
     lc = layer_curves(lrows)
     step_cost = {g: tokens[g.split("|")[1]] * weights[g.split("|")[0]].shape[0] for g in lc}
-    t_mid = ts[len(ts) // 2]
+    t_mid = 3 if ctx.quick else 4
     per_layer = allocate(lc, step_cost, t_mid * sum(step_cost.values()),
                          {g: float(tokens[g.split("|")[1]]) for g in lc})
     pl = testbed_run(bed, kind, per_layer)
@@ -284,7 +284,7 @@ def _asn_nets(ctx: RunContext, task: str) -> dict[str, Any]:
     )
 
     torch.manual_seed(0)
-    steps = (150 if task == "char" else 200) if ctx.quick else 1500
+    steps = 150 if ctx.quick else 1500
     res = {}
     if task == "digits":
         xt, yt, xe, ye = digits_data()

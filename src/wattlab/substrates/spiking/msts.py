@@ -207,7 +207,9 @@ def testbed_run(bed: Mapping[str, Any], kind: Kind, alloc: Mapping[str, int] | N
             return model(inputs_embeds=bed["embeds"], attention_mask=bed["mask"]
                          ).last_hidden_state.reshape(-1, bed["embeds"].shape[-1])
 
-    ref = forward()
+    if "ref" not in bed and isinstance(bed, dict):
+        bed["ref"] = forward()  # the dense reference, computed once per test bed
+    ref = bed["ref"] if "ref" in bed else forward()
     if alloc is None:
         return {"hidden": ref}
     ctx = ModalityContext(bed["codes"], bed["names"])
@@ -267,7 +269,8 @@ def testbed_layer_inputs(bed: Mapping[str, Any]) -> tuple[dict[str, dict[str, to
 
             hooks.append(mod.register_forward_hook(hook))
     try:
-        testbed_run(bed, "ternary_bitwise", None)
+        with torch.no_grad():
+            model(inputs_embeds=bed["embeds"], attention_mask=bed["mask"])
     finally:
         for h in hooks:
             h.remove()
