@@ -2,7 +2,9 @@
 
 ``convert(model, SpikingConfig(...), calibration)`` patches every ``nn.Linear`` (through
 ``wattlab.nn.patch`` with a per-layer substrate factory) with its own ``SpikingLinear``, runs
-the calibration inputs once so each layer's activation quantiser learns its own range, freezes
+the calibration inputs once (densely) so each layer's activation quantiser learns its own range
+(later layers then see the upstream quantisation error on top, so a few values may leave the
+calibrated range: they are clamped and counted as ``saturated``), freezes
 the quantisers and returns a ``SpikingModel``: the patched model plus per-layer counts and
 energies against the dense ANN doing the same products.
 
