@@ -109,11 +109,7 @@ def _near_fp16(ctx: RunContext) -> Outcome:
 
 
 def _set_interval(out: Outcome, interval: tuple[float, float] | None) -> None:
-    """Attach an interval where this wattlab's Outcome supports it (verdicts API)."""
-    if interval is not None and hasattr(out, "interval"):
-        out.interval = interval  # type: ignore[attr-defined]
-    elif interval is not None:
-        out.notes.append(f"95% interval: [{interval[0]:.3g}, {interval[1]:.3g}]")
+    out.interval = interval
 
 
 # --------------------------------------------------------------------------- MSTS
@@ -183,7 +179,7 @@ def _msts(ctx: RunContext) -> Outcome:
 
 # --------------------------------------------------------------------------- hardware
 def _hardware(ctx: RunContext) -> dict[str, Any]:
-    from wattlab.substrates.digital import Device
+    from wattlab.hardware import Device
     from wattlab.substrates.spiking.energy import BitSerialAccelerator, SpikeEnergy
 
     p = ctx.params
@@ -191,8 +187,7 @@ def _hardware(ctx: RunContext) -> dict[str, Any]:
     acc = BitSerialAccelerator.from_registry(p)
     e = SpikeEnergy.from_registry(p, acc="int32", ann="fp16", boundary="ops+memory")
     fr = p.value("spiking.firing_rate")
-    e_dram = p.value("mem.lpddr5_e_bit")
-    dram_bw = p.value("spiking.acc_dram_bw")
+    e_dram, dram_bw = acc.dram_e_bit, acc.dram_bw
     eff_c, eff_b = p.values("dev.roofline.compute_efficiency", "dev.roofline.bandwidth_efficiency")
     shapes = LLM8B["shapes"]
     n_layers = LLM8B["layers"]
@@ -391,7 +386,7 @@ STUDIES = [
                       metric="SmolLM2 perplexity gap vs its own unquantised baseline at "
                              "ternary-bitwise T=4", unit="%", paper_value=1.19, rel_tol=0.0,
                       kind="at_most"),
-          run=_near_fp16, basis="measured",
+          run=_near_fp16, evidence="measured",
           boundary="accuracy only (every decoder Linear spiking; attention products, norms, "
                    "softmax, embeddings and lm_head dense)",
           inputs_from_paper=("T_t = 4", "1.19% gap")),
@@ -400,19 +395,21 @@ STUDIES = [
                            "[MSTS reconstructed; toy two-modality test bed]",
                       metric="error of allocated T / uniform-T error at the same spikes",
                       unit="x", paper_value=1.0, rel_tol=0.0, kind="at_most"),
-          run=_msts, basis="measured", boundary="numerics only (no energy)",
+          run=_msts, evidence="measured", boundary="numerics only (no energy)",
           inputs_from_paper=("T_v/T_t = 3/4",)),
     Study(id="spikemllm.power", paper=SPIKEMLLM, arxiv="2604.18610",
           claim=Claim(text="25.8x power efficiency of the RTL accelerator vs an FP16 GPU",
                       metric="GPU energy / accelerator energy for the same prefill", unit="x",
                       paper_value=25.8, rel_tol=0.1, trend_threshold=1.0),
-          run=_power, basis="modelled", boundary=HW_BOUNDARY,
+          run=_power, evidence="modelled", boundary=HW_BOUNDARY,
+          modelled=lambda ctx: _hardware(ctx)["power_eff_ratio"],
           inputs_from_paper=("T_v/T_t = 3/4", "25.8x")),
     Study(id="spikemllm.throughput", paper=SPIKEMLLM, arxiv="2604.18610",
           claim=Claim(text="9.06x throughput of the RTL accelerator vs an FP16 GPU",
                       metric="GPU latency / accelerator latency for the same prefill", unit="x",
                       paper_value=9.06, rel_tol=0.1, trend_threshold=1.0),
-          run=_throughput, basis="modelled", boundary=HW_BOUNDARY,
+          run=_throughput, evidence="modelled", boundary=HW_BOUNDARY,
+          modelled=lambda ctx: _hardware(ctx)["throughput_ratio"],
           inputs_from_paper=("T_v/T_t = 3/4", "9.06x")),
     Study(id="asn.energy", paper=ASN_PAPER, arxiv="2604.12365",
           claim=Claim(text="-93% energy vs Qwen-1.5B while keeping accuracy [roundup figure, "
@@ -420,7 +417,7 @@ STUDIES = [
                       metric="ASN char-LM energy reduction vs its integer-ReLU ANN twin "
                              "(operations only)", unit="%", paper_value=93.0, rel_tol=0.05,
                       kind="at_least", trend_threshold=0.0),
-          run=_asn_energy, basis="modelled",
+          run=_asn_energy, evidence="modelled",
           boundary="operations only: encoding-layer MACs + SOPs x E_AC + neuron updates "
                    "(fp32, Horowitz 45 nm) vs the ANN's MACs x E_MAC; no memory",
           inputs_from_paper=("93%",)),
@@ -428,5 +425,5 @@ STUDIES = [
           claim=Claim(text="adaptive spiking neurons keep ANN accuracy [ASN reconstructed]",
                       metric="digits accuracy, ASN minus integer-ReLU ANN", unit="pp",
                       paper_value=0.0, rel_tol=1.0, kind="at_least"),
-          run=_asn_accuracy, basis="measured", boundary="accuracy only"),
+          run=_asn_accuracy, evidence="measured", boundary="accuracy only"),
 ]

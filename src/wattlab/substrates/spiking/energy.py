@@ -10,8 +10,8 @@ counted rate-coded SNNs need very low firing to beat an equivalent quantised ANN
   outputs (``ann`` precision bits);
 - ANN: weights and activations at the ``ann`` precision, outputs.
 
-Operation energies are Horowitz 45 nm (``op45.*``; ``wattlab.hardware.op_energy`` when the
-catalogue is present), SRAM energy per bit is the 45 nm 8 kB macro (``mem.sram45_8kb_e_bit``).
+Operation energies are Horowitz 45 nm from the catalogue (``wattlab.hardware.op_energy``), SRAM
+energy per bit is the catalogue's 45 nm 8 kB macro (``wattlab.hardware.sram_energy``).
 Everything assumed lives under ``spiking.*`` in ``params/data/spiking.toml``.
 """
 
@@ -28,24 +28,17 @@ from wattlab.params import Param, Registry
 Boundary = Literal["ops", "ops+memory"]
 BOUNDARIES = ("ops", "ops+memory")
 _BITS = {"int8": 8, "int16": 16, "int32": 32, "fp16": 16, "fp32": 32}
-SRAM_KEY = "mem.sram45_8kb_e_bit"
+SRAM_MACRO_BYTES = 8 * 1024  # the buffer the spikes, membranes and weights stream through
+SRAM_KEY = "op45.sram_64b_8kb"
 
 
 def op_energy(params: Registry, op: str, precision: str) -> tuple[float, dict[str, Param]]:
-    """(J, sources) of one 45 nm operation; the catalogue's ``op_energy`` when available."""
-    key = f"op45.{precision}_{op}"
-    try:  # the hardware catalogue (wattlab.hardware) once merged
-        from wattlab.hardware import op_energy as catalogue  # type: ignore[attr-defined]
+    """(J, sources) of one 45 nm operation from the hardware catalogue."""
+    from wattlab.hardware import op_energy as catalogue
+    from wattlab.hardware.ops import op_key
 
-        return float(catalogue(params, op, precision, node_nm=45)), params.subset(key) \
-            if key in params else {}
-    except ImportError:
-        pass
-    if key not in params:
-        known = sorted(k[5:] for k in params if k.startswith("op45.") and not k.endswith("area"))
-        raise SpecError(f"no 45 nm energy for a {precision} {op} (registry key {key!r}); known: "
-                        f"{', '.join(known)}")
-    return params.value(key), params.subset(key)
+    e = catalogue(params, op, precision)
+    return e, params.subset(op_key(op, precision))
 
 
 @dataclass(frozen=True)
@@ -73,8 +66,10 @@ class SpikeEnergy:
                 raise SpecError(f"{what} precision must be one of {sorted(_BITS)}, got {p!r}")
         e_ac, s1 = op_energy(params, "add", acc)
         e_mac, s2 = op_energy(params, "mac", ann)
-        ops, mem_bits, e_bit = params.values("spiking.neuron_ops_per_update",
-                                             "spiking.membrane_bits", SRAM_KEY)
+        from wattlab.hardware import sram_energy
+
+        ops, mem_bits = params.values("spiking.neuron_ops_per_update", "spiking.membrane_bits")
+        e_bit = sram_energy(params, 1.0, SRAM_MACRO_BYTES)
         src = {**s1, **s2, **params.subset("spiking.neuron_ops_per_update",
                                            "spiking.membrane_bits", SRAM_KEY)}
         return cls(e_ac=e_ac, e_mac=e_mac, e_update=ops * e_ac, e_bit=e_bit,
@@ -136,14 +131,22 @@ class BitSerialAccelerator:
     rows: int
     clock_hz: float
     static_w: float
+    dram_bw: float
+    dram_e_bit: float
     sources: dict[str, Param] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_registry(cls, params: Registry) -> BitSerialAccelerator:
+        """The ``spiking.acc_*`` array; weights come from ``spiking.acc_dram_units`` LPDDR5
+        channels (catalogue ``mem.lpddr5.*``)."""
+        from wattlab.hardware import memory
+
         keys = ("spiking.acc_lanes", "spiking.acc_rows", "spiking.acc_clock",
-                "spiking.acc_static_power")
-        lanes, rows, clock, static = params.values(*keys)
-        return cls(int(lanes), int(rows), clock, static, params.subset(*keys))
+                "spiking.acc_static_power", "spiking.acc_dram_units")
+        lanes, rows, clock, static, units = params.values(*keys)
+        dram = memory(params, "lpddr5")
+        return cls(int(lanes), int(rows), clock, static, units * dram.bw, dram.e_bit,
+                   params.subset(*keys, "mem.lpddr5.bw", "mem.lpddr5.e_bit"))
 
     def cycles(self, m: int, k: int, n: int, timesteps: int) -> int:
         if min(m, k, n, timesteps) < 1:
