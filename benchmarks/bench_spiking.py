@@ -22,10 +22,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_of  # noqa: E402
+from _timing import best_of
 
-from wattlab.substrates.spiking import LIF, Coding, SpikingLinear  # noqa: E402
-from wattlab.substrates.spiking.layer import quantize_weight  # noqa: E402
+from wattlab.substrates.spiking import LIF, Coding, SpikingLinear
+from wattlab.substrates.spiking.layer import quantize_weight
 
 
 def linear_ratios(m: int, k: int, n: int, kind: str, t: int, repeat: int) -> dict:
@@ -79,7 +79,7 @@ torch.set_num_threads(1)
 from wattlab.nn.zoo import load_smollm2
 from wattlab.nn.corpus import load_corpus
 from wattlab.nn.evaluate import perplexity
-from wattlab.substrates.spiking import SpikingConfig, convert, text_batches
+from wattlab.nn.spiking import SpikingConfig, convert, text_batches
 model, tok = load_smollm2()
 cal = text_batches(tok, load_corpus('train')[:2], max_tokens=256, window=128)
 t0 = time.perf_counter()

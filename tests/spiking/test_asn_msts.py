@@ -38,7 +38,7 @@ def test_ste_gradients_and_parameter_ranges():
     assert x.grad is not None and x.grad.shape == x.shape and float(x.grad.abs().sum()) > 0
     assert neu.a.grad is not None and neu.b.grad is not None
     assert bool(((neu.alpha > 0) & (neu.alpha < 1)).all()) and bool((neu.theta > 0).all())
-    s, th = neu.integer_forward(x.detach())
+    s, _th = neu.integer_forward(x.detach())
     assert torch.equal(s, s.round()) and int(s.min()) >= 0 and int(s.max()) <= 3
 
 

@@ -48,8 +48,8 @@ def _load(model: str, input_dim: int | None, calib_tokens: int, batch: int) -> t
 
     if model in ("smollm2", "minilm"):
         from wattlab.nn.corpus import load_corpus
+        from wattlab.nn.spiking import text_batches
         from wattlab.nn.zoo import load_minilm, load_smollm2
-        from wattlab.substrates.spiking import text_batches
 
         m, tok = load_smollm2() if model == "smollm2" else load_minilm()
         cal = text_batches(tok, load_corpus("train")[:4], max_tokens=calib_tokens,
@@ -98,9 +98,9 @@ def convert(
     """
     import torch
 
+    from wattlab.nn.spiking import SpikingConfig
+    from wattlab.nn.spiking import convert as do_convert
     from wattlab.params import load_registry
-    from wattlab.substrates.spiking import SpikingConfig
-    from wattlab.substrates.spiking import convert as do_convert
 
     reg = load_registry(params or [])
     cfg = SpikingConfig(coding=coding, timesteps=timesteps,  # type: ignore[arg-type]
@@ -141,10 +141,15 @@ def evaluate(
     import numpy as np
 
     from wattlab.nn.corpus import load_corpus
+    from wattlab.nn.spiking import (
+        SpikingConfig,
+        convert,
+        perplexity_gap,
+        text_batches,
+        token_nlls,
+    )
     from wattlab.nn.zoo import load_smollm2
     from wattlab.params import load_registry
-    from wattlab.substrates.spiking import SpikingConfig, convert, text_batches
-    from wattlab.substrates.spiking.evaluate import perplexity_gap, token_nlls
 
     ts = timesteps or [4]
     if max_tokens < 16:

@@ -149,8 +149,9 @@ def patch(model: Any, substrate: Any, *, rng: np.random.Generator | None = None)
     """Replace every ``nn.Linear`` in ``model`` by a substrate-backed wrapper; return the handle.
 
     ``substrate`` is one substrate for all layers, or a factory ``(name, linear) -> substrate |
-    None`` called once per Linear (``None`` keeps that layer dense). ``rng`` feeds the substrate's noise; by default ``np.random.default_rng(0)``, so repeated
-    runs are reproducible. Raises ``SpecError`` for a non-module, a substrate that does not
+    None`` called once per Linear (``None`` keeps that layer dense). ``rng`` feeds the
+    substrate's noise; by default ``np.random.default_rng(0)``, so repeated runs are
+    reproducible. Raises ``SpecError`` for a non-module, a substrate that does not
     satisfy the ``Substrate`` protocol, a model that is already patched, one with no Linear, or
     bfloat16 (or other non-NumPy) weights with a NumPy substrate.
     """
@@ -173,7 +174,7 @@ def patch(model: Any, substrate: Any, *, rng: np.random.Generator | None = None)
                         "torch.nn.Sequential(linear) first")
     targets = [(n, m) for n, m in model.named_modules(remove_duplicate=False)
                if isinstance(m, torch.nn.Linear)]
-    label = getattr(substrate, "name", getattr(substrate, "__name__", repr(substrate)))
+    label = getattr(substrate, "name", None) or f"factory {getattr(substrate, '__name__', '?')}"
     if not targets:
         raise SpecError(f"{type(model).__name__} has no torch.nn.Linear layer, so there is "
                         f"nothing to route through substrate {label!r}; patch a model "

@@ -40,7 +40,7 @@ TEXT_T = 4  # SpikeMLLM's text timesteps (T_v/T_t = 3/4), input from the paper
 VISION_T = 3
 # 8B-class decoder Linear shapes (InternLM2-7B, the LLM of InternVL2-8B: hidden 4096,
 # intermediate 14336, 32 layers, 8 KV heads of 128) -- published model configuration
-LLM8B = {"layers": 32, "shapes": [(4096, 4096), (4096, 1024), (4096, 1024), (4096, 4096),
+LLM8B: dict[str, Any] = {"layers": 32, "shapes": [(4096, 4096), (4096, 1024), (4096, 1024), (4096, 4096),
                                   (4096, 14336), (4096, 14336), (14336, 4096)]}
 PROMPT = {"vision": 768, "text": 256}  # tokens per request of the modelled workload (assumed)
 
@@ -57,16 +57,21 @@ def _near_fp16(ctx: RunContext) -> Outcome:
         import torch
 
         from wattlab.nn.corpus import load_corpus
+        from wattlab.nn.spiking import (
+            SpikingConfig,
+            convert,
+            perplexity_gap,
+            text_batches,
+            token_nlls,
+        )
         from wattlab.nn.zoo import load_smollm2
-        from wattlab.substrates.spiking import SpikingConfig, convert, text_batches
-        from wattlab.substrates.spiking.evaluate import perplexity_gap, token_nlls
 
         model, tok = load_smollm2()
     except ImportError as exc:
         return _needs_models(exc)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     max_tokens, window, stride = (256, 128, 64) if ctx.quick else (4096, 256, 128)
-    grid = ([("ternary_bitwise", 4), ("ternary_bitwise", 7)] if ctx.quick else
+    grid: list[tuple[Any, int]] = ([("ternary_bitwise", 4), ("ternary_bitwise", 7)] if ctx.quick else
             [("ternary_bitwise", t) for t in (3, 4, 5, 6, 7)] + [("bitwise", t) for t in (4, 6, 8)]
             + [("twos_complement", t) for t in (5, 8)] + [("rate", 15), ("rate", 63),
                                                            ("ternary_rate", 15)])
@@ -117,20 +122,18 @@ def _msts(ctx: RunContext) -> Outcome:
     try:
         import torch  # noqa: F401
 
-        from wattlab.substrates.spiking.msts import (
-            allocate,
-            layer_curves,
-            local_errors,
+        from wattlab.nn.spiking import (
             sensitivity_curves,
             testbed_layer_inputs,
             testbed_run,
             two_modality_testbed,
         )
+        from wattlab.substrates.spiking.msts import allocate, layer_curves, local_errors
 
         bed = two_modality_testbed(n_seq=4 if ctx.quick else 16, seed=0)
     except ImportError as exc:
         return _needs_models(exc)
-    kind = "ternary_bitwise"
+    kind: Any = "ternary_bitwise"
     ts = [2, 3, 4, 5] if ctx.quick else [2, 3, 4, 5, 6]
     tokens = bed["tokens"]
     curves = sensitivity_curves(bed, kind, ts, t_ref=8)
@@ -268,19 +271,12 @@ def _throughput(ctx: RunContext) -> Outcome:
 def _asn_nets(ctx: RunContext, task: str) -> dict[str, Any]:
     import torch
 
-    from wattlab.substrates.spiking.asn import (
-        VARIANTS,
-        CharMLP,
-        SpikingMLP,
-        char_data,
-        deploy,
-        digits_data,
-        train,
-    )
+    from wattlab.nn.spiking import char_data, digits_data
+    from wattlab.substrates.spiking.asn import VARIANTS, CharMLP, SpikingMLP, deploy, train
 
     torch.manual_seed(0)
     steps = 150 if ctx.quick else 1500
-    res = {}
+    res: dict[str, Any] = {}
     if task == "digits":
         xt, yt, xe, ye = digits_data()
         for v in VARIANTS:

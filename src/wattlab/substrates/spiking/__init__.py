@@ -5,10 +5,10 @@
 - ``ActivationQuantizer``, ``SpikingLinear`` (the substrate), ``spiking_matmul`` (``layer``);
 - ``LIF``/``IF`` neurons with explicit reset semantics (``neurons``);
 - ``SpikeEnergy``, ``BitSerialAccelerator`` (``energy``);
-- ``convert``/``calibrate`` a model through ``wattlab.nn.patch`` (``convert``);
 - reconstructed MSTS timestep allocation (``msts``) and ASN/NASN neurons (``asn``).
 
-Needs torch (``pip install 'wattlab[torch]'``).
+Converting a PyTorch model (per-layer calibration through ``wattlab.nn.patch``) lives one
+layer up, in ``wattlab.nn.spiking``. Needs torch (``pip install 'wattlab[torch]'``).
 """
 
 from wattlab.substrates.spiking.coding import KINDS, Coding, min_timesteps
@@ -23,12 +23,6 @@ from wattlab.substrates.spiking.layer import (
 __all__ = ["KINDS", "ActivationQuantizer", "BitSerialAccelerator", "Coding", "SpikeEnergy",
            "SpikingLinear", "min_timesteps", "quantize_weight", "spiking_matmul"]
 
-from wattlab.substrates.spiking.convert import (  # noqa: E402
-    SpikingConfig,
-    SpikingModel,
-    convert,
-    text_batches,
-)
-from wattlab.substrates.spiking.neurons import IF, LIF  # noqa: E402
+from wattlab.substrates.spiking.neurons import IF, LIF
 
-__all__ += ["IF", "LIF", "SpikingConfig", "SpikingModel", "convert", "text_batches"]
+__all__ += ["IF", "LIF"]

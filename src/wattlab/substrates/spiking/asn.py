@@ -24,6 +24,7 @@ spikes, and the two give bit-identical logits.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -177,8 +178,7 @@ class SpikingMLP(nn.Module):
             raise SpecError(f"sizes needs input, >= 1 hidden and output widths, got {sizes!r}")
         self.variant, self.levels = variant, levels
         self.timesteps = 1 if variant == "ann" else timesteps
-        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:],
-                                                                     strict=True))
+        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
 
         def neuron(c: int) -> nn.Module:
             if variant == "ann":
@@ -200,7 +200,8 @@ class SpikingMLP(nn.Module):
         out = []
         with torch.no_grad():
             h = x.unsqueeze(0).expand(self.timesteps, *x.shape)
-            for lin, neu in zip(self.linears[:-1], self.neurons, strict=True):
+            cells: list[Any] = list(self.neurons)
+            for lin, neu in zip(self.linears[:-1], cells, strict=True):
                 s, th = neu.integer_forward(lin(h))
                 out.append(s)
                 h = s * th
@@ -213,7 +214,9 @@ def fold_norm(net: SpikingMLP) -> SpikingMLP:
     import copy
 
     new = copy.deepcopy(net).eval()
-    for lin, neu in zip(new.linears[:-1], new.neurons, strict=True):
+    linears: list[Any] = list(new.linears)
+    cells: list[Any] = list(new.neurons)
+    for i, (lin, neu) in enumerate(zip(linears[:-1], cells, strict=True)):
         if not isinstance(neu, ASN) or neu.norm is None:
             continue
         bn = neu.norm
@@ -227,7 +230,7 @@ def fold_norm(net: SpikingMLP) -> SpikingMLP:
             neu.theta_scale = 1 / k
             # the neuron now integrates X + c/k against theta/k; its output theta/k * S is
             # 1/k times the unfolded one, so the next Linear's weights take the factor k
-        nxt = new.linears[list(new.linears).index(lin) + 1]
+        nxt = linears[i + 1]
         with torch.no_grad():
             nxt.weight *= k.view(1, -1)
         neu.norm = None
@@ -261,21 +264,22 @@ def deploy(net: SpikingMLP, x: torch.Tensor, *, expand: Literal["rate", "bitwise
     levels = net.levels if net.variant != "lif" else 1
     if expand == "bitwise" and (levels + 1) & levels:
         raise SpecError(f"bitwise expansion needs D + 1 a power of two, got D={levels}")
-    kind = "bitwise" if expand == "bitwise" else "rate"
-    coding = Coding(kind, levels + 1)
+    coding = Coding("bitwise" if expand == "bitwise" else "rate", levels + 1)
     net = net.eval()
     spikes = sops = updates = neurons = 0
+    linears: list[Any] = list(net.linears)
+    cells: list[Any] = list(net.neurons)
     with torch.no_grad():
         t = net.timesteps
-        first = net.linears[0]
+        first = linears[0]
         cur = first(x).unsqueeze(0).expand(t, *x.shape[:-1], first.out_features)
         encode_macs = x.shape[0] * first.in_features * first.out_features  # constant input: once
-        dense = sum(lin.in_features * lin.out_features for lin in net.linears) * x.shape[0]
-        for i, neu in enumerate(net.neurons):
+        dense = int(sum(lin.in_features * lin.out_features for lin in linears)) * x.shape[0]
+        for i, neu in enumerate(cells):
             s, theta = neu.integer_forward(cur)  # s: [T, B, C] integers
             neurons += s.shape[-1]
             updates += s.numel()
-            lin = net.linears[i + 1]
+            lin = linears[i + 1]
             w = (lin.weight.t() * theta.reshape(-1, 1)).float()  # theta folded into W
             w_int, w_scale = quantize_weight(w, weight_bits)
             outs = []
@@ -287,10 +291,11 @@ def deploy(net: SpikingMLP, x: torch.Tensor, *, expand: Literal["rate", "bitwise
                 sops += counts["sops"]
             cur = torch.stack(outs)
         logits = cur.mean(0)
-    return Deployed(logits, spikes, sops, encode_macs, dense, updates, neurons)
+    return Deployed(logits, int(spikes), int(sops), int(encode_macs), dense, int(updates),
+                    int(neurons))
 
 
-def train(net: SpikingMLP, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch: int = 128,
+def train(net: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch: int = 128,
           lr: float = 3e-3, seed: int = 0) -> list[float]:
     """Adam on cross-entropy for ``steps`` minibatches; returns the loss curve."""
     g = torch.Generator().manual_seed(seed)
@@ -306,41 +311,6 @@ def train(net: SpikingMLP, x: torch.Tensor, y: torch.Tensor, *, steps: int, batc
         losses.append(float(loss.detach()))
     net.eval()
     return losses
-
-
-def digits_data(seed: int = 0) -> tuple[torch.Tensor, ...]:
-    """scikit-learn digits (8x8, 1797 images), scaled to [0, 1]; a fixed 75/25 split."""
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    x = torch.tensor(d.data, dtype=torch.float32) / 16.0
-    y = torch.tensor(d.target, dtype=torch.long)
-    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
-    cut = int(0.75 * len(y))
-    return x[perm[:cut]], y[perm[:cut]], x[perm[cut:]], y[perm[cut:]]
-
-
-def char_data(context: int = 16, *, max_chars: int = 200_000) -> tuple[Any, ...]:
-    """A character LM task on the bundled corpus: (x_train, y_train, x_eval, y_eval, vocab).
-
-    Inputs are one-hot windows of ``context`` characters, flattened; targets the next char.
-    Characters outside the training vocabulary map to a shared unknown id.
-    """
-    from wattlab.nn.corpus import load_corpus
-
-    train_text = "\n".join(load_corpus("train"))[:max_chars]
-    eval_text = "\n".join(load_corpus("eval"))[:max_chars // 4]
-    vocab = sorted(set(train_text))
-    index = {c: i + 1 for i, c in enumerate(vocab)}
-
-    def windows(text: str) -> tuple[torch.Tensor, torch.Tensor]:
-        ids = torch.tensor([index.get(c, 0) for c in text], dtype=torch.long)
-        win = ids.unfold(0, context + 1, 1)
-        return win[:, :-1], win[:, -1]
-
-    xt, yt = windows(train_text)
-    xe, ye = windows(eval_text)
-    return xt, yt, xe, ye, len(vocab) + 1
 
 
 class CharMLP(nn.Module):
@@ -361,4 +331,4 @@ class CharMLP(nn.Module):
 
 
 __all__ = ["ASN", "VARIANTS", "CharMLP", "Deployed", "IntReLU", "PlainLIF", "SpikingMLP",
-           "char_data", "deploy", "digits_data", "fold_norm", "train"]
+           "deploy", "fold_norm", "train"]

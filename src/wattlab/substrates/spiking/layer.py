@@ -111,7 +111,7 @@ class ActivationQuantizer:
             if self.hi is None or self.lo is None:
                 where = f" of layer {self.name!r}" if self.name else ""
                 raise SpecError(f"the activation quantiser{where} is not calibrated; run "
-                                f"calibration (wattlab.substrates.spiking.convert) first")
+                                f"calibration (wattlab.nn.spiking.convert) first")
             lo, hi = self.lo.view(1, -1), self.hi.view(1, -1)
         c = self.coding
         if c.signed:
@@ -158,7 +158,7 @@ def _exact_matmul(q: torch.Tensor, w: torch.Tensor, row_bound: float,
     is cut into chunks of at most 2^24 / ``per_term`` (the largest |q*w|), each chunk runs in
     float32 and the chunks are added in float64 (exact).
     """
-    m, k = q.shape
+    _m, k = q.shape
     if row_bound < _F32_EXACT:
         return q.to(torch.float32) @ w.to(torch.float32)
     kc = int((_F32_EXACT - 1) // max(per_term, 1.0))

@@ -15,10 +15,9 @@ wattlab's stated reconstruction (research notes section 4, label [I]), not the p
    repeatedly give one more timestep to the group whose token-weighted error falls most per
    token-timestep spent, while the budget ``sum_g tokens_g * T_g`` allows.
 
-``ModalityLinear`` runs each row (token) of a product at its modality's T; ``two_modality_testbed``
-builds the test bed: MiniLM text tokens plus scikit-learn digits image-patch tokens. No offline
-vision-language model exists in this environment, so the "vision" tokens are 2x2 pixel patches
-projected into MiniLM's embedding space by a fixed random map -- a toy, labelled so.
+``ModalityLinear`` runs each row (token) of a product at its modality's T. The two-modality test
+bed (MiniLM text tokens plus scikit-learn digits image-patch tokens; ``sensitivity_curves``)
+lives in ``wattlab.nn.spiking``, above the bridge.
 """
 
 from __future__ import annotations
@@ -155,128 +154,5 @@ class ModalityLinear:
         raise SpecError("ModalityLinear has no analytic cost: the split depends on the batch")
 
 
-def two_modality_testbed(*, n_seq: int = 8, seed: int = 0) -> dict[str, Any]:
-    """MiniLM (real weights) fed [digit patch tokens ; text tokens] sequences.
-
-    Returns the model, ``inputs_embeds``, attention mask, the per-row modality codes and the
-    token counts. Image tokens: each 8x8 digit gives 16 patches of 2x2 pixels, mapped into the
-    384-d embedding space by a fixed random projection scaled to the text tokens' mean norm.
-    Text tokens: MiniLM word embeddings of real sentences from the evaluation corpus.
-    """
-    sk = __import__("sklearn.datasets", fromlist=["load_digits"])
-    from wattlab.nn.corpus import load_corpus
-    from wattlab.nn.zoo import load_minilm
-
-    model, tok = load_minilm()
-    digits = sk.load_digits()
-    g = torch.Generator().manual_seed(seed)
-    idx = torch.randperm(len(digits.images), generator=g)[:n_seq]
-    img = torch.tensor(digits.images[idx.numpy()], dtype=torch.float32) / 16.0  # [n, 8, 8]
-    patches = img.unfold(1, 2, 2).unfold(2, 2, 2).reshape(n_seq, 16, 4)
-    sentences = [s.strip() for t in load_corpus("eval")[:4] for s in t.split(".") if
-                 len(s.split()) > 6][:n_seq]
-    if len(sentences) < n_seq:
-        raise SpecError("the evaluation corpus gave too few sentences for the test bed")
-    enc = tok(sentences, padding="max_length", truncation=True, max_length=12,
-              return_tensors="pt")
-    with torch.no_grad():
-        text = model.embeddings.word_embeddings(enc["input_ids"])  # [n, 12, 384]
-        proj = torch.randn(4, text.shape[-1], generator=g)
-        vis = patches @ proj
-        vis = vis / vis.norm(dim=-1, keepdim=True).mean() * text.norm(dim=-1).mean()
-    embeds = torch.cat([vis, text], dim=1)
-    mask = torch.cat([torch.ones(n_seq, 16, dtype=torch.long), enc["attention_mask"]], dim=1)
-    codes = torch.cat([torch.zeros(n_seq, 16, dtype=torch.long),
-                       torch.ones(n_seq, text.shape[1], dtype=torch.long)], dim=1).reshape(-1)
-    counts = {"vision": int((codes == 0).sum()), "text": int((codes == 1).sum())}
-    return {"model": model, "embeds": embeds, "mask": mask, "codes": codes,
-            "names": ("vision", "text"), "tokens": counts}
-
-
-def testbed_run(bed: Mapping[str, Any], kind: Kind, alloc: Mapping[str, int] | None,
-                ) -> dict[str, Any]:
-    """Final hidden states of the test bed, spiking at ``alloc`` (None: dense), with the
-    relative error vs dense per modality and the spikes per modality. ``alloc`` maps a
-    modality, or ``"layer|modality"`` (which wins), to its T."""
-    from wattlab.nn.patch import patch
-
-    model = bed["model"]
-
-    def forward() -> torch.Tensor:
-        with torch.no_grad():
-            return model(inputs_embeds=bed["embeds"], attention_mask=bed["mask"]
-                         ).last_hidden_state.reshape(-1, bed["embeds"].shape[-1])
-
-    if "ref" not in bed and isinstance(bed, dict):
-        bed["ref"] = forward()  # the dense reference, computed once per test bed
-    ref = bed["ref"] if "ref" in bed else forward()
-    if alloc is None:
-        return {"hidden": ref}
-    ctx = ModalityContext(bed["codes"], bed["names"])
-    subs: list[ModalityLinear] = []
-
-    def factory(name: str, linear: Any) -> ModalityLinear | None:
-        if "pooler" in name:
-            return None
-        ts = {m: alloc.get(f"{name}|{m}", alloc.get(m)) for m in bed["names"]}
-        missing = [m for m, t in ts.items() if t is None]
-        if missing:
-            raise SpecError(f"allocation has no T for layer {name!r}, modality {missing[0]!r}")
-        sub = ModalityLinear(ctx, {m: SpikingLinear(Coding.for_timesteps(kind, int(t)),
-                                                    granularity="token")
-                                   for m, t in ts.items() if t is not None})
-        subs.append(sub)
-        return sub
-
-    with patch(model, factory):
-        out = forward()
-    res: dict[str, Any] = {"hidden": out}
-    for i, m in enumerate(bed["names"]):
-        rows = bed["codes"] == i
-        res[f"err_{m}"] = float((out[rows] - ref[rows]).norm() / ref[rows].norm())
-        res[f"spikes_{m}"] = sum(s.spikes.get(m, 0) for s in subs)
-    res["err"] = float((out - ref).norm() / ref.norm())
-    return res
-
-
-def sensitivity_curves(bed: Mapping[str, Any], kind: Kind, timesteps: Sequence[int],
-                       t_ref: int) -> dict[str, dict[int, float]]:
-    """End-to-end error per modality: modality m at T, every other modality at ``t_ref``
-    (the notes' "quantisation-error sensitivity per modality", our stand-in for MED)."""
-    curves: dict[str, dict[int, float]] = {}
-    for m in bed["names"]:
-        for t in timesteps:
-            alloc = {o: (t if o == m else t_ref) for o in bed["names"]}
-            curves.setdefault(m, {})[t] = testbed_run(bed, kind, alloc)["err"]
-    return curves
-
-
-def testbed_layer_inputs(bed: Mapping[str, Any]) -> tuple[dict[str, dict[str, torch.Tensor]],
-                                                           dict[str, torch.Tensor]]:
-    """Calibration inputs of every encoder Linear, split by modality, and their weights."""
-    model = bed["model"]
-    inputs: dict[str, dict[str, torch.Tensor]] = {}
-    weights: dict[str, torch.Tensor] = {}
-    hooks = []
-    codes = bed["codes"]
-    for name, mod in model.named_modules():
-        if isinstance(mod, torch.nn.Linear) and "pooler" not in name:
-            weights[name] = mod.weight.detach().t()
-
-            def hook(m: Any, args: Any, out: Any, name: str = name) -> None:
-                x = args[0].detach().reshape(-1, args[0].shape[-1])
-                inputs[name] = {mname: x[codes == i] for i, mname in enumerate(bed["names"])}
-
-            hooks.append(mod.register_forward_hook(hook))
-    try:
-        with torch.no_grad():
-            model(inputs_embeds=bed["embeds"], attention_mask=bed["mask"])
-    finally:
-        for h in hooks:
-            h.remove()
-    return inputs, weights
-
-
 __all__ = ["ModalityContext", "ModalityLinear", "allocate", "layer_curves", "local_errors",
-           "modality_curves", "sensitivity_curves",
-           "testbed_layer_inputs", "testbed_run", "two_modality_testbed"]
+           "modality_curves"]

@@ -113,7 +113,7 @@ class LIF(torch.nn.Module):
         return torch.stack(out)
 
 
-def IF(threshold: float = 1.0, **kw: Any) -> LIF:  # noqa: N802 - the neuron's name
+def IF(threshold: float = 1.0, **kw: Any) -> LIF:
     """Integrate-and-fire: ``LIF`` with no leak (``beta = 1``)."""
     return LIF(1.0, threshold, **kw)
 
