@@ -22,7 +22,7 @@ def run(study_id: str, params=None) -> tuple[Outcome, str]:
 
 
 def test_hardware_studies_are_modelled_with_boundary_and_pinned():
-    power, v1 = run("spikemllm.power")
+    power, _v1 = run("spikemllm.power")
     thr, v2 = run("spikemllm.throughput")
     assert power.value == pytest.approx(25.0, rel=0.02)   # seeded quick value (assumptions)
     assert thr.value == pytest.approx(0.2154, rel=0.02)
@@ -59,7 +59,7 @@ def test_a_wattlab_import_error_is_a_bug_not_a_missing_package():
 @pytest.mark.slow
 def test_asn_energy_prints_the_budget_and_is_pinned():
     pytest.importorskip("sklearn", reason="pip install 'wattlab[spiking]'")
-    out, verdict = run("asn.energy")
+    out, _verdict = run("asn.energy")
     assert any("0.358 spikes per neuron" in n for n in out.notes)
     assert out.value == pytest.approx(ASN_ENERGY, abs=5.0)
     assert {r["variant"] for r in out.tables["char_lm"]} == {"ann", "lif", "asn", "nasn"}
@@ -85,7 +85,7 @@ def test_msts_pinned():
 
 @pytest.mark.slow
 def test_near_fp16_pinned_with_interval():
-    out, verdict = run("spikemllm.near-fp16")
+    out, _verdict = run("spikemllm.near-fp16")
     if out.value is None:
         pytest.skip(out.needs)
     assert out.interval is not None
