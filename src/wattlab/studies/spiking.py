@@ -256,7 +256,11 @@ def _hw_outcome(ctx: RunContext, key: str) -> Outcome:
              f"({'compute' if h['compute_bound_acc'] else 'DRAM'}-bound); A100: "
              f"{h['t_gpu'] * 1e3:.1f} ms, {h['e_gpu']:.3g} J.",
              "Node mismatch: accelerator operations at 45 nm (Horowitz) against a 7 nm GPU board "
-             "-- this favours the GPU."]
+             "-- this favours the GPU.",
+             "The spiking.acc_* figures and the firing rate were written down before the first "
+             "run and have not been changed since; where the power ratio lands near 25.8x that "
+             "is a coincidence of these assumptions, not a fit (x0.5/x2 on the firing rate "
+             "alone moves it by about that factor)."]
     table = [{"side": "bit-serial accelerator", "latency_ms": 1e3 * h["t_acc"],
               "energy_j": h["e_acc"]},
              {"side": "A100 FP16", "latency_ms": 1e3 * h["t_gpu"], "energy_j": h["e_gpu"]}]
