@@ -259,8 +259,9 @@ def _hw_outcome(ctx: RunContext, key: str) -> Outcome:
              "-- this favours the GPU.",
              "The spiking.acc_* figures and the firing rate were written down before the first "
              "run and have not been changed since; where the power ratio lands near 25.8x that "
-             "is a coincidence of these assumptions, not a fit (x0.5/x2 on the firing rate "
-             "alone moves it by about that factor)."]
+             "is a coincidence of these assumptions, not a fit (the sensitivity pass reruns it "
+             "with each assumed figure at x0.5 and x2: the firing rate alone spans about 17x to "
+             "33x, static power x2 gives about 19x)."]
     table = [{"side": "bit-serial accelerator", "latency_ms": 1e3 * h["t_acc"],
               "energy_j": h["e_acc"]},
              {"side": "A100 FP16", "latency_ms": 1e3 * h["t_gpu"], "energy_j": h["e_gpu"]}]
