@@ -184,9 +184,9 @@ class Coding:
         q = torch.as_tensor(q)
         if self.kind in ("rate", "ternary_rate"):
             return int(q.abs().sum(dtype=torch.float64))
-        q = q.to(torch.int64)
+        q = q.to(torch.int32)
         v = q % (1 << self.T) if self.kind == "twos_complement" else q.abs()
-        hist = torch.bincount(v.flatten(), minlength=2)  # one pass; popcount per level
+        hist = torch.bincount(v.flatten(), minlength=2).to(torch.int64)  # popcount per level
         return int((hist * _popcount(torch.arange(hist.numel()))).sum())
 
     def spike_counts_per_step(self, q: Any) -> list[int]:
