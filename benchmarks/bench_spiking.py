@@ -7,6 +7,12 @@
 3. wattlab ``LIF`` forward vs snntorch ``Leaky`` on the same shape and semantics: goal >= 1x.
 4. ``--smollm2``: peak RSS of a spiking SmolLM2 perplexity evaluation (own process): < 3 GiB.
 
+Times are thread CPU times (``time.thread_time``; torch on one thread), best of ``--repeat``
+interleaved blocks of calls: the machine these ran on is shared by several jobs.
+
+Times are thread CPU times (``time.thread_time``), best of ``--repeat`` interleaved runs, with
+torch on one thread: the machine these ran on is shared by several jobs.
+
     PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/bench_spiking.py [--smollm2]
 """
 
@@ -17,15 +23,27 @@ import json
 import resource
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_of
-
 from wattlab.substrates.spiking import LIF, Coding, SpikingLinear
 from wattlab.substrates.spiking.layer import quantize_weight
+
+
+def best_of(fn: Callable[[], Any], repeat: int = 5) -> float:
+    """Fastest of ``repeat`` runs in THREAD CPU time (torch runs on one thread here): on the
+    shared, overloaded machine wall-clock minima swing 2x between identical runs, while CPU
+    time leaves out the time this process waited for a core."""
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.thread_time()
+        fn()
+        best = min(best, time.thread_time() - t)
+    return best
 
 
 def linear_ratios(m: int, k: int, n: int, kind: str, t: int, repeat: int) -> dict:
@@ -40,11 +58,14 @@ def linear_ratios(m: int, k: int, n: int, kind: str, t: int, repeat: int) -> dic
         return fast.dequantized_input(x) @ w_deq
 
     assert torch.allclose(fast.matmul(x, w)[0], ann(), rtol=1e-4, atol=1e-4)
+    def block(fn: Callable[[], Any], n: int) -> float:
+        return best_of(lambda: [fn() for _ in range(n)], 1) / n
+
     t_ann, t_fast, t_slow = [], [], []
-    for _ in range(repeat):  # interleaved, so that load changes hit all three alike
-        t_ann.append(best_of(ann, 1))
-        t_fast.append(best_of(lambda: fast.matmul(x, w), 1))
-        t_slow.append(best_of(lambda: slow.matmul(x, w), 1))
+    for _ in range(repeat):  # blocks of calls, interleaved, so load changes hit all alike
+        t_ann.append(block(ann, 10))
+        t_fast.append(block(lambda: fast.matmul(x, w), 10))
+        t_slow.append(block(lambda: slow.matmul(x, w), 2))
     t_ann, t_fast, t_slow = min(t_ann), min(t_fast), min(t_slow)
     return {"shape": f"{m}x{k}x{n}", "coding": kind, "T": t, "ann_ms": 1e3 * t_ann,
             "fast_ms": 1e3 * t_fast, "timestep_ms": 1e3 * t_slow,

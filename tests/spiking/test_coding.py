@@ -36,6 +36,7 @@ def test_every_level_roundtrips_and_lif_matches(kind, levels):
     assert torch.equal(c.decode(s), q)
     assert torch.equal(c.encode_lif(q), s)
     assert c.spike_count(q) == int((s != 0).sum())
+    assert c.spike_counts_per_step(q) == [int((st != 0).sum()) for st in s]
     allowed = {-1, 0, 1} if kind.startswith("ternary") else {0, 1}
     assert set(s.unique().tolist()) <= allowed
 

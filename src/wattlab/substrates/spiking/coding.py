@@ -190,9 +190,14 @@ class Coding:
         return int((hist * _popcount(torch.arange(hist.numel()))).sum())
 
     def spike_counts_per_step(self, q: Any) -> list[int]:
-        """``nnz(s_t)`` for each timestep (builds the spikes; for diagnostics)."""
-        s = self.encode(q)
-        return [int(x) for x in (s != 0).flatten(1).sum(1)]
+        """``nnz(s_t)`` for each timestep, from one histogram of the levels (no spikes built)."""
+        q = torch.as_tensor(q).to(torch.int32)
+        v = q % (1 << self.T) if self.kind == "twos_complement" else q.abs()
+        hist = torch.bincount(v.flatten(), minlength=2).to(torch.int64)
+        levels = torch.arange(hist.numel())
+        if self.bitwise:
+            return [int((hist * ((levels >> (self.T - 1 - t)) & 1)).sum()) for t in range(self.T)]
+        return [int(hist[t + 1:].sum()) for t in range(self.T)]
 
     def encode_lif(self, q: Any) -> torch.Tensor:
         """Encode by running the coding's integrate-and-fire neuron step by step.

@@ -205,8 +205,8 @@ def spiking_matmul(q: torch.Tensor, w_int: torch.Tensor, coding: Coding, *,
         acc = torch.zeros(m, n, dtype=dt)
         spikes = 0
         w32 = w_int.to(torch.float32)
-        for wt, st in zip(coding.weights(), coding.steps(q), strict=True):
-            nz = int(torch.count_nonzero(st))
+        per_step = coding.spike_counts_per_step(q)
+        for wt, st, nz in zip(coding.weights(), coding.steps(q), per_step, strict=True):
             if nz and exact32:  # a silent timestep costs nothing
                 acc.addmm_(st, w32, alpha=wt)
             elif nz:
