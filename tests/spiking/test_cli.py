@@ -58,3 +58,13 @@ def test_help_has_examples():
     for cmd in ("convert", "evaluate"):
         res = runner.invoke(app, [cmd, "--help"])
         assert res.exit_code == 0 and "Example: wattlab spiking" in res.output
+
+
+def test_tiny_model_and_bounded_options():
+    res = runner.invoke(app, ["convert", "--model", "tiny", "-T", "3", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["summary"]["layers"] == 3
+    res = runner.invoke(app, ["convert", "--model", "tiny", "-T", "100"])
+    assert res.exit_code == 2 and "--timesteps" in res.output
+    res = runner.invoke(app, ["evaluate", "-T", "99"])
+    assert isinstance(res.exception, SpecError) and "--timesteps" in str(res.exception)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from wattlab.commands._options import BoundedInt, Seed, count
 from wattlab.errors import SpecError
 
 app = typer.Typer(help="Spiking LLMs (SpikeMLLM-style exact spike coding): convert a model's "
@@ -16,10 +17,13 @@ app = typer.Typer(help="Spiking LLMs (SpikeMLLM-style exact spike coding): conve
                   no_args_is_help=True)
 
 ModelOpt = Annotated[str, typer.Option(
-    help="smollm2, minilm, or the path of a torch.save()d nn.Module (then give --input-dim).")]
+    help="smollm2, minilm, tiny (a random 32-64-64-10 MLP, for a quick look), or the path of "
+         "a torch.save()d nn.Module (then give --input-dim).")]
 CodingOpt = Annotated[str, typer.Option(
     help="rate, bitwise, ternary_rate, ternary_bitwise (TC-LIF) or twos_complement.")]
-TOpt = Annotated[int, typer.Option("--timesteps", "-T", help="Timesteps T (sets the levels).")]
+T_MAX = 16
+TOpt = Annotated[int, typer.Option("--timesteps", "-T", click_type=BoundedInt(1, T_MAX),
+                                   help=f"Timesteps T (sets the levels), 1..{T_MAX}.")]
 GranOpt = Annotated[str, typer.Option(help="Activation quantiser: token, tensor or channel.")]
 BoundOpt = Annotated[str, typer.Option(help="Energy boundary: ops or ops+memory.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
@@ -31,7 +35,9 @@ def _table(title: str, rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=title)
+    from rich.markup import escape
+
+    t = Table(title=escape(title))
     if not rows:
         Console().print(f"{title}: (no rows)")
         return
@@ -46,6 +52,13 @@ def _load(model: str, input_dim: int | None, calib_tokens: int, batch: int) -> t
     """(model, tokenizer or None, calibration batches, eval batches)."""
     import torch
 
+    if model == "tiny":
+        g = torch.Generator().manual_seed(0)
+        torch.manual_seed(0)
+        m = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.GELU(), torch.nn.Linear(64, 64),
+                                torch.nn.GELU(), torch.nn.Linear(64, 10)).eval()
+        return m, None, [torch.randn(batch, 32, generator=g) for _ in range(2)], \
+            [torch.randn(batch, 32, generator=g) for _ in range(2)]
     if model in ("smollm2", "minilm"):
         from wattlab.nn.corpus import load_corpus
         from wattlab.nn.spiking import text_batches
@@ -64,7 +77,11 @@ def _load(model: str, input_dim: int | None, calib_tokens: int, batch: int) -> t
     if input_dim is None or input_dim < 1:
         raise SpecError("--input-dim is required for a model file: the width of its input "
                         "features (calibration uses random normal inputs of that width)")
-    m = torch.load(path, weights_only=False)
+    try:
+        m = torch.load(path, weights_only=False)
+    except Exception as exc:
+        raise SpecError(f"could not load {path} with torch.load ({type(exc).__name__}: {exc}); "
+                        f"save your model with torch.save(model, path)") from None
     if not isinstance(m, torch.nn.Module):
         raise SpecError(f"{path} holds a {type(m).__name__}, not a torch.nn.Module; save the "
                         f"whole module with torch.save(model, path)")
@@ -80,13 +97,13 @@ def convert(
     coding: CodingOpt = "ternary_bitwise",
     timesteps: TOpt = 4,
     granularity: GranOpt = "token",
-    weight_bits: Annotated[int, typer.Option(help="Weight bits (per-channel).")] = 8,
+    weight_bits: Annotated[int, count(2, 16, "Weight bits (per-channel), 2..16.")] = 8,
     boundary: BoundOpt = "ops",
     ann: Annotated[str, typer.Option(help="ANN MAC precision: fp32, fp16, int8.")] = "fp16",
     acc: Annotated[str, typer.Option(help="SNN accumulate precision.")] = "int32",
-    calib_tokens: Annotated[int, typer.Option(help="Calibration tokens (text models).")] = 256,
-    input_dim: Annotated[int | None, typer.Option(help="Input width of a model file.")] = None,
-    batch: Annotated[int, typer.Option(help="Batch of random inputs (model file).")] = 32,
+    calib_tokens: Annotated[int, count(16, 8192, "Calibration tokens (text models).")] = 256,
+    input_dim: Annotated[int | None, count(1, 65536, "Input width of a model file.")] = None,
+    batch: Annotated[int, count(1, 4096, "Batch of random inputs (model file, tiny).")] = 32,
     layers: Annotated[bool, typer.Option("--layers", help="Show every layer.")] = False,
     json_out: JsonOpt = False,
     params: ParamsOpt = None,
@@ -127,9 +144,9 @@ def evaluate(
     timesteps: Annotated[list[int] | None, typer.Option(
         "--timesteps", "-T", help="Timesteps to sweep (repeatable).")] = None,
     granularity: GranOpt = "token",
-    weight_bits: Annotated[int, typer.Option(help="Weight bits (per-channel).")] = 8,
-    max_tokens: Annotated[int, typer.Option(help="Evaluation tokens.")] = 512,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap interval.")] = 0,
+    weight_bits: Annotated[int, count(2, 16, "Weight bits (per-channel), 2..16.")] = 8,
+    max_tokens: Annotated[int, count(16, 65536, "Evaluation tokens.")] = 512,
+    seed: Seed = 0,
     json_out: JsonOpt = False,
     params: ParamsOpt = None,
 ) -> None:
@@ -152,6 +169,11 @@ def evaluate(
     from wattlab.params import load_registry
 
     ts = timesteps or [4]
+    bad = [t for t in ts if not 1 <= t <= T_MAX]
+    if bad:
+        raise SpecError(f"--timesteps {bad[0]} is out of range: use 1..{T_MAX}")
+    if len(ts) > 8:
+        raise SpecError(f"--timesteps given {len(ts)} times; at most 8 per run")
     if max_tokens < 16:
         raise SpecError(f"--max-tokens must be >= 16, got {max_tokens}")
     cfgs = [SpikingConfig(coding=coding, timesteps=t, granularity=granularity,  # type: ignore[arg-type]
