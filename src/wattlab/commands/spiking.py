@@ -33,9 +33,8 @@ ParamsOpt = Annotated[list[Path] | None, typer.Option(
 
 def _table(title: str, rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
-    from rich.table import Table
-
     from rich.markup import escape
+    from rich.table import Table
 
     t = Table(title=escape(title))
     if not rows:
