@@ -38,8 +38,10 @@ def test_convert_user_model_json(user_model):
 
 
 def test_bad_input_names_the_argument(user_model, tmp_path):
-    cases = [(["--input-dim", "20", "--coding", "bitwise", "-T", "0"], "timesteps"),
-             (["--coding", "rate"], "--input-dim"),
+    res = runner.invoke(app, ["convert", "--model", str(user_model), "--input-dim", "20",
+                              "-T", "0"])
+    assert res.exit_code == 2 and "--timesteps" in res.output  # click's range check
+    cases = [(["--coding", "rate"], "--input-dim"),
              (["--input-dim", "20", "--granularity", "row"], "granularity"),
              (["--input-dim", "20", "--boundary", "all"], "boundary")]
     for args, word in cases:
