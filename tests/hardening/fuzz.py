@@ -42,6 +42,12 @@ BASE: dict[tuple[str, ...], dict[str, str]] = {
     ("deploy-eval",): {"--model": "smollm2-135m", "--device": "t4"},
     ("reproduce",): {"--only": "hostile.a-quick"},
     ("spiking", "convert"): {"--model": "tiny", "--batch": "4"},
+    ("imu", "evaluate"): {"--train": "4", "--test": "2", "--duration": "3", "--epochs": "1"},
+    ("ies", "dispatch"): {"--steps": "24"},
+    ("ies", "train"): {"--train-days": "3", "--test-days": "1", "--epochs": "1"},
+    ("fpga", "sensor"): {"--steps": "5", "--samples": "300", "--layers": "1", "--neurons": "4",
+                         "--bits": "8"},
+    ("fpga", "lstm"): {"--hidden": "4"},
 }
 #: Positional arguments of known commands.
 BASE_ARGS: dict[tuple[str, ...], list[str]] = {
@@ -49,7 +55,8 @@ BASE_ARGS: dict[tuple[str, ...], list[str]] = {
     ("params", "show"): ["phys.boltzmann"],
 }
 #: Commands whose accepted input starts long work (model training/loading).
-HEAVY = {("moe", "speculate"), ("photonic", "fit"), ("spiking", "evaluate")}
+HEAVY = {("moe", "speculate"), ("photonic", "fit"), ("imu", "evaluate"), ("ies", "train"),
+         ("spiking", "evaluate")}
 
 NUMBERS = ["nan", "inf", "-inf", "-1", "0", "1", "-0", "1e308", "-1e308", "1e-320", "1e12",
            "1e15", "1000000", "-99999", "1.5", "", " ", "abc", "0x10", "1e400", "NaN", "3"]
