@@ -47,6 +47,27 @@ def _table(title: str, rows: list[dict[str, Any]]) -> None:
     Console().print(t)
 
 
+def _early_checks(params: list[Path] | None, coding: str, granularity: str,
+                  boundary: str = "ops", ann: str = "fp16", acc: str = "int32") -> Any:
+    """Validate the cheap inputs before torch is imported (a bad value fails fast)."""
+    from wattlab.params import load_registry
+    from wattlab.substrates.spiking.names import (
+        BOUNDARIES,
+        GRANULARITIES,
+        KINDS,
+        PRECISION_BITS,
+        check_choice,
+    )
+
+    reg = load_registry(params or [])
+    check_choice("--coding", coding, KINDS)
+    check_choice("--granularity", granularity, GRANULARITIES)
+    check_choice("--boundary", boundary, BOUNDARIES)
+    check_choice("--ann", ann, sorted(PRECISION_BITS))
+    check_choice("--acc", acc, sorted(PRECISION_BITS))
+    return reg
+
+
 def _load(model: str, input_dim: int | None, calib_tokens: int, batch: int) -> tuple[Any, ...]:
     """(model, tokenizer or None, calibration batches, eval batches)."""
     import torch
@@ -112,13 +133,20 @@ def convert(
 
     Example: wattlab spiking convert --model smollm2 --coding ternary_bitwise -T 4 --json
     """
+    reg = _early_checks(params, coding, granularity, boundary, ann, acc)
+    if model not in ("smollm2", "minilm", "tiny"):
+        if not Path(model).is_file():
+            raise SpecError(f"--model {model!r} is neither smollm2, minilm, tiny nor an existing "
+                            f"file; save your model with torch.save(model, 'model.pt') and pass "
+                            f"its path")
+        if input_dim is None:
+            raise SpecError("--input-dim is required for a model file: the width of its input "
+                            "features (calibration uses random normal inputs of that width)")
     import torch
 
     from wattlab.nn.spiking import SpikingConfig
     from wattlab.nn.spiking import convert as do_convert
-    from wattlab.params import load_registry
 
-    reg = load_registry(params or [])
     cfg = SpikingConfig(coding=coding, timesteps=timesteps,  # type: ignore[arg-type]
                         granularity=granularity, weight_bits=weight_bits,  # type: ignore[arg-type]
                         boundary=boundary, ann=ann, acc=acc)  # type: ignore[arg-type]
@@ -154,6 +182,15 @@ def evaluate(
 
     Example: wattlab spiking evaluate --coding ternary_bitwise -T 4 -T 7 --max-tokens 512
     """
+    reg = _early_checks(params, coding, granularity)
+    ts = timesteps or [4]
+    bad = [t for t in ts if not 1 <= t <= T_MAX]
+    if bad:
+        raise SpecError(f"--timesteps {bad[0]} is out of range: use 1..{T_MAX}")
+    if len(ts) > 8:
+        raise SpecError(f"--timesteps given {len(ts)} times; at most 8 per run")
+    if max_tokens < 16:
+        raise SpecError(f"--max-tokens must be >= 16, got {max_tokens}")
     import numpy as np
 
     from wattlab.nn.corpus import load_corpus
@@ -165,19 +202,9 @@ def evaluate(
         token_nlls,
     )
     from wattlab.nn.zoo import load_smollm2
-    from wattlab.params import load_registry
 
-    ts = timesteps or [4]
-    bad = [t for t in ts if not 1 <= t <= T_MAX]
-    if bad:
-        raise SpecError(f"--timesteps {bad[0]} is out of range: use 1..{T_MAX}")
-    if len(ts) > 8:
-        raise SpecError(f"--timesteps given {len(ts)} times; at most 8 per run")
-    if max_tokens < 16:
-        raise SpecError(f"--max-tokens must be >= 16, got {max_tokens}")
     cfgs = [SpikingConfig(coding=coding, timesteps=t, granularity=granularity,  # type: ignore[arg-type]
                           weight_bits=weight_bits) for t in ts]
-    reg = load_registry(params or [])
     model, tok = load_smollm2()
     ev, tr = load_corpus("eval"), load_corpus("train")
     cal = text_batches(tok, tr[:2], max_tokens=256, window=128)

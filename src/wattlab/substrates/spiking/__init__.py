@@ -11,18 +11,36 @@ Converting a PyTorch model (per-layer calibration through ``wattlab.nn.patch``) 
 layer up, in ``wattlab.nn.spiking``. Needs torch (``pip install 'wattlab[torch]'``).
 """
 
-from wattlab.substrates.spiking.coding import KINDS, Coding, min_timesteps
-from wattlab.substrates.spiking.energy import BitSerialAccelerator, SpikeEnergy
-from wattlab.substrates.spiking.layer import (
-    ActivationQuantizer,
-    SpikingLinear,
-    quantize_weight,
-    spiking_matmul,
-)
+from __future__ import annotations
 
-__all__ = ["KINDS", "ActivationQuantizer", "BitSerialAccelerator", "Coding", "SpikeEnergy",
-           "SpikingLinear", "min_timesteps", "quantize_weight", "spiking_matmul"]
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from wattlab.substrates.spiking.neurons import IF, LIF
+if TYPE_CHECKING:
+    from wattlab.substrates.spiking.coding import KINDS, Coding, min_timesteps
+    from wattlab.substrates.spiking.energy import BitSerialAccelerator, SpikeEnergy
+    from wattlab.substrates.spiking.layer import (
+        ActivationQuantizer,
+        SpikingLinear,
+        quantize_weight,
+        spiking_matmul,
+    )
+    from wattlab.substrates.spiking.neurons import IF, LIF
 
-__all__ += ["IF", "LIF"]
+_EXPORTS = {"KINDS": "coding", "Coding": "coding", "min_timesteps": "coding",
+            "BitSerialAccelerator": "energy", "SpikeEnergy": "energy",
+            "ActivationQuantizer": "layer", "SpikingLinear": "layer",
+            "quantize_weight": "layer", "spiking_matmul": "layer", "IF": "neurons",
+            "LIF": "neurons"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the submodules on first use, so that ``names`` (and the CLI's early checks)
+    never import torch."""
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["IF", "KINDS", "LIF", "ActivationQuantizer", "BitSerialAccelerator", "Coding",
+           "SpikeEnergy", "SpikingLinear", "min_timesteps", "quantize_weight", "spiking_matmul"]

@@ -27,14 +27,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import torch
 
 from wattlab.errors import SpecError
+from wattlab.substrates.spiking.names import KINDS as _NAMES
 
 Kind = Literal["rate", "bitwise", "ternary_rate", "ternary_bitwise", "twos_complement"]
-KINDS: tuple[Kind, ...] = ("rate", "bitwise", "ternary_rate", "ternary_bitwise", "twos_complement")
+KINDS: tuple[Kind, ...] = cast(tuple[Kind, ...], _NAMES)  # names.py: importable without torch
 _SIGNED = {"ternary_rate", "ternary_bitwise", "twos_complement"}
 _POW2 = {"bitwise", "ternary_bitwise", "twos_complement"}
 

@@ -24,10 +24,12 @@ from typing import Any, Literal
 from wattlab.cost import Cost
 from wattlab.errors import SpecError
 from wattlab.params import Param, Registry
+from wattlab.substrates.spiking.names import BOUNDARIES as _B
+from wattlab.substrates.spiking.names import PRECISION_BITS
 
 Boundary = Literal["ops", "ops+memory"]
-BOUNDARIES = ("ops", "ops+memory")
-_BITS = {"int8": 8, "int16": 16, "int32": 32, "fp16": 16, "fp32": 32}
+BOUNDARIES = _B
+_BITS = PRECISION_BITS
 SRAM_MACRO_BYTES = 8 * 1024  # the buffer the spikes, membranes and weights stream through
 SRAM_KEY = "op45.sram_64b_8kb"
 

@@ -23,11 +23,12 @@ import torch
 from wattlab.cost import Cost
 from wattlab.errors import SpecError
 from wattlab.substrates.spiking.coding import Coding
+from wattlab.substrates.spiking.names import GRANULARITIES as _GRAN
 from wattlab.workloads.gemm import Gemm
 
 Granularity = Literal["tensor", "token", "channel"]
 Path = Literal["fast", "timestep"]
-GRANULARITIES = ("tensor", "token", "channel")
+GRANULARITIES = _GRAN
 _F32_EXACT = 2 ** 24
 
 
