@@ -409,6 +409,22 @@ class RisModel:
             np.full((batch, c.n_ul), self.phy.p_ul_max),
         )
 
+    def project(self, a: Action) -> Action:
+        """A copy of ``a`` that obeys this variant: rigid ports, passive unit-gain RIS without
+        harvesting, amplitudes within a_max, split within ρ_max, powers within the budgets."""
+        c, phy = self.cfg, self.phy
+        b = a.copy()
+        if not c.fluid:
+            b.ports = np.tile(np.arange(c.n_antennas), (len(b.pos), 1))
+        b.pos = np.clip(b.pos, 0, c.n_positions - 1)
+        if c.ris == "conventional":
+            b.amp, b.rho = np.ones_like(b.amp), np.zeros_like(b.rho)
+        else:
+            b.amp, b.rho = np.clip(b.amp, 0, phy.a_max), np.clip(b.rho, 0, phy.rho_max)
+        b.p_dl = np.clip(b.p_dl, 0, phy.p_bs_max / c.n_dl)
+        b.p_ul = np.clip(b.p_ul, 0, phy.p_ul_max)
+        return b
+
     # -- evaluation ---------------------------------------------------------------------------
     def evaluate(self, ch: Channels, a: Action, rows: np.ndarray | None = None) -> Metrics:
         """EE and its parts for each configuration row (``rows`` picks the channel row of each)."""

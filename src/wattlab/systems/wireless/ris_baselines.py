@@ -57,9 +57,48 @@ def alternating_optimisation(
     *,
     sweeps: int = 3,
     grid: int = 8,
+    starts: int = 3,
     start: Action | None = None,
+    extra_starts: tuple[Action, ...] = (),
 ) -> Solution:
-    """Block-coordinate ascent on EE for every channel row at once (see the module docstring)."""
+    """Block-coordinate ascent on the score for every channel row at once, from ``starts``
+    starting points (the default configuration at full power, then the same at a low power with
+    random phases, then random configurations) plus ``extra_starts`` (e.g. another variant's
+    solution, projected onto this variant's constraints); the best end point per row is kept."""
+    if start is not None or (starts <= 1 and not extra_starts):
+        return _ao(model, ch, rng, sweeps, grid, start)
+    best: Solution | None = None
+    total = 0
+    inits: list[Action | None] = []
+    for k in range(max(starts, 1)):
+        a0 = model.default_action(ch.batch)
+        if k == 1:
+            a0.p_dl /= 8
+            a0.p_ul /= 8
+        elif k > 1:
+            a0 = model.action(rng.integers(0, model.cfg.n_discrete, ch.batch),
+                              rng.uniform(-1, 1, (ch.batch, model.cfg.n_continuous)))
+        if k >= 1:
+            a0.theta = rng.uniform(-np.pi, np.pi, a0.theta.shape)
+        inits.append(a0)
+    inits += [model.project(x) for x in extra_starts]
+    for a0 in inits:
+        sol = _ao(model, ch, rng, sweeps, grid, a0)
+        total += sol.evaluations
+        if best is None:
+            best = sol
+        else:
+            better = sol.score > best.score
+            for f in ("ports", "pos", "theta", "amp", "rho", "p_dl", "p_ul"):
+                getattr(best.action, f)[better] = getattr(sol.action, f)[better]
+            best.score = np.where(better, sol.score, best.score)
+    assert best is not None
+    best.evaluations = total
+    return best
+
+
+def _ao(model: RisModel, ch: Channels, rng: np.random.Generator, sweeps: int, grid: int,
+        start: Action | None) -> Solution:
     c = model.cfg
     B = ch.batch
     a = start.copy() if start is not None else model.default_action(B)

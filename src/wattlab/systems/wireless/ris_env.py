@@ -197,7 +197,7 @@ class HybridResult:
 
 def _mean_score(model: RisModel, ch: Channels, disc: np.ndarray, cont: np.ndarray) -> tuple[float, float]:
     m = model.evaluate(ch, model.action(disc, cont))
-    return float(np.mean(m.score)), float(np.mean(m.feasible))
+    return float(np.mean(np.where(m.feasible, m.ee, 0.0))), float(np.mean(m.feasible))
 
 
 def train_hybrid(
@@ -211,7 +211,8 @@ def train_hybrid(
     test: Channels | None = None,
 ) -> HybridResult:
     """Train DQN (discrete block) and PPO (continuous block) in alternation; evaluate the greedy
-    joint policy on ``test`` channels after each round (scores in bit/J, see ``Metrics.score``)."""
+    joint policy on ``test`` channels after each round: ``score`` is the mean EE (bit/J) counting 0
+    where a user misses its rate floor, ``feasible`` the fraction of channels meeting every floor."""
     try:
         import torch
         from stable_baselines3 import DQN, PPO
