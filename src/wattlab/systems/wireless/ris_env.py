@@ -34,6 +34,8 @@ from wattlab.systems.wireless.ris import Channels, Drop, Metrics, RisModel, draw
 REWARD_UNIT = 1e7
 Mode = Literal["continuous", "discrete"]
 Policy = Callable[[np.ndarray], np.ndarray]
+#: Observation bound: cos/sin lie in [-1, 1]; gains are clipped to ±500 dB / 10.
+OBS_BOUND = 50.0
 
 
 def reward_of(m: Metrics) -> np.ndarray:
@@ -48,11 +50,14 @@ def observe(model: RisModel, ch: Channels) -> np.ndarray:
     ang = np.angle(casc).reshape(ch.batch, -1)
     direct = np.concatenate([ch.hd, ch.fu], axis=1)  # (B,K,P)
     gain_db = 10 * np.log10(np.abs(direct) ** 2 / model.phy.noise + 1e-30).reshape(ch.batch, -1)
-    return np.concatenate([np.cos(ang), np.sin(ang), gain_db / 10.0], axis=1).astype(np.float32)
+    feats = np.concatenate([np.cos(ang), np.sin(ang), gain_db / 10.0], axis=1)
+    return np.clip(feats, -OBS_BOUND, OBS_BOUND).astype(np.float32)
 
 
 class RisBatch:
     """``num_envs`` one-step environments of one drop, stepped together in NumPy."""
+
+    render_mode: str | None = None
 
     def __init__(
         self,
@@ -108,7 +113,7 @@ def _gym() -> Any:
 
 def _spaces(batch: RisBatch) -> tuple[Any, Any]:
     spaces = _gym().spaces
-    obs = spaces.Box(-np.inf, np.inf, (batch.obs_dim,), np.float32)
+    obs = spaces.Box(-OBS_BOUND, OBS_BOUND, (batch.obs_dim,), np.float32)
     if batch.mode == "continuous":
         act = spaces.Box(-1.0, 1.0, (batch.model.cfg.n_continuous,), np.float32)
     else:
@@ -122,6 +127,7 @@ def make_env(model: RisModel, drop: Drop, seed: int = 0, mode: Mode = "continuou
 
     class AerialRisEnv(gym.Env):  # type: ignore[misc,name-defined]
         metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012
+        render_mode = None
 
         def __init__(self) -> None:
             self.core = RisBatch(model, drop, 1, np.random.default_rng(seed), mode)
