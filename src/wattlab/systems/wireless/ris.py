@@ -12,8 +12,9 @@ body was not available):
 
 * geometry: BS at the origin (height ``wireless.ris.bs_height``), users uniform in an annulus,
   AAV points on a circle of radius ``wireless.ris.aav_radius`` at height ``wireless.ris.aav_height``;
-* air links (BS–RIS, RIS–users) are Rician (K = ``wireless.ris.rician_k``) with far-field LoS
-  steering vectors (BS ports along x, RIS a half-wavelength ULA along y) and path-loss exponent
+* the BS–RIS link is pure LoS (both ends elevated; ``RisConfig.los_backhaul=False`` makes it
+  Rician too); RIS–user links are Rician (K = ``wireless.ris.rician_k``); far-field LoS steering
+  vectors (BS ports along x, RIS a half-wavelength ULA along y) and path-loss exponent
   ``wireless.ris.air_path_loss_exponent``; ground links (BS–users, UL–DL users) are Rayleigh with
   ``radio.path_loss_exponent`` and an extra ``wireless.ris.direct_blockage`` loss; path loss is
   :meth:`wattlab.systems.radio.LinkBudget.path_loss`;
@@ -97,6 +98,8 @@ class RisConfig:
     full_duplex: bool = True
     fluid: bool = True
     ris: RisKind = "multi-functional"
+    #: BS–AAV link purely LoS (both ends elevated; a common aerial-RIS assumption). False: Rician.
+    los_backhaul: bool = True
 
     def __post_init__(self) -> None:
         for f in ("n_elements", "n_antennas", "n_ports", "n_dl", "n_ul", "n_positions"):
@@ -284,48 +287,82 @@ def _ula(n: int, cosine: np.ndarray) -> np.ndarray:
     return np.exp(1j * math.pi * np.arange(n) * np.asarray(cosine)[..., None])
 
 
+class ChannelSampler:
+    """Draws small-scale realisations of one drop's channels; the geometry-dependent parts (LoS
+    responses, path losses, the port-correlation square root) are computed once here."""
+
+    def __init__(self, cfg: RisConfig, phy: RisPhysics, drop: Drop, dtype: type = np.complex128) -> None:
+        N = cfg.n_elements
+        self.cfg, self.dtype = cfg, dtype
+        k = phy.rician_k
+        los_w, self.nlos_w = math.sqrt(k / (k + 1)), math.sqrt(1 / (k + 1))
+        bs = np.array([0.0, 0.0, phy.geometry["bs_height"]])
+        self.port_sqrt_t = sqrtm_psd(jakes_correlation(np.abs(drop.ports[:, None] - drop.ports[None, :]))).T
+
+        def air_pl(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return 1 / np.sqrt(phy.air.path_loss(np.linalg.norm(a - b, axis=-1)))  # type: ignore[attr-defined]
+
+        def ground_pl(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            d = np.linalg.norm(a - b, axis=-1)
+            return 1 / np.sqrt(phy.ground.path_loss(d) * phy.blockage)  # type: ignore[attr-defined]
+
+        # BS -> RIS at each AAV point: LoS = a_RIS(arrival) a_BS(departure)^T, Rician.
+        dvec = drop.aav - bs
+        u = dvec / np.linalg.norm(dvec, axis=1, keepdims=True)
+        a_bs = np.exp(2j * math.pi * drop.ports[None, :] * u[:, 0:1])  # (Q,P)
+        a_ris = _ula(N, -u[:, 1])  # (Q,N)
+        self.g_pl = air_pl(drop.aav, bs)[:, None, None]  # (Q,1,1)
+        self.g_los = self.g_pl * los_w * a_ris[:, :, None] * a_bs[:, None, :]  # (Q,N,P)
+
+        def ris_user(users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            dv = users[None, :, :] - drop.aav[:, None, :]  # (Q,K,3)
+            cos_y = dv[..., 1] / np.linalg.norm(dv, axis=-1)
+            pl = air_pl(users[None, :, :], drop.aav[:, None, :])[:, :, None]  # (Q,K,1)
+            return pl * los_w * _ula(N, cos_y), pl
+
+        self.hr_los, self.hr_pl = ris_user(drop.dl)
+        self.ur_los, self.ur_pl = ris_user(drop.ul)
+        self.hd_pl = ground_pl(drop.dl, bs)[:, None]
+        self.fu_pl = ground_pl(drop.ul, bs)[:, None]
+        self.gud_pl = ground_pl(drop.ul[:, None, :], drop.dl[None, :, :])
+        # pure-LoS backhaul: the full LoS power (no Rician split)
+        self.g_los_full = self.g_los / los_w
+        for f in ("port_sqrt_t", "g_los", "g_los_full", "hr_los", "ur_los"):
+            setattr(self, f, getattr(self, f).astype(dtype))
+        real = np.float32 if dtype == np.complex64 else np.float64
+        for f in ("g_pl", "hr_pl", "ur_pl", "hd_pl", "fu_pl", "gud_pl"):
+            setattr(self, f, (getattr(self, f) * (self.nlos_w if f in ("g_pl", "hr_pl", "ur_pl") else 1.0)).astype(real))
+
+    def draw(self, rng: np.random.Generator, batch: int) -> Channels:
+        c, B = self.cfg, batch
+        N, P, Q, Kd, Ku = c.n_elements, c.n_ports, c.n_positions, c.n_dl, c.n_ul
+        n_g = 0 if c.los_backhaul else Q * N * P
+        sizes = (n_g + Kd * P + Ku * P, Q * Kd * N, Q * Ku * N, Ku * Kd)
+        # one draw of float32 normals for everything (the fastest NumPy generator path)
+        real = np.float32 if self.dtype == np.complex64 else np.float64
+        z = rng.standard_normal((B, sum(sizes), 2), dtype=np.float32).astype(real, copy=False)
+        z = z.view(self.dtype)[..., 0] * real(math.sqrt(0.5))
+        parts = np.split(z, np.cumsum(sizes)[:-1], axis=1)
+        # port correlation on every port-indexed draw at once (2-D product: fast)
+        corr = (parts[0].reshape(-1, P) @ self.port_sqrt_t).reshape(B, -1)
+        n_d = Kd * P
+        if c.los_backhaul:
+            G = np.broadcast_to(self.g_los_full, (B, Q, N, P))
+        else:
+            G = self.g_los + self.g_pl * corr[:, :n_g].reshape(B, Q, N, P)
+        hd = self.hd_pl * corr[:, n_g : n_g + n_d].reshape(B, Kd, P)
+        fu = self.fu_pl * corr[:, n_g + n_d :].reshape(B, Ku, P)
+        hr = self.hr_los + self.hr_pl * parts[1].reshape(B, Q, Kd, N)
+        ur = self.ur_los + self.ur_pl * parts[2].reshape(B, Q, Ku, N)
+        gud = self.gud_pl * parts[3].reshape(B, Ku, Kd)
+        return Channels(G, hd, fu, hr, ur, gud)
+
+
 def draw_channels(
     cfg: RisConfig, phy: RisPhysics, drop: Drop, rng: np.random.Generator, batch: int
 ) -> Channels:
     """``batch`` independent small-scale realisations of the drop's channels."""
-    N, P, Q, B = cfg.n_elements, cfg.n_ports, cfg.n_positions, batch
-    k = phy.rician_k
-    los_w, nlos_w = math.sqrt(k / (k + 1)), math.sqrt(1 / (k + 1))
-    bs = np.array([0.0, 0.0, phy.geometry["bs_height"]])
-    port_sqrt = sqrtm_psd(jakes_correlation(np.abs(drop.ports[:, None] - drop.ports[None, :])))
-
-    def ports_nlos(shape: tuple[int, ...]) -> np.ndarray:
-        return cn(rng, (*shape, P)) @ port_sqrt.T
-
-    def air_pl(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        d = np.linalg.norm(a - b, axis=-1)
-        return 1 / np.sqrt(phy.air.path_loss(d))  # type: ignore[attr-defined]
-
-    def ground_pl(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        d = np.linalg.norm(a - b, axis=-1)
-        return 1 / np.sqrt(phy.ground.path_loss(d) * phy.blockage)  # type: ignore[attr-defined]
-
-    # BS -> RIS at each AAV point: LoS = a_RIS(arrival) a_BS(departure)^T, Rician.
-    dvec = drop.aav - bs
-    u = dvec / np.linalg.norm(dvec, axis=1, keepdims=True)
-    a_bs = np.exp(2j * math.pi * drop.ports[None, :] * u[:, 0:1])  # (Q,P)
-    a_ris = _ula(N, -u[:, 1])  # (Q,N)
-    los = a_ris[:, :, None] * a_bs[:, None, :]  # (Q,N,P)
-    G = air_pl(drop.aav, bs)[None, :, None, None] * (los_w * los + nlos_w * ports_nlos((B, Q, N)))
-
-    def ris_user(users: np.ndarray) -> np.ndarray:  # (B,Q,K,N)
-        dv = users[None, :, :] - drop.aav[:, None, :]  # (Q,K,3)
-        cos_y = dv[..., 1] / np.linalg.norm(dv, axis=-1)
-        h_los = _ula(N, cos_y)  # (Q,K,N)
-        pl = air_pl(users[None, :, :], drop.aav[:, None, :])  # (Q,K)
-        K = users.shape[0]
-        return pl[None, :, :, None] * (los_w * h_los[None] + nlos_w * cn(rng, (B, Q, K, N)))
-
-    hr, ur = ris_user(drop.dl), ris_user(drop.ul)
-    hd = ground_pl(drop.dl, bs)[None, :, None] * ports_nlos((B, cfg.n_dl))
-    fu = ground_pl(drop.ul, bs)[None, :, None] * ports_nlos((B, cfg.n_ul))
-    gud = ground_pl(drop.ul[:, None, :], drop.dl[None, :, :])[None] * cn(rng, (B, cfg.n_ul, cfg.n_dl))
-    return Channels(G, hd, fu, hr, ur, gud)
+    return ChannelSampler(cfg, phy, drop).draw(rng, batch)
 
 
 @dataclass
@@ -456,7 +493,13 @@ class RisModel:
         F = fu + (ur * phi[:, None, :]) @ G  # (B,Ku,M)
         Gud = gud + (ur * phi[:, None, :]) @ np.swapaxes(hr, 1, 2)  # (B,Ku,Kd)
         # downlink directions: ZF (pinv) when n_dl <= M, else maximum ratio; unit columns
-        W = np.linalg.pinv(H) if c.n_dl <= c.n_antennas else np.conj(np.swapaxes(H, 1, 2))
+        Hh = np.conj(np.swapaxes(H, 1, 2))
+        if c.n_dl == c.n_antennas:
+            W = np.linalg.inv(H)
+        elif c.n_dl < c.n_antennas:
+            W = Hh @ np.linalg.inv(H @ Hh)
+        else:
+            W = Hh
         W = W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-300)
         S = np.abs(H @ W) ** 2  # (B,Kd,Kd): received power gain of user k from beam i
         sig = np.einsum("bkk->bk", S) * p_dl

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from wattlab.errors import MissingDependencyError, SpecError
-from wattlab.systems.wireless.ris import Channels, Drop, Metrics, RisModel, draw_channels
+from wattlab.systems.wireless.ris import ChannelSampler, Channels, Drop, Metrics, RisModel, draw_channels
 
 #: Reward normalisation (bit/J per reward unit): keeps rewards O(1) for the learners.
 REWARD_UNIT = 1e7
@@ -46,11 +46,11 @@ def reward_of(m: Metrics) -> np.ndarray:
 def observe(model: RisModel, ch: Channels) -> np.ndarray:
     """Observation vectors (B, D) of a channel batch."""
     g0 = ch.G[:, :, :, 0]  # (B,Q,N)
-    casc = np.concatenate([ch.hr, ch.ur], axis=2) * g0[:, :, None, :]  # (B,Q,K,N)
-    ang = np.angle(casc).reshape(ch.batch, -1)
+    casc = (np.concatenate([ch.hr, ch.ur], axis=2) * g0[:, :, None, :]).reshape(ch.batch, -1)  # (B,Q*K*N)
+    unit = casc / np.maximum(np.abs(casc), 1e-300)
     direct = np.concatenate([ch.hd, ch.fu], axis=1)  # (B,K,P)
     gain_db = 10 * np.log10(np.abs(direct) ** 2 / model.phy.noise + 1e-30).reshape(ch.batch, -1)
-    feats = np.concatenate([np.cos(ang), np.sin(ang), gain_db / 10.0], axis=1)
+    feats = np.concatenate([unit.real, unit.imag, gain_db / 10.0], axis=1)
     return np.clip(feats, -OBS_BOUND, OBS_BOUND).astype(np.float32)
 
 
@@ -79,7 +79,8 @@ class RisBatch:
             if mode == "continuous"
             else (lambda o: np.zeros((len(o), c.n_continuous)))
         )
-        self.ch = draw_channels(c, model.phy, drop, rng, self.num_envs)
+        self.sampler = ChannelSampler(c, model.phy, drop, dtype=np.complex64)  # single precision: speed
+        self.ch = self.sampler.draw(rng, self.num_envs)
         self.obs = observe(model, self.ch)
 
     @property
@@ -87,7 +88,7 @@ class RisBatch:
         return int(self.obs.shape[1])
 
     def reset(self) -> np.ndarray:
-        self.ch = draw_channels(self.model.cfg, self.model.phy, self.drop, self.rng, self.num_envs)
+        self.ch = self.sampler.draw(self.rng, self.num_envs)
         self.obs = observe(self.model, self.ch)
         return self.obs
 
