@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_of  # noqa: E402
+from _timing import best_of
 
 
 def main() -> None:
@@ -50,7 +50,9 @@ def main() -> None:
             for i in range(max(1, n // envs)):
                 cp.step(acts[i])
 
-        res[f"cartpole_dummyvec{envs}_us_per_env_step"] = 1e6 * best_of(run_cp, args.repeat) / (max(1, n // envs) * envs)
+        res[f"cartpole_dummyvec{envs}_us_per_env_step"] = (
+            1e6 * best_of(run_cp, args.repeat) / (max(1, n // envs) * envs)
+        )
     m = RisModel(RisConfig())
     drop = Drop.random(m.cfg, m.phy, np.random.default_rng(0))
     env = make_env(m, drop)
@@ -71,13 +73,19 @@ def main() -> None:
             for _ in range(max(1, n // envs)):
                 v.step(acts)
 
-        res[f"ris_vecenv{envs}_us_per_env_step"] = 1e6 * best_of(run_vec, args.repeat) / (max(1, n // envs) * envs)
-    res["ratio_ris_vec64_vs_cartpole_vec1"] = res["cartpole_dummyvec1_us_per_env_step"] / res["ris_vecenv64_us_per_env_step"]
-    res["ratio_ris_vec64_vs_cartpole_vec64"] = res["cartpole_dummyvec64_us_per_env_step"] / res["ris_vecenv64_us_per_env_step"]
+        res[f"ris_vecenv{envs}_us_per_env_step"] = (
+            1e6 * best_of(run_vec, args.repeat) / (max(1, n // envs) * envs)
+        )
+    res["ratio_ris_vec64_vs_cartpole_vec1"] = (
+        res["cartpole_dummyvec1_us_per_env_step"] / res["ris_vecenv64_us_per_env_step"]
+    )
+    res["ratio_ris_vec64_vs_cartpole_vec64"] = (
+        res["cartpole_dummyvec64_us_per_env_step"] / res["ris_vecenv64_us_per_env_step"]
+    )
     if not args.no_studies:
         from wattlab.params import default_registry
-        from wattlab.study import RunContext
         from wattlab.studies.wireless import STUDIES
+        from wattlab.study import RunContext
 
         for s in STUDIES:
             t = time.perf_counter()

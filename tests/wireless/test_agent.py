@@ -26,7 +26,9 @@ def test_taps_follow_jakes_autocorrelation(phy):
 
 
 def test_predictor_beats_sample_and_hold(phy):
-    r, _, _ = ag.csi_experiment(ag.OfdmaConfig(), phy, np.random.default_rng(0), train_slots=800, test_slots=400)
+    r, _, _ = ag.csi_experiment(
+        ag.OfdmaConfig(), phy, np.random.default_rng(0), train_slots=800, test_slots=400
+    )
     assert r.rmse_predictor < r.rmse_hold and 0 < r.reduction < 1
 
 
@@ -46,7 +48,11 @@ def test_dinkelbach_is_ee_optimal_among_scalings(phy):
     ee = ag.rate(g, p, sp) / ag.total_power(p, phy)
     assert ee == pytest.approx(lam, rel=1e-6)
     for s in (0.5, 2.0):
-        q = ag.water_fill(g, p.sum() * s) if p.sum() * s <= phy.v["p_max"] else ag.water_fill(g, phy.v["p_max"])
+        q = (
+            ag.water_fill(g, p.sum() * s)
+            if p.sum() * s <= phy.v["p_max"]
+            else ag.water_fill(g, phy.v["p_max"])
+        )
         assert ag.rate(g, q, sp) / ag.total_power(q, phy) <= ee * (1 + 1e-9)
 
 
@@ -68,19 +74,34 @@ def test_stale_csi_costs_throughput(phy):
     assert res["true"]["se"] > res["predicted"]["se"] > res["held"]["se"]
 
 
-@pytest.mark.parametrize("text, w", [
-    ("Maximise throughput", 1.0), ("save energy", 0.0), ("balance throughput and energy", 0.5),
-    ("70% throughput", 0.7), ("30% on energy efficiency", 0.7), ("se=0.25", 0.25), ("ee=0.25", 0.75),
-    ("highest spectral efficiency", 1.0), ("maximise energy efficiency", 0.0),
-])
+@pytest.mark.parametrize(
+    "text, w",
+    [
+        ("Maximise throughput", 1.0),
+        ("save energy", 0.0),
+        ("balance throughput and energy", 0.5),
+        ("70% throughput", 0.7),
+        ("30% on energy efficiency", 0.7),
+        ("se=0.25", 0.25),
+        ("ee=0.25", 0.75),
+        ("highest spectral efficiency", 1.0),
+        ("maximise energy efficiency", 0.0),
+    ],
+)
 def test_intent_parser(text, w):
     assert ag.parse_intent(text).w_se == pytest.approx(w)
 
 
-@pytest.mark.parametrize("text, msg", [
-    ("", "empty"), ("make it nice", "not understood"), ("don't waste energy", "negation"),
-    ("50% on it", "does not say"), ("se=3", "must lie"),
-])
+@pytest.mark.parametrize(
+    "text, msg",
+    [
+        ("", "empty"),
+        ("make it nice", "not understood"),
+        ("don't waste energy", "negation"),
+        ("50% on it", "does not say"),
+        ("se=3", "must lie"),
+    ],
+)
 def test_intent_parser_refuses_to_guess(text, msg):
     with pytest.raises(SpecError, match=msg):
         ag.parse_intent(text)

@@ -34,7 +34,7 @@ def test_jakes_kernel():
 
 def test_port_correlation_follows_jakes():
     cfg = RisConfig(n_ports=8)
-    m, drop, ch = _setup(cfg, batch=4000)
+    _m, drop, ch = _setup(cfg, batch=4000)
     h = ch.hd[:, 0, :] / np.sqrt(np.mean(np.abs(ch.hd[:, 0, :]) ** 2, axis=0))
     emp = np.real(np.mean(h[:, 0] * np.conj(h[:, 1])))
     want = float(jakes_correlation(np.array(drop.ports[1] - drop.ports[0])))
@@ -100,11 +100,14 @@ def test_rigid_array_uses_fixed_ports():
     assert np.all(sol.action.ports == np.arange(m.cfg.n_antennas))
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"n_ports": 1, "n_antennas": 2}, "n_ports"),
-    ({"n_elements": 0}, "n_elements"),
-    ({"ris": "magic"}, "ris"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"n_ports": 1, "n_antennas": 2}, "n_ports"),
+        ({"n_elements": 0}, "n_elements"),
+        ({"ris": "magic"}, "ris"),
+    ],
+)
 def test_bad_config(kwargs, field):
     with pytest.raises(SpecError, match=field):
         RisConfig(**kwargs)

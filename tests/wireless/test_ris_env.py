@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-gym = pytest.importorskip("gymnasium", reason="the RIS environment needs gymnasium (pip install 'wattlab[rl]')")
+gym = pytest.importorskip(
+    "gymnasium", reason="the RIS environment needs gymnasium (pip install 'wattlab[rl]')"
+)
 
 from wattlab.systems.wireless import Drop, RisConfig, RisModel  # noqa: E402
 from wattlab.systems.wireless.ris_env import RisBatch, make_env  # noqa: E402
@@ -22,7 +24,7 @@ def test_gymnasium_env_checker(world, mode):
     env = make_env(*world, mode=mode)
     check_env(env, skip_render_check=True)
     obs, _ = env.reset(seed=3)
-    obs2, r, term, trunc, _ = env.step(env.action_space.sample())
+    _obs2, r, term, trunc, _ = env.step(env.action_space.sample())
     assert obs.shape == env.observation_space.shape and term and not trunc and np.isfinite(r)
 
 
@@ -40,7 +42,7 @@ def test_sb3_vecenv_and_hybrid_training(world):
     v = make_vec_env(*world, 8, mode="discrete")
     obs = v.reset()
     v.step_async(np.zeros(8, dtype=int))
-    o2, r, d, infos = v.step_wait()
+    o2, _r, d, infos = v.step_wait()
     assert obs.shape == o2.shape and d.all() and "terminal_observation" in infos[0]
     res = train_hybrid(*world, rounds=1, steps_per_round=256, num_envs=8)
     assert len(res.curve) == 2 and res.curve[-1]["env_steps"] == 512

@@ -13,7 +13,9 @@ runner = CliRunner()
 
 def test_agent_json_and_plot(tmp_path):
     png = tmp_path / "tradeoff.png"
-    r = runner.invoke(app, ["agent", "--intent", "70% throughput", "--slots", "5", "--json", "--plot", str(png)])
+    r = runner.invoke(
+        app, ["agent", "--intent", "70% throughput", "--slots", "5", "--json", "--plot", str(png)]
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
     assert data["tables"]["intent"][0]["w_se"] == pytest.approx(0.7)
@@ -22,8 +24,23 @@ def test_agent_json_and_plot(tmp_path):
 
 def test_ris_table_and_budget_plot(tmp_path):
     png = tmp_path / "ee.png"
-    r = runner.invoke(app, ["ris", "--variant", "proposed", "--drops", "1", "--batch", "2",
-                            "--budgets", "0.5,1", "--plot", str(png), "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "ris",
+            "--variant",
+            "proposed",
+            "--drops",
+            "1",
+            "--batch",
+            "2",
+            "--budgets",
+            "0.5,1",
+            "--plot",
+            str(png),
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     rows = json.loads(r.output)["tables"]["variants"]
     assert len(rows) == 2 and png.stat().st_size > 0
@@ -36,17 +53,20 @@ def test_cellfree_optimiser_only():
     assert len(rows) == 4 and all(x["method"] == "optimiser" for x in rows)
 
 
-@pytest.mark.parametrize("args, field", [
-    (["agent", "--intent", "make it nice"], "intent"),
-    (["agent", "--intent", "don't waste energy"], "negation"),
-    (["agent", "--speed", "-3"], "speed"),
-    (["ris", "--variant", "quantum"], "variant"),
-    (["ris", "--budgets", "-1"], "budgets"),
-    (["ris", "--ports", "1"], "n_ports"),
-    (["cellfree", "--arrival", "5e8", "--drops", "1"], "infeasible for user"),
-    (["cellfree", "--violation", "2"], "violation_target"),
-    (["cellfree", "--combining", "zf"], "combining"),
-])
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        (["agent", "--intent", "make it nice"], "intent"),
+        (["agent", "--intent", "don't waste energy"], "negation"),
+        (["agent", "--speed", "-3"], "speed"),
+        (["ris", "--variant", "quantum"], "variant"),
+        (["ris", "--budgets", "-1"], "budgets"),
+        (["ris", "--ports", "1"], "n_ports"),
+        (["cellfree", "--arrival", "5e8", "--drops", "1"], "infeasible for user"),
+        (["cellfree", "--violation", "2"], "violation_target"),
+        (["cellfree", "--combining", "zf"], "combining"),
+    ],
+)
 def test_bad_input_is_a_named_spec_error(args, field):
     r = runner.invoke(app, args)
     assert isinstance(r.exception, SpecError), r.output

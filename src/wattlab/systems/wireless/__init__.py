@@ -13,7 +13,16 @@ Public API::
 ``gymnasium``/``stable-baselines3`` (extra ``rl``) and ``torch`` are imported only where used.
 """
 
-from wattlab.systems.wireless.ris import VARIANTS, Action, Channels, Drop, Metrics, RisConfig, RisModel, draw_channels
+from wattlab.systems.wireless.ris import (
+    VARIANTS,
+    Action,
+    Channels,
+    Drop,
+    Metrics,
+    RisConfig,
+    RisModel,
+    draw_channels,
+)
 from wattlab.systems.wireless.ris_baselines import Solution, alternating_optimisation, random_search
 
 __all__ = [

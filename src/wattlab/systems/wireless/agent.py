@@ -82,12 +82,16 @@ class OfdmaPhysics:
             raise SpecError("user_speed and feedback_delay must be >= 0")
         c = p.value("phys.speed_of_light")
         lk = link(p, v["carrier_frequency"], p.value("radio.path_loss_exponent"))
-        return cls(v, v["user_speed"] * v["carrier_frequency"] / c, lk.noise_floor_w(v["subcarrier_spacing"]),
-                   p.value("radio.pa_drain_efficiency"))
+        return cls(
+            v,
+            v["user_speed"] * v["carrier_frequency"] / c,
+            lk.noise_floor_w(v["subcarrier_spacing"]),
+            p.value("radio.pa_drain_efficiency"),
+        )
 
     @property
     def delay_slots(self) -> int:
-        return int(round(self.v["feedback_delay"] / self.v["slot_duration"]))
+        return round(self.v["feedback_delay"] / self.v["slot_duration"])
 
 
 @dataclass
@@ -127,6 +131,7 @@ def simulate(cfg: OfdmaConfig, phy: OfdmaPhysics, rng: np.random.Generator, slot
 
 # -- CSI repair ----------------------------------------------------------------------------------
 
+
 @dataclass
 class LinearPredictor:
     """h_{t+d} ≈ Σ_i c_i ĥ_{t−i}, i < order, fitted by least squares (one set of complex
@@ -145,19 +150,23 @@ class LinearPredictor:
         self.coef = coef
         return self
 
-    def _design(self, obs: np.ndarray, delay: int, target: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _design(
+        self, obs: np.ndarray, delay: int, target: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         K, L, T = obs.shape
         p = self.order
         idx = np.arange(p - 1, T - delay)  # newest observed index for each sample
         lags = idx[:, None] - np.arange(p)[None, :]  # (n,p)
         X = obs[:, :, lags]  # (K,L,n,p)
         X = np.moveaxis(X, 2, 1).reshape(K * len(idx), L, p)
-        y = np.moveaxis((target if target is not None else obs)[:, :, idx + delay], 2, 1).reshape(K * len(idx), L)
+        y = np.moveaxis((target if target is not None else obs)[:, :, idx + delay], 2, 1).reshape(
+            K * len(idx), L
+        )
         return X, y
 
     def predict(self, obs: np.ndarray, delay: int) -> tuple[np.ndarray, np.ndarray]:
         """(predicted taps (K,L,n), true-time indices (n,)) for every slot with enough history."""
-        K, L, T = obs.shape
+        _K, _L, T = obs.shape
         p = self.order
         idx = np.arange(p - 1, T - delay)
         lags = idx[:, None] - np.arange(p)[None, :]
@@ -188,8 +197,15 @@ class CsiResult:
         return 1.0 - self.rmse_predictor / self.rmse_hold
 
 
-def csi_experiment(cfg: OfdmaConfig, phy: OfdmaPhysics, rng: np.random.Generator, *, train_slots: int = 2000,
-                   test_slots: int = 1000, order: int = 8) -> tuple[CsiResult, LinearPredictor, Trajectory]:
+def csi_experiment(
+    cfg: OfdmaConfig,
+    phy: OfdmaPhysics,
+    rng: np.random.Generator,
+    *,
+    train_slots: int = 2000,
+    test_slots: int = 1000,
+    order: int = 8,
+) -> tuple[CsiResult, LinearPredictor, Trajectory]:
     """Fit the predictor on one trajectory, score both methods on an independent one (subcarrier
     domain, all users and slots)."""
     d = phy.delay_slots
@@ -205,6 +221,7 @@ def csi_experiment(cfg: OfdmaConfig, phy: OfdmaPhysics, rng: np.random.Generator
 
 
 # -- allocation ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Allocation:
@@ -243,7 +260,9 @@ def total_power(p: np.ndarray, phy: OfdmaPhysics) -> float:
     return float(phy.v["static_power"] + p.sum() / phy.eta_pa)
 
 
-def dinkelbach(g: np.ndarray, phy: OfdmaPhysics, *, tol: float = 1e-9, max_iter: int = 50) -> tuple[np.ndarray, float]:
+def dinkelbach(
+    g: np.ndarray, phy: OfdmaPhysics, *, tol: float = 1e-9, max_iter: int = 50
+) -> tuple[np.ndarray, float]:
     """Max-EE powers and λ* = EE* (bit/J): p(λ) = [Δf η / (λ ln 2) − 1/g]⁺ capped at the budget."""
     sp, pmax = phy.v["subcarrier_spacing"], phy.v["p_max"]
     lam = 0.0
@@ -280,13 +299,22 @@ def outcome(a: Allocation, true_snr_per_w: np.ndarray, phy: OfdmaPhysics) -> dic
     planned = np.log2(1 + a.power * a.gain)
     ok = planned <= np.log2(1 + a.power * g_true) + 1e-12
     bits = sp * float(np.where(ok, planned, 0.0).sum())
-    return {"se": bits / (sp * S), "ee": bits / total_power(a.power, phy),
-            "outage": float(np.mean(~ok[a.power > 0])) if np.any(a.power > 0) else 0.0,
-            "power_w": float(a.power.sum())}
+    return {
+        "se": bits / (sp * S),
+        "ee": bits / total_power(a.power, phy),
+        "outage": float(np.mean(~ok[a.power > 0])) if np.any(a.power > 0) else 0.0,
+        "power_w": float(a.power.sum()),
+    }
 
 
-def allocation_experiment(cfg: OfdmaConfig, phy: OfdmaPhysics, pred: LinearPredictor, test: Trajectory,
-                          w_se: float, slots: int = 200) -> dict[str, dict[str, float]]:
+def allocation_experiment(
+    cfg: OfdmaConfig,
+    phy: OfdmaPhysics,
+    pred: LinearPredictor,
+    test: Trajectory,
+    w_se: float,
+    slots: int = 200,
+) -> dict[str, dict[str, float]]:
     """Mean delivered SE/EE over ``slots`` decision slots with true, predicted and held CSI."""
     d = phy.delay_slots
     hp, idx = pred.predict(test.observed, d)
@@ -298,7 +326,11 @@ def allocation_experiment(cfg: OfdmaConfig, phy: OfdmaPhysics, pred: LinearPredi
     for j in pick:
         Htrue = test.frequency(test.taps[:, :, idx[j]], cfg.n_subcarriers, sp)
         gt = np.abs(Htrue) ** 2 * scale
-        for name, taps in (("true", test.taps[:, :, idx[j]]), ("predicted", hp[:, :, j]), ("held", hh[:, :, j])):
+        for name, taps in (
+            ("true", test.taps[:, :, idx[j]]),
+            ("predicted", hp[:, :, j]),
+            ("held", hh[:, :, j]),
+        ):
             g = np.abs(test.frequency(taps, cfg.n_subcarriers, sp)) ** 2 * scale
             acc[name].append(outcome(allocate(g, phy, w_se), gt, phy))
     return {k: {m: float(np.mean([r[m] for r in rows])) for m in rows[0]} for k, rows in acc.items()}
@@ -306,22 +338,51 @@ def allocation_experiment(cfg: OfdmaConfig, phy: OfdmaPhysics, pred: LinearPredi
 
 # -- intent ----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Intent:
     w_se: float  # 1 = spectral efficiency only, 0 = energy efficiency only
     explanation: str
 
 
-_SE = ("throughput", "spectral efficiency", "data rate", "capacity", "bit rate", "speed", "bandwidth",
-       "sum rate", "max rate", "maximum rate", "rate")
-_EE = ("energy efficiency", "energy", "power saving", "save power", "battery", "green", "bit per joule",
-       "bits per joule", "bit/j", "low power", "efficient")
+_SE = (
+    "throughput",
+    "spectral efficiency",
+    "data rate",
+    "capacity",
+    "bit rate",
+    "speed",
+    "bandwidth",
+    "sum rate",
+    "max rate",
+    "maximum rate",
+    "rate",
+)
+_EE = (
+    "energy efficiency",
+    "energy",
+    "power saving",
+    "save power",
+    "battery",
+    "green",
+    "bit per joule",
+    "bits per joule",
+    "bit/j",
+    "low power",
+    "efficient",
+)
 _BAL = ("balance", "balanced", "trade-off", "tradeoff", "trade off", "both", "compromise")
 _NEG = re.compile(r"\b(not|don't|dont|no|never|without|ignore|except)\b")
 _PCT = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(?:on\s+|for\s+|to\s+)?([a-z][a-z /-]*)")
 _W = re.compile(r"\b(se|ee|w_se|w_ee)\s*=\s*(\d*\.?\d+)")
-EXAMPLES = ("maximise throughput", "save energy", "balance throughput and energy",
-            "70% throughput", "30% on energy efficiency", "se=0.8")
+EXAMPLES = (
+    "maximise throughput",
+    "save energy",
+    "balance throughput and energy",
+    "70% throughput",
+    "30% on energy efficiency",
+    "se=0.8",
+)
 
 
 def _mentions(text: str, words: tuple[str, ...]) -> bool:
@@ -339,8 +400,10 @@ def parse_intent(text: str) -> Intent:
     if not t:
         raise SpecError("intent: empty; say what to optimise, e.g. " + "; ".join(EXAMPLES))
     if _NEG.search(t):
-        raise SpecError(f"intent: '{text}' contains a negation, which this parser does not interpret; "
-                        "state what to optimise positively, e.g. " + "; ".join(EXAMPLES))
+        raise SpecError(
+            f"intent: '{text}' contains a negation, which this parser does not interpret; "
+            "state what to optimise positively, e.g. " + "; ".join(EXAMPLES)
+        )
     m = _W.search(t)
     if m:
         val = float(m.group(2))
@@ -355,8 +418,10 @@ def parse_intent(text: str) -> Intent:
             raise SpecError(f"intent: {pct:g}% must lie in 0-100%")
         is_ee, is_se = _mentions(what, _EE), _mentions(what, _SE)
         if is_ee == is_se:
-            raise SpecError(f"intent: '{m.group(0)}' does not say whether the share is for throughput or "
-                            "energy; e.g. '70% throughput' or '30% on energy efficiency'")
+            raise SpecError(
+                f"intent: '{m.group(0)}' does not say whether the share is for throughput or "
+                "energy; e.g. '70% throughput' or '30% on energy efficiency'"
+            )
         w = pct / 100 if is_se else 1 - pct / 100
         return Intent(w, f"{pct:g}% on {'spectral' if is_se else 'energy'} efficiency")
     se, ee = _mentions(t.replace("energy efficiency", ""), _SE), _mentions(t, _EE)
@@ -368,8 +433,9 @@ def parse_intent(text: str) -> Intent:
         return Intent(0.0, "energy efficiency only")
     if se and ee:
         return Intent(0.5, "both objectives named without weights: equal weight")
-    raise SpecError(f"intent: '{text}' was not understood (no objective recognised); examples: "
-                    + "; ".join(EXAMPLES))
+    raise SpecError(
+        f"intent: '{text}' was not understood (no objective recognised); examples: " + "; ".join(EXAMPLES)
+    )
 
 
 class LlmIntentAdapter:
@@ -386,12 +452,17 @@ class LlmIntentAdapter:
     def rewrite(self, text: str) -> str:
         import torch
 
-        prompt = ("Rewrite the operator request as exactly one of: " + "; ".join(EXAMPLES)
-                  + f".\nRequest: {text}\nRewrite:")
+        prompt = (
+            "Rewrite the operator request as exactly one of: "
+            + "; ".join(EXAMPLES)
+            + f".\nRequest: {text}\nRewrite:"
+        )
         ids = self.tok(prompt, return_tensors="pt")
         with torch.no_grad():
             out = self.model.generate(**ids, max_new_tokens=12, do_sample=False)
-        return str(self.tok.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)).split("\n")[0]
+        return str(self.tok.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)).split(
+            "\n"
+        )[0]
 
     def parse(self, text: str) -> Intent:
         rewritten = self.rewrite(text)

@@ -171,7 +171,11 @@ def sinr_mr(sc: Scenario, phy: CellFreePhysics, p: np.ndarray) -> np.ndarray:
 
 
 def slot_sinr(
-    sc: Scenario, phy: CellFreePhysics, p: np.ndarray, rng: np.random.Generator, slots: int,
+    sc: Scenario,
+    phy: CellFreePhysics,
+    p: np.ndarray,
+    rng: np.random.Generator,
+    slots: int,
     combining: Combining = "mr",
 ) -> np.ndarray:
     """Per-slot SINR (…, S, K) for powers ``p`` (…, K) from ``slots`` channel draws (shared by all
@@ -241,6 +245,7 @@ def service_bits(sinr: np.ndarray, phy: CellFreePhysics) -> np.ndarray:
 
 # -- optimiser -----------------------------------------------------------------------------------
 
+
 def _lp(num: np.ndarray, A: np.ndarray, b: np.ndarray, gamma: np.ndarray, pmax: float) -> np.ndarray | None:
     """min Σp s.t. p_k num_k ≥ γ_k (A p + b)_k, 0 ≤ p ≤ pmax; None if infeasible."""
     K = len(num)
@@ -251,8 +256,9 @@ def _lp(num: np.ndarray, A: np.ndarray, b: np.ndarray, gamma: np.ndarray, pmax: 
     return np.asarray(res.x) * pmax if res.status == 0 else None
 
 
-def max_min_sinr(sc: Scenario, phy: CellFreePhysics, floors: np.ndarray | None = None,
-                 tol: float = 1e-3) -> tuple[float, np.ndarray]:
+def max_min_sinr(
+    sc: Scenario, phy: CellFreePhysics, floors: np.ndarray | None = None, tol: float = 1e-3
+) -> tuple[float, np.ndarray]:
     """Max-min SINR (MR closed form) by bisection on t with an LP feasibility check at each t;
     with ``floors``, user k needs SINR ≥ max(t, floor_k). Returns (t*, powers at t*)."""
     num, A, b = mr_coefficients(sc, phy)
@@ -280,8 +286,11 @@ def infeasible_user(sc: Scenario, phy: CellFreePhysics, floors: np.ndarray) -> S
     alone = num * pmax / (A.diagonal() * pmax + b)  # SINR with every other user silent
     bad = np.nonzero(floors > alone)[0]
     k = int(bad[0]) if bad.size else int(np.argmax(floors / alone))
-    why = ("even with every other user silent" if bad.size else
-           "jointly with the other users' targets (it is the tightest)")
+    why = (
+        "even with every other user silent"
+        if bad.size
+        else "jointly with the other users' targets (it is the tightest)"
+    )
     return SpecError(
         f"delay target infeasible for user {k}: it needs SINR {floors[k]:.3g} "
         f"({10 * math.log10(max(floors[k], 1e-30)):.1f} dB) {why}, but at most {alone[k]:.3g} is "
@@ -306,15 +315,29 @@ def energy_per_bit(p: np.ndarray, cfg: CellFreeConfig, phy: CellFreePhysics) -> 
     return total / (cfg.n_ues * phy.v["arrival_rate"])
 
 
-def evaluate(sc: Scenario, cfg: CellFreeConfig, phy: CellFreePhysics, p: np.ndarray,
-             rng: np.random.Generator, combining: Combining = "mr") -> tuple[np.ndarray, np.ndarray]:
+def evaluate(
+    sc: Scenario,
+    cfg: CellFreeConfig,
+    phy: CellFreePhysics,
+    p: np.ndarray,
+    rng: np.random.Generator,
+    combining: Combining = "mr",
+) -> tuple[np.ndarray, np.ndarray]:
     """(violation probability (…,K), satisfied (…,K)) of powers ``p`` on fresh Monte-Carlo slots."""
     s = service_bits(slot_sinr(sc, phy, p, rng, cfg.mc_slots, combining), phy)
     return violation_probability(s, phy), meets_delay(s, phy)
 
 
-def optimise(sc: Scenario, cfg: CellFreeConfig, phy: CellFreePhysics, rng: np.random.Generator,
-             *, iterations: int = 8, margin: float = 1.02, safety: float = 1.1) -> Allocation:
+def optimise(
+    sc: Scenario,
+    cfg: CellFreeConfig,
+    phy: CellFreePhysics,
+    rng: np.random.Generator,
+    *,
+    iterations: int = 8,
+    margin: float = 1.02,
+    safety: float = 1.1,
+) -> Allocation:
     """Minimum-power allocation meeting every user's delay target (labels for the sampler).
 
     The LP runs on the closed-form (use-and-then-forget) SINR floors; after each solve the
@@ -352,6 +375,7 @@ def meets_delay(s: np.ndarray, phy: CellFreePhysics) -> np.ndarray:
 
 # -- generative allocator ------------------------------------------------------------------------
 
+
 @dataclass
 class Dataset:
     features: np.ndarray  # (n, L*K) log10 β
@@ -361,7 +385,9 @@ class Dataset:
 
 def make_dataset(cfg: CellFreeConfig, phy: CellFreePhysics, rng: np.random.Generator, n: int) -> Dataset:
     """Labels from the optimiser on ``n`` random drops (infeasible drops are skipped)."""
-    xs, ys, ts = [], [], []
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    ts: list[float] = []
     while len(xs) < n:
         sc = drop(cfg, phy, rng)
         try:
@@ -388,21 +414,35 @@ class CvaeAllocator:
     candidate that meets all targets (or the one meeting the most).
     """
 
-    def __init__(self, n_features: int, n_users: int, *, latent: int = 4, hidden: int = 64, seed: int = 0) -> None:
+    def __init__(
+        self, n_features: int, n_users: int, *, latent: int = 4, hidden: int = 64, seed: int = 0
+    ) -> None:
         from wattlab.errors import require
 
         torch = require("torch", extra="torch", purpose="the cell-free generative allocator")
         torch.manual_seed(seed)
         nn = torch.nn
         self.torch, self.latent, self.n_users = torch, latent, n_users
-        self.enc = nn.Sequential(nn.Linear(n_features + n_users, hidden), nn.SiLU(),
-                                 nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, 2 * latent))
-        self.dec = nn.Sequential(nn.Linear(n_features + latent, hidden), nn.SiLU(),
-                                 nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, n_users))
+        self.enc = nn.Sequential(
+            nn.Linear(n_features + n_users, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, 2 * latent),
+        )
+        self.dec = nn.Sequential(
+            nn.Linear(n_features + latent, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, n_users),
+        )
         self.stats: tuple[np.ndarray, ...] = ()
         self.losses: list[float] = []
 
-    def fit(self, data: Dataset, *, epochs: int = 300, lr: float = 3e-3, kl_weight: float = 0.05) -> CvaeAllocator:
+    def fit(
+        self, data: Dataset, *, epochs: int = 300, lr: float = 3e-3, kl_weight: float = 0.05
+    ) -> CvaeAllocator:
         torch = self.torch
         torch.set_num_threads(1)
         xm, xs = data.features.mean(0), data.features.std(0) + 1e-6
@@ -434,8 +474,14 @@ class CvaeAllocator:
             y = self.dec(torch.cat([x, torch.tensor(z, dtype=torch.float32)], 1)).numpy()
         return np.asarray(10 ** (y * ys + ym))
 
-    def allocate(self, sc: Scenario, cfg: CellFreeConfig, phy: CellFreePhysics, rng: np.random.Generator,
-                 samples: int = 16) -> Allocation:
+    def allocate(
+        self,
+        sc: Scenario,
+        cfg: CellFreeConfig,
+        phy: CellFreePhysics,
+        rng: np.random.Generator,
+        samples: int = 16,
+    ) -> Allocation:
         t0 = time.perf_counter()
         cand = self.sample(sc, phy, samples, rng)
         cand = np.minimum(np.concatenate([cand * f for f in LADDER]), phy.v["p_ue_max"])

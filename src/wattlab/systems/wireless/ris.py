@@ -27,7 +27,8 @@ body was not available):
 * downlink: zero-forcing directions on the effective channel (maximum-ratio when n_dl > M), with
   per-user powers p_k (Σ p_k ≤ P_BS,max); SINR includes uplink-to-downlink co-channel interference
   (direct and via the RIS) and amplified RIS noise;
-* uplink: linear-MMSE combining, SINR_j = q_j/(1 − q_j), q_j = p_j f_jᴴ (R + Σ_i p_i f_i f_iᴴ)⁻¹ f_j, with R = (σ² + β_SI P_BS) I +
+* uplink: linear-MMSE combining, SINR_j = q_j/(1 − q_j),
+  q_j = p_j f_jᴴ (R + Σ_i p_i f_i f_iᴴ)⁻¹ f_j, with R = (σ² + β_SI P_BS) I +
   amplified RIS noise (residual self-interference ∝ β_SI · P_BS; the BS→RIS→BS echo of its own
   signal is assumed cancelled with the direct self-interference);
 * quality of service: every user needs at least ``wireless.ris.min_rate`` (EE papers constrain
@@ -54,7 +55,7 @@ import numpy as np
 from wattlab.errors import SpecError
 from wattlab.params import Registry, default_registry
 from wattlab.physics import thermal_noise_floor_w
-from wattlab.systems.wireless._common import cn, db, jakes_correlation, link, positive_int, sqrtm_psd
+from wattlab.systems.wireless._common import db, jakes_correlation, link, positive_int, sqrtm_psd
 
 RisKind = Literal["multi-functional", "conventional"]
 TX_CHAIN = ("radio.p_mixer", "radio.p_filter_tx", "radio.p_synthesizer")
@@ -227,11 +228,22 @@ class RisPhysics:
 
 
 #: Registry keys read by :meth:`RisPhysics.from_params` (for provenance and sensitivity).
-PARAM_KEYS = tuple(dict.fromkeys((
-    *_KEYS, "radio.path_loss_exponent", "radio.pa_drain_efficiency", *TX_CHAIN, *RX_CHAIN,
-    "radio.noise_figure", "radio.reference_distance", "phys.speed_of_light", "phys.boltzmann",
-    "phys.noise_reference_temperature",
-)))
+PARAM_KEYS = tuple(
+    dict.fromkeys(
+        (
+            *_KEYS,
+            "radio.path_loss_exponent",
+            "radio.pa_drain_efficiency",
+            *TX_CHAIN,
+            *RX_CHAIN,
+            "radio.noise_figure",
+            "radio.reference_distance",
+            "phys.speed_of_light",
+            "phys.boltzmann",
+            "phys.noise_reference_temperature",
+        )
+    )
+)
 
 
 @dataclass
@@ -254,7 +266,11 @@ class Drop:
 
         ang = 2 * math.pi * np.arange(cfg.n_positions) / cfg.n_positions
         aav = np.stack(
-            [g["aav_radius"] * np.cos(ang), g["aav_radius"] * np.sin(ang), np.full(len(ang), g["aav_height"])],
+            [
+                g["aav_radius"] * np.cos(ang),
+                g["aav_radius"] * np.sin(ang),
+                np.full(len(ang), g["aav_height"]),
+            ],
             axis=1,
         )
         ports = np.linspace(0.0, phy.track, cfg.n_ports) if cfg.n_ports > 1 else np.zeros(1)
@@ -331,7 +347,11 @@ class ChannelSampler:
             setattr(self, f, getattr(self, f).astype(dtype))
         real = np.float32 if dtype == np.complex64 else np.float64
         for f in ("g_pl", "hr_pl", "ur_pl", "hd_pl", "fu_pl", "gud_pl"):
-            setattr(self, f, (getattr(self, f) * (self.nlos_w if f in ("g_pl", "hr_pl", "ur_pl") else 1.0)).astype(real))
+            setattr(
+                self,
+                f,
+                (getattr(self, f) * (self.nlos_w if f in ("g_pl", "hr_pl", "ur_pl") else 1.0)).astype(real),
+            )
 
     def draw(self, rng: np.random.Generator, batch: int) -> Channels:
         c, B = self.cfg, batch
@@ -378,7 +398,9 @@ class Action:
     p_ul: np.ndarray  # (B,Ku) W
 
     def take(self, idx: np.ndarray) -> Action:
-        return Action(*(getattr(self, f)[idx] for f in ("ports", "pos", "theta", "amp", "rho", "p_dl", "p_ul")))
+        return Action(
+            *(getattr(self, f)[idx] for f in ("ports", "pos", "theta", "amp", "rho", "p_dl", "p_ul"))
+        )
 
     def copy(self) -> Action:
         return self.take(np.arange(len(self.pos)))
@@ -473,8 +495,15 @@ class RisModel:
         power = d.power + u.power
         kd = self.cfg.n_dl
         users = np.concatenate([d.users[:, :kd], u.users[:, kd:]], axis=1) / 2
-        return self._score(rate / power, d.rate_dl / 2, u.rate_ul / 2, power / 2, (d.p_eh + u.p_eh) / 2,
-                           (d.p_ris + u.p_ris) / 2, users)
+        return self._score(
+            rate / power,
+            d.rate_dl / 2,
+            u.rate_ul / 2,
+            power / 2,
+            (d.p_eh + u.p_eh) / 2,
+            (d.p_ris + u.p_ris) / 2,
+            users,
+        )
 
     def _phase(self, ch: Channels, a: Action, rows: np.ndarray | None, *, dl: bool, ul: bool) -> Metrics:
         c, phy = self.cfg, self.phy
@@ -525,7 +554,9 @@ class RisModel:
         user_dl = phy.bandwidth * np.log2(1.0 + sinr)
         # power at each element: downlink beams and uplink users
         GW = G @ W  # (B,N,Kd)
-        p_in = (np.abs(GW) ** 2 @ p_dl[:, :, None])[:, :, 0] + (np.abs(ur) ** 2 * p_ul[:, :, None]).sum(axis=1)
+        p_in = (np.abs(GW) ** 2 @ p_dl[:, :, None])[:, :, 0] + (np.abs(ur) ** 2 * p_ul[:, :, None]).sum(
+            axis=1
+        )
         N = c.n_elements
         p_eh = phy.eta_eh * a.rho * p_in.sum(axis=1) if active else np.zeros(B)
         p_ris = np.full(B, N * phy.p_sw)
@@ -536,17 +567,33 @@ class RisModel:
         # receiver while it is served; BS receive chains and an UL user's transmitter while it sends
         on_dl, on_ul = p_dl > 0, p_ul > 0
         circuits = (
-            M * phy.p_tx_chain * on_dl.any(axis=1) + phy.p_rx_chain * on_dl.sum(axis=1)
-            + M * phy.p_rx_chain * on_ul.any(axis=1) + phy.p_tx_chain * on_ul.sum(axis=1)
+            M * phy.p_tx_chain * on_dl.any(axis=1)
+            + phy.p_rx_chain * on_dl.sum(axis=1)
+            + M * phy.p_rx_chain * on_ul.any(axis=1)
+            + phy.p_tx_chain * on_ul.sum(axis=1)
         )
         power = (p_bs + p_ul.sum(axis=1)) / phy.eta_pa + circuits + p_ris - p_eh
         power = np.maximum(power, 1e-12)
         rate = rate_dl + rate_ul
-        return self._score(rate / power, rate_dl, rate_ul, power, p_eh, p_ris, np.concatenate([user_dl, user_ul], 1))
+        return self._score(
+            rate / power, rate_dl, rate_ul, power, p_eh, p_ris, np.concatenate([user_dl, user_ul], 1)
+        )
 
-    def _score(self, ee: np.ndarray, rate_dl: np.ndarray, rate_ul: np.ndarray, power: np.ndarray,
-               p_eh: np.ndarray, p_ris: np.ndarray, users: np.ndarray) -> Metrics:
-        short = np.clip(1.0 - users / self.phy.min_rate, 0.0, None).sum(axis=1) if self.phy.min_rate > 0 else 0 * ee
+    def _score(
+        self,
+        ee: np.ndarray,
+        rate_dl: np.ndarray,
+        rate_ul: np.ndarray,
+        power: np.ndarray,
+        p_eh: np.ndarray,
+        p_ris: np.ndarray,
+        users: np.ndarray,
+    ) -> Metrics:
+        short = (
+            np.clip(1.0 - users / self.phy.min_rate, 0.0, None).sum(axis=1)
+            if self.phy.min_rate > 0
+            else 0 * ee
+        )
         feasible = short <= 1e-9
         score = np.where(feasible, ee, -short)
         return Metrics(ee, rate_dl, rate_ul, power, p_eh, p_ris, users, feasible, score)

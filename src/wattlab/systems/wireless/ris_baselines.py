@@ -76,14 +76,16 @@ def alternating_optimisation(
             a0.p_dl /= 8
             a0.p_ul /= 8
         elif k > 1:
-            a0 = model.action(rng.integers(0, model.cfg.n_discrete, ch.batch),
-                              rng.uniform(-1, 1, (ch.batch, model.cfg.n_continuous)))
+            a0 = model.action(
+                rng.integers(0, model.cfg.n_discrete, ch.batch),
+                rng.uniform(-1, 1, (ch.batch, model.cfg.n_continuous)),
+            )
         if k >= 1:
             a0.theta = rng.uniform(-np.pi, np.pi, a0.theta.shape)
         inits.append(a0)
     inits += [model.project(x) for x in extra_starts]
-    for a0 in inits:
-        sol = _ao(model, ch, rng, sweeps, grid, a0)
+    for init in inits:
+        sol = _ao(model, ch, rng, sweeps, grid, init)
         total += sol.evaluations
         if best is None:
             best = sol
@@ -97,8 +99,9 @@ def alternating_optimisation(
     return best
 
 
-def _ao(model: RisModel, ch: Channels, rng: np.random.Generator, sweeps: int, grid: int,
-        start: Action | None) -> Solution:
+def _ao(
+    model: RisModel, ch: Channels, rng: np.random.Generator, sweeps: int, grid: int, start: Action | None
+) -> Solution:
     c = model.cfg
     B = ch.batch
     a = start.copy() if start is not None else model.default_action(B)
@@ -108,7 +111,7 @@ def _ao(model: RisModel, ch: Channels, rng: np.random.Generator, sweeps: int, gr
     evals = 0
     ee = model.evaluate(ch, a).score
 
-    def try_candidates(set_fn, n_cand: int) -> None:  # noqa: ANN001
+    def try_candidates(set_fn, n_cand: int) -> None:
         nonlocal a, ee, evals
         rows = np.repeat(np.arange(B), n_cand)
         cand = a.take(rows)
@@ -128,31 +131,37 @@ def _ao(model: RisModel, ch: Channels, rng: np.random.Generator, sweeps: int, gr
     nd = c.n_discrete
     for _ in range(sweeps):
         if nd > 1:
+
             def set_disc(x: Action, k: np.ndarray) -> None:
                 x.ports, x.pos = combos[k // c.n_positions], k % c.n_positions
 
             try_candidates(set_disc, nd)
         for n in range(c.n_elements):
+
             def set_theta(x: Action, k: np.ndarray, n: int = n) -> None:
                 x.theta[:, n] = grids["theta"][k]
 
             try_candidates(set_theta, grid)
             if c.ris == "multi-functional":
+
                 def set_amp(x: Action, k: np.ndarray, n: int = n) -> None:
                     x.amp[:, n] = grids["amp"][k]
 
                 try_candidates(set_amp, grid)
         if c.ris == "multi-functional":
+
             def set_rho(x: Action, k: np.ndarray) -> None:
                 x.rho = grids["rho"][k]
 
             try_candidates(set_rho, grid)
         for u in range(c.n_dl):
+
             def set_pdl(x: Action, k: np.ndarray, u: int = u) -> None:
                 x.p_dl[:, u] = grids["p_dl"][k]
 
             try_candidates(set_pdl, grid)
         for u in range(c.n_ul):
+
             def set_pul(x: Action, k: np.ndarray, u: int = u) -> None:
                 x.p_ul[:, u] = grids["p_ul"][k]
 

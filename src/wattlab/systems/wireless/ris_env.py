@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from wattlab.errors import MissingDependencyError, SpecError
-from wattlab.systems.wireless.ris import ChannelSampler, Channels, Drop, Metrics, RisModel, draw_channels
+from wattlab.systems.wireless.ris import Channels, ChannelSampler, Drop, Metrics, RisModel, draw_channels
 
 #: Reward normalisation (bit/J per reward unit): keeps rewards O(1) for the learners.
 REWARD_UNIT = 1e7
@@ -126,7 +126,7 @@ def make_env(model: RisModel, drop: Drop, seed: int = 0, mode: Mode = "continuou
     """A ``gymnasium.Env`` of one aerial-RIS environment (see :class:`RisBatch`)."""
     gym = _gym()
 
-    class AerialRisEnv(gym.Env):  # type: ignore[misc,name-defined]
+    class AerialRisEnv(gym.Env):  # type: ignore[name-defined]
         metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012
         render_mode = None
 
@@ -154,7 +154,7 @@ def make_vec_env(model: RisModel, drop: Drop, num_envs: int, seed: int = 0, mode
     except ImportError as exc:
         raise MissingDependencyError("stable_baselines3", "rl", "the aerial-RIS learners") from exc
 
-    class RisVecEnv(VecEnv):  # type: ignore[misc]
+    class RisVecEnv(VecEnv):
         def __init__(self) -> None:
             self.core = RisBatch(model, drop, num_envs, np.random.default_rng(seed), mode)
             obs, act = _spaces(self.core)
@@ -235,13 +235,37 @@ def train_hybrid(
     obs_test = observe(model, test)
     venv_d = make_vec_env(model, drop, num_envs, seed + 1, "discrete")
     venv_c = make_vec_env(model, drop, num_envs, seed + 2, "continuous")
-    dqn = DQN("MlpPolicy", venv_d, learning_rate=1e-3, buffer_size=20_000, learning_starts=256,
-              batch_size=64, train_freq=1, gradient_steps=1, target_update_interval=200,
-              exploration_fraction=0.5, exploration_final_eps=0.05, gamma=0.0, seed=seed,
-              policy_kwargs={"net_arch": [64, 64]}, device="cpu")
-    ppo = PPO("MlpPolicy", venv_c, n_steps=max(8, 1024 // num_envs), batch_size=256, n_epochs=5,
-              learning_rate=1e-3, gamma=0.0, gae_lambda=1.0, seed=seed, ent_coef=0.0,
-              policy_kwargs={"net_arch": [64, 64], "log_std_init": -0.5}, device="cpu")
+    dqn = DQN(
+        "MlpPolicy",
+        venv_d,
+        learning_rate=1e-3,
+        buffer_size=20_000,
+        learning_starts=256,
+        batch_size=64,
+        train_freq=1,
+        gradient_steps=1,
+        target_update_interval=200,
+        exploration_fraction=0.5,
+        exploration_final_eps=0.05,
+        gamma=0.0,
+        seed=seed,
+        policy_kwargs={"net_arch": [64, 64]},
+        device="cpu",
+    )
+    ppo = PPO(
+        "MlpPolicy",
+        venv_c,
+        n_steps=max(8, 1024 // num_envs),
+        batch_size=256,
+        n_epochs=5,
+        learning_rate=1e-3,
+        gamma=0.0,
+        gae_lambda=1.0,
+        seed=seed,
+        ent_coef=0.0,
+        policy_kwargs={"net_arch": [64, 64], "log_std_init": -0.5},
+        device="cpu",
+    )
 
     def disc_policy(o: np.ndarray) -> np.ndarray:
         return np.asarray(dqn.predict(o, deterministic=True)[0]).reshape(-1).astype(int)
@@ -258,7 +282,7 @@ def train_hybrid(
         dqn.learn(steps_per_round, reset_num_timesteps=False)
         venv_c.core.other = disc_policy
         ppo.learn(steps_per_round, reset_num_timesteps=False)
-        s, f = _mean_score(model, test, disc_policy(obs_test), cont_policy(obs_test))
-        out.curve.append({"round": r, "env_steps": 2 * r * steps_per_round, "score": s, "feasible": f})
+        sc, fe = _mean_score(model, test, disc_policy(obs_test), cont_policy(obs_test))
+        out.curve.append({"round": r, "env_steps": 2 * r * steps_per_round, "score": sc, "feasible": fe})
     out.train_seconds = time.perf_counter() - t0
     return out
