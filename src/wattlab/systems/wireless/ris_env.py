@@ -202,9 +202,15 @@ class HybridResult:
     ppo: Any = None
 
 
-def _mean_score(model: RisModel, ch: Channels, disc: np.ndarray, cont: np.ndarray) -> tuple[float, float]:
+def _mean_score(
+    model: RisModel, ch: Channels, disc: np.ndarray, cont: np.ndarray
+) -> tuple[float, float, float]:
     m = model.evaluate(ch, model.action(disc, cont))
-    return float(np.mean(np.where(m.feasible, m.ee, 0.0))), float(np.mean(m.feasible))
+    return (
+        float(np.mean(np.where(m.feasible, m.ee, 0.0))),
+        float(np.mean(m.feasible)),
+        float(np.mean(reward_of(m))),
+    )
 
 
 def train_hybrid(
@@ -219,7 +225,8 @@ def train_hybrid(
 ) -> HybridResult:
     """Train DQN (discrete block) and PPO (continuous block) in alternation; evaluate the greedy
     joint policy on ``test`` channels after each round: ``score`` is the mean EE (bit/J) counting 0
-    where a user misses its rate floor, ``feasible`` the fraction of channels meeting every floor."""
+    where a user misses its rate floor, ``feasible`` the fraction of channels meeting every floor,
+    ``reward`` the mean reward (EE / REWARD_UNIT where feasible, else minus the rate shortfall)."""
     try:
         import torch
         from stable_baselines3 import DQN, PPO
@@ -274,15 +281,19 @@ def train_hybrid(
         return np.asarray(ppo.predict(o, deterministic=True)[0]).reshape(len(o), -1)
 
     out = HybridResult(dqn=dqn, ppo=ppo)
-    s0, f0 = _mean_score(model, test, np.zeros(test.batch, dtype=int), np.zeros((test.batch, c.n_continuous)))
-    out.curve.append({"round": 0, "env_steps": 0, "score": s0, "feasible": f0})
+    s0, f0, r0 = _mean_score(
+        model, test, np.zeros(test.batch, dtype=int), np.zeros((test.batch, c.n_continuous))
+    )
+    out.curve.append({"round": 0, "env_steps": 0, "score": s0, "feasible": f0, "reward": r0})
     t0 = time.perf_counter()
     for r in range(1, rounds + 1):
         venv_d.core.other = cont_policy
         dqn.learn(steps_per_round, reset_num_timesteps=False)
         venv_c.core.other = disc_policy
         ppo.learn(steps_per_round, reset_num_timesteps=False)
-        sc, fe = _mean_score(model, test, disc_policy(obs_test), cont_policy(obs_test))
-        out.curve.append({"round": r, "env_steps": 2 * r * steps_per_round, "score": sc, "feasible": fe})
+        sc, fe, rw = _mean_score(model, test, disc_policy(obs_test), cont_policy(obs_test))
+        out.curve.append(
+            {"round": r, "env_steps": 2 * r * steps_per_round, "score": sc, "feasible": fe, "reward": rw}
+        )
     out.train_seconds = time.perf_counter() - t0
     return out
