@@ -12,8 +12,6 @@ import hashlib
 import json
 import os
 import tempfile
-import time
-import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -21,11 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from wattlab.errors import SpecError
-from wattlab.params import Registry, describe, load_registry
-from wattlab.study import RunContext, Scale, Study, all_studies, select
+from wattlab.params import Registry, load_registry
+from wattlab.study import Scale, Study, all_studies, select
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -50,8 +46,10 @@ def study_seed(seed: int, study_id: str) -> list[int]:
 
 def _cache_key(study: Study, scale: Scale, seed: int, params: Registry) -> str:
     from wattlab import __version__
+    from wattlab.records import RECORD_VERSION
 
-    text = f"{study.id}|v{study.version}|{scale}|{seed}|{params.digest()}|{__version__}"
+    text = (f"{study.id}|v{study.version}|{scale}|{seed}|{params.digest()}|{__version__}"
+            f"|r{RECORD_VERSION}")
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -60,37 +58,13 @@ def _checksum(record: dict[str, Any]) -> str:
 
 
 def run_one(study_id: str, scale: Scale, seed: int, param_files: Sequence[str]) -> dict[str, Any]:
-    """Run one study (in a worker process) and return its JSON-ready record with figures."""
-    params = load_registry(param_files).tracking()
+    """Run one study (in a worker process) with its sensitivity pass; return its record as a
+    JSON-ready dict (``wattlab.records.StudyRecord.to_dict``) with figures."""
+    from wattlab.records import run_study
+
+    params = load_registry(param_files)
     study = all_studies()[study_id]
-    ctx = RunContext(scale=scale, rng=np.random.default_rng(study_seed(seed, study_id)),
-                     params=params)
-    t0 = time.perf_counter()
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            out = study.run(ctx)
-    except Exception as exc:  # a study's failure is reported, never turned into a number
-        return {"id": study_id, "error": f"{type(exc).__name__}: {exc}",
-                "traceback": traceback.format_exc(), "wall_s": time.perf_counter() - t0}
-    verdict, gap = study.claim.judge(out.value)
-    used = {k: params.params[k] for k in sorted(params.used or ())}
-    for c in out.costs.values():
-        used.update(c.sources)
-    return {
-        "id": study.id, "paper": study.paper, "arxiv": study.arxiv,
-        "claim": study.claim.text, "metric": study.claim.metric, "unit": study.claim.unit,
-        "paper_value": study.claim.paper_value, "tolerance": study.claim.rel_tol,
-        "claim_kind": study.claim.kind, "value": out.value, "verdict": verdict, "gap": gap,
-        "basis": out.basis or study.basis, "boundary": study.boundary,
-        "inputs_from_paper": list(study.inputs_from_paper),
-        "consistency_check": study.fitted_to_paper, "needs": out.needs,
-        "notes": list(out.notes) + [f"warning: {w.message}" for w in caught],
-        "tables": out.tables, "costs": {k: c.to_dict() for k, c in out.costs.items()},
-        "params": {k: describe(p) for k, p in sorted(used.items())},
-        "figures": {k: v.hex() for k, v in out.figures.items()},
-        "scale": scale, "seed": seed, "wall_s": time.perf_counter() - t0,
-    }
+    return run_study(study, scale, study_seed(seed, study_id), params, seed=seed).to_dict()
 
 
 @dataclass

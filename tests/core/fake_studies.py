@@ -26,6 +26,12 @@ def _kt(ctx: RunContext) -> Outcome:
                    tables={"t": [{"a": 1, "b": 2.5}]}, costs={"kT": cost})
 
 
+def _kt_modelled(ctx: RunContext) -> float:
+    """The cheap path for the sensitivity pass (not logged: only full runs are)."""
+    k, t = ctx.params.values("phys.boltzmann", "phys.room_temperature")
+    return k * t * 1e21
+
+
 def _broken(ctx: RunContext) -> Outcome:
     _log("fake.broken")
     raise RuntimeError("deliberate failure")
@@ -39,7 +45,7 @@ def _unchecked(ctx: RunContext) -> Outcome:
 _CLAIM = Claim("kT at 300 K is 4.14 zJ", "kT", "zJ", 4.14, rel_tol=0.01)
 STUDIES = [
     Study("fake.kt", "A fake paper", "0000.00001", _CLAIM, _kt, "modelled", "thermal only",
-          inputs_from_paper=("T",)),
+          inputs_from_paper=("T",), modelled=_kt_modelled),
     Study("fake.broken", "A fake paper", "0000.00001", _CLAIM, _broken, "modelled", "none"),
     Study("fake.unchecked", "A fake paper", "0000.00001", _CLAIM, _unchecked, "measured", "GPU"),
 ]

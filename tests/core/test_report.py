@@ -14,9 +14,11 @@ def test_gap_is_relative_unless_the_paper_value_is_zero():
 
 
 def test_labels_and_file_names():
-    assert verdict_label({"verdict": "reproduced", "consistency_check": True}) == \
-        "reproduced (consistency check)"
+    assert verdict_label({"verdict": "consistency"}) == "consistency"
+    assert verdict_label({"verdict": "reproduced", "straddles": True}) == \
+        "reproduced (interval straddles the band)"
+    assert verdict_label({"verdict": "not-reproduced", "decided_by": ["a.b"]}) == \
+        "not-reproduced (decided by assumed a.b)"
     assert verdict_label({"error": "boom"}) == "error"
-    assert verdict_label({"verdict": "not-checkable-here", "consistency_check": True}) == \
-        "not-checkable-here"
+    assert verdict_label({"verdict": "not-checkable-here"}) == "not-checkable-here"
     assert slug("energy per request vs period") == "energy-per-request-vs-period"

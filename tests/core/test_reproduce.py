@@ -33,10 +33,23 @@ def test_report_results_and_verdicts(fake, tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert [r["id"] for r in results] == ["fake.kt", "fake.broken", "fake.unchecked"]
     kt = results[0]
-    assert kt["basis"] == "modelled" and kt["boundary"] == "thermal only"
+    assert kt["evidence"] == "modelled" and kt["boundary"] == "thermal only"
+    # the room temperature is an assumed key: doubling it doubles kT and flips the verdict
+    assert kt["decided_by"] == ["phys.room_temperature"]
+    (pt,) = kt["sensitivity"]
+    assert pt["key"] == "phys.room_temperature" and (pt["low"], pt["high"]) == (150.0, 500.0)  # valid range
+    assert pt["value_high"] == pytest.approx(4.1419 * 500 / 300, rel=1e-3)
+    assert pt["verdict_low"] == pt["verdict_high"] == "not-reproduced"
+    assert "figures/fake.kt/sensitivity-tornado.png" in kt["figures"].values()
+    assert (out / "figures" / "fake.kt" / "sensitivity-tornado.png").exists()
+    schema = json.loads((out / "results.schema.json").read_text())
+    jsonschema = pytest.importorskip("jsonschema", reason="schema validation needs jsonschema")
+    jsonschema.validate(results, schema)
     assert kt["paper_value"] == 4.14 and kt["arxiv"] == "0000.00001"
     md = (out / "report.md").read_text()
     assert "| `fake.kt` |" in md and "phys.boltzmann" in md and "phys.room_temperature" in md
+    assert "decided by assumed phys.room_temperature" in md
+    assert "1 verdict decided by an assumed parameter" in md and "1 error" in md
     html = (out / "report.html").read_text()
     assert "<table>" in html and "error" in html
 

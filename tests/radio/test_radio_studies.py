@@ -37,4 +37,4 @@ def test_index_modulation_study():
 
     out = _run(STUDIES[0])
     assert out.value == pytest.approx(400 / 7)  # 4 index bits of 7: 57.14 %
-    assert STUDIES[0].fitted_to_paper
+    assert STUDIES[0].evidence == "identity"

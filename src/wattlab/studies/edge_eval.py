@@ -33,7 +33,7 @@ def _int4(ctx: RunContext, name: str) -> Any:
 
 
 def _ratio_roofline(ctx: RunContext) -> Outcome:
-    from wattlab.substrates.digital import device
+    from wattlab.hardware import device
     from wattlab.workloads.llm import request_cost
 
     t4 = device("t4", ctx.params)
@@ -104,7 +104,7 @@ def _ratio_measured(ctx: RunContext) -> Outcome:
                      "E_8B_J": e[LARGE].energy_per_request_j, "ratio": ratios[-1],
                      "label": e[SMALL].label, "covers": e[SMALL].covers})
     out = Outcome(statistics.mean(ratios), tables={"measured energy per request": rows},
-                  basis="measured")
+                  evidence="measured")
     out.notes.append(f"Measured on {torch.cuda.get_device_name()} in bf16 (the paper: INT4 on a "
                      "T4), random-weight models with the real architectures, generation forced to "
                      f"the full length, batch {batch}; energy from NVML over the GPU board only.")
@@ -133,23 +133,34 @@ def _break_even(ctx: RunContext) -> Outcome:
     return out
 
 
+DENSITY_CLAIM = Claim("Compact models exceed 6,900 tokens/s/GB under 4-bit quantisation",
+                      "system density ρ_sys", "tok/s/GB", 6900.0, rel_tol=0.1, kind="at_least",
+                      trend_threshold=0.0, direction_from_setup=True)
+
+
 def _density(ctx: RunContext) -> Outcome:
-    from wattlab.substrates.digital import device
+    from wattlab.hardware import device
     from wattlab.systems.deploy_eval import rho_sys
     from wattlab.workloads.llm import request_cost, weight_bytes
 
     t4 = device("t4", ctx.params)
     cfg = _int4(ctx, SMALL)
     n_in, n_out = _shape(ctx, "chat")
-    rows = []
-    for batch in (1, 4, 16, 64, 128):
-        c: Cost = request_cost(cfg, t4, n_in, n_out, batch=batch, params=ctx.params)
-        tok_s = c.counts["tokens_out"] / c.latency_s
-        rows.append({"batch": batch, "tokens_per_s": tok_s,
-                     "rho_sys_tok_s_GB": rho_sys(tok_s, weight_bytes(cfg))})
     batch = int(ctx.params.value("edge_eval.batch"))
+    rows = []
+    for b in sorted({1, 2, 4, 8, 16, 32, 64, 128, batch}):
+        c: Cost = request_cost(cfg, t4, n_in, n_out, batch=b, params=ctx.params)
+        tok_s = c.counts["tokens_out"] / c.latency_s
+        rho = rho_sys(tok_s, weight_bytes(cfg))
+        rows.append({"batch": b, "tokens_per_s": tok_s, "rho_sys_tok_s_GB": rho,
+                     "meets the claim": rho >= DENSITY_CLAIM.band()[0], "assumed": b == batch})
     value = next(r["rho_sys_tok_s_GB"] for r in rows if r["batch"] == batch)
+    flip = next((r["batch"] for r in rows if r["meets the claim"]), None)
     out = Outcome(value, tables={"system density vs batch (chat shape)": rows})
+    out.notes.append(
+        f"The verdict is taken at the assumed batch {batch} (edge_eval.batch); the claim's 6,900 "
+        "tok/s/GB is first met (within the 10% tolerance) at batch "
+        f"{flip if flip is not None else '> 128'} — see 'decided by' and the sensitivity table.")
     out.notes += [
         f"Roofline throughput of Llama-3.2-1B INT4 on a T4 at the assumed batch {batch}, over "
         f"{weight_bytes(cfg) / 1e9:.2f} GB of weights (the paper's implied footprint is ~0.71 GB).",
@@ -194,8 +205,7 @@ def _adaptation(ctx: RunContext) -> Outcome:
     t_qlora = ctx.params.value("edge_eval.released.qlora_train_time_llama1b_rag")
     p_lora = ctx.params.value("edge_eval.released.lora_power_llama1b_rag")
     p_qlora = ctx.params.value("edge_eval.released.qlora_power_llama1b_rag")
-    out = Outcome(main["energy ratio"], tables={"LoRA vs QLoRA steps of SmolLM2-135M": rows},
-                  basis="mixed")
+    out = Outcome(main["energy ratio"], tables={"LoRA vs QLoRA steps of SmolLM2-135M": rows})
     out.notes += [
         f"Real LoRA and QLoRA-style steps (r=16, alpha=16 on q/k/v/o/gate/up/down; 4-bit NF4-like "
         f"base dequantised in every forward and backward) of SmolLM2-135M on this CPU, {steps} timed "
@@ -218,30 +228,29 @@ def _adaptation(ctx: RunContext) -> Outcome:
 STUDIES = [
     Study("edge-eval.energy-ratio", PAPER, ARXIV,
           Claim("Llama-3.1-8B needs ≈3.4–3.8× the energy per request of Llama-3.2-1B (INT4, T4)",
-                "8B/1B energy per request", "×", 3.6, rel_tol=0.06, trend_threshold=1.0),
+                "8B/1B energy per request", "×", 3.6, rel_tol=0.06, trend_threshold=1.0,
+                direction_from_setup=True),
           _ratio_roofline, "modelled", ROOFLINE_BOUNDARY,
           inputs_from_paper=("T4 device", "INT4 weights", "the released per-request joules "
                              "(shown for comparison, not used in the value)")),
     Study("edge-eval.energy-ratio-measured", PAPER, ARXIV,
           Claim("Llama-3.1-8B needs ≈3.4–3.8× the energy per request of Llama-3.2-1B",
-                "8B/1B energy per request", "×", 3.6, rel_tol=0.06, trend_threshold=1.0),
+                "8B/1B energy per request", "×", 3.6, rel_tol=0.06, trend_threshold=1.0,
+                direction_from_setup=True),
           _ratio_measured, "measured", "GPU board (NVML); no host CPU, PUE"),
     Study("edge-eval.break-even", PAPER, ARXIV,
           Claim("LLaMA-3.2-1B (INT4) breaks even in 14 requests (median)", "median N_break",
                 "requests", 14.0, rel_tol=0.1),
-          _break_even, "modelled", "training and inference energy as released by the paper",
-          inputs_from_paper=("released n_break.csv rows", "electricity and API prices"),
-          fitted_to_paper=True),
+          _break_even, "paper-data", "training and inference energy as released by the paper",
+          inputs_from_paper=("released n_break.csv rows", "electricity and API prices")),
     Study("edge-eval.density", PAPER, ARXIV,
-          Claim("Compact models exceed 6,900 tokens/s/GB under 4-bit quantisation",
-                "system density ρ_sys", "tok/s/GB", 6900.0, rel_tol=0.1, kind="at_least",
-                trend_threshold=0.0),
+          DENSITY_CLAIM,
           _density, "modelled", ROOFLINE_BOUNDARY,
           inputs_from_paper=("T4 device", "INT4 weights")),
     Study("edge-eval.qlora-energy", PAPER, ARXIV,
           Claim("QLoRA raises adaptation energy up to ~7× over LoRA despite its smaller memory",
                 "QLoRA/LoRA adaptation energy", "×", 7.18, rel_tol=0.1, trend_threshold=1.0),
-          _adaptation, "mixed",
+          _adaptation, "measured",
           "CPU package, estimated as idle + (TDP − idle) × this process's utilisation (no RAPL here)",
           inputs_from_paper=("LoRA config r=16, alpha=16, all projections",
                              "released training times and powers (shown, not used in the value)")),

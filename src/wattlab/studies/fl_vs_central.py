@@ -288,7 +288,7 @@ STUDIES = [
                     paper_value=TARGET_SAVING, rel_tol=0.1, kind="approx",
                     trend_threshold=0.0),
         run=_energy_study,
-        basis="modelled",
+        evidence="modelled",
         boundary="node radio (raw upload or model exchange, both directions), node feature "
                  "extraction and training, server features/training/aggregation with PUE; "
                  "not base stations, core network, sensing or idle power",
@@ -302,10 +302,9 @@ STUDIES = [
                     metric="FedAvg test accuracy", unit="1", paper_value=TARGET_ACCURACY,
                     rel_tol=0.05, kind="approx"),
         run=_accuracy_study,
-        basis="measured",
+        evidence="consistency",
         boundary="accuracy of the trained model on a pooled held-out test set",
         inputs_from_paper=("the 90% figure; the generator's fault severity was set so that "
                            "centralised accuracy lands near it",),
-        fitted_to_paper=True,
     ),
 ]

@@ -188,13 +188,13 @@ STUDIES = [
                            "high-precision GEMM (exact BFP under K_a(2^s-1)^2 <= 2^(ENOB-1))",
                       metric="worst max-relative deviation from exact BFP under the threshold",
                       unit="1", paper_value=0.0, rel_tol=0.0, kind="at_most"),
-          run=_exactness, basis="modelled", boundary="numerics only (no energy)"),
+          run=_exactness, evidence="modelled", boundary="numerics only (no energy)"),
     Study(id="lightmat-hp.energy-vs-digital", paper=PAPER, arxiv=ARXIV,
           claim=Claim(text="up to 10x better energy efficiency than digital for small/medium "
                            "GEMMs [UNCHECKED LLM summary, not the paper]",
                       metric="best energy ratio digital/LightMat over GEMM sizes", unit="x",
                       paper_value=10.0, rel_tol=0.0, kind="at_least", trend_threshold=1.0),
-          run=_energy, basis="modelled",
+          run=_energy, evidence="modelled",
           boundary="LightMat: laser, modulators+DACs, TIAs, ADCs, SRAM, shift-add, BFP encode, "
                    "static; digital: MACs + SRAM",
           inputs_from_paper=("10x energy (unchecked summary)",)),
@@ -203,7 +203,7 @@ STUDIES = [
                            "[UNCHECKED LLM summary, not the paper]",
                       metric="best latency ratio digital/LightMat over GEMM sizes", unit="x",
                       paper_value=5.0, rel_tol=0.0, kind="at_least", trend_threshold=1.0),
-          run=_latency, basis="modelled",
+          run=_latency, evidence="modelled",
           boundary="photonic symbol slots (pipelined digital) vs iso-array MAC cycles",
           inputs_from_paper=("5x latency (unchecked summary)",)),
 ]

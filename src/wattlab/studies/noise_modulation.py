@@ -244,10 +244,9 @@ STUDIES = [
         run=run_penalty,
         boundary="link-level Eb/N0 only (no energy)",
         inputs_from_paper=("BER target 1e-3", "NC-FSK as the reference"),
-        fitted_to_paper=True,
         paper=PAPER,
         arxiv="2604.19391",
-        basis="modelled",
+        evidence="consistency",
     ),
     Study(
         id="noise-modulation.fading-floor",
@@ -264,7 +263,7 @@ STUDIES = [
         inputs_from_paper=("Rayleigh fading", "2-antenna selection"),
         paper=PAPER,
         arxiv="2604.19391",
-        basis="modelled",
+        evidence="modelled",
     ),
     Study(
         id="noise-modulation.crossover",
@@ -281,6 +280,6 @@ STUDIES = [
         inputs_from_paper=("BPSK as the coherent reference", "carrier frequencies swept"),
         paper=PAPER,
         arxiv="2604.19391",
-        basis="modelled",
+        evidence="modelled",
     ),
 ]
