@@ -18,7 +18,7 @@ def test_agent_csi_study_pinned():
     s, out = _run("wireless.agent-csi")
     # seeded quick value (linear predictor vs sample-and-hold, 3 seeds x 4 speeds)
     assert out.value == pytest.approx(62.06, abs=1.0)
-    assert s.claim.judge(out.value)[0] == "reproduced"
+    assert s.assess(out).verdict == "reproduced"
     assert {r["csi"] for r in out.tables["allocation"]} == {"true", "predicted", "held"}
     assert out.figures
 
@@ -35,6 +35,6 @@ def test_cellfree_study_pinned():
 def test_ris_study_pinned():
     s, out = _run("wireless.ris-ee-gain")
     assert out.value == pytest.approx(-48.5, abs=8.0)
-    assert s.claim.judge(out.value)[0] == "not-reproduced"
+    assert s.assess(out).verdict == "not-reproduced"
     gains = {r["variant"]: r["gain_of_proposed_pct"] for r in out.tables["variants"]}
     assert gains["rigid-array"] > 0 and gains["conventional-ris"] > 0
