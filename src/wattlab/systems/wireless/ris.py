@@ -53,6 +53,7 @@ from typing import Literal
 import numpy as np
 
 from wattlab.errors import SpecError
+from wattlab.hardware import spec
 from wattlab.params import Registry, default_registry
 from wattlab.physics import thermal_noise_floor_w
 from wattlab.systems.wireless._common import db, jakes_correlation, link, positive_int, sqrtm_psd
@@ -75,10 +76,6 @@ _KEYS = (
     "wireless.ris.p_ul_max",
     "wireless.ris.si_suppression",
     "wireless.ris.a_max",
-    "wireless.ris.element_static_power",
-    "wireless.ris.amp_static_power",
-    "wireless.ris.amp_efficiency",
-    "wireless.ris.amp_noise_figure",
     "wireless.ris.eh_efficiency",
     "wireless.ris.eh_split_max",
     "wireless.ris.port_track_length",
@@ -182,6 +179,7 @@ class RisPhysics:
         air = link(p, fc, v["wireless.ris.air_path_loss_exponent"])
         ground = link(p, fc, p.value("radio.path_loss_exponent"))
         kTB = float(thermal_noise_floor_w(p, bw))
+        ris_dev = spec(p, "active_ris")  # catalogue: dev.active_ris.*
         geometry = {
             k.split(".")[-1]: v[k]
             for k in (
@@ -204,15 +202,15 @@ class RisPhysics:
             wavelength=p.value("phys.speed_of_light") / fc,
             bandwidth=bw,
             noise=air.noise_floor_w(bw),
-            ris_noise=kTB * float(db(v["wireless.ris.amp_noise_figure"])),
+            ris_noise=kTB * float(db(ris_dev.value("amp_noise_figure"))),
             rician_k=float(db(v["wireless.ris.rician_k"])),
             p_bs_max=v["wireless.ris.p_bs_max"],
             p_ul_max=v["wireless.ris.p_ul_max"],
             beta_si=float(db(v["wireless.ris.si_suppression"])),
             a_max=v["wireless.ris.a_max"],
-            p_sw=v["wireless.ris.element_static_power"],
-            p_dc=v["wireless.ris.amp_static_power"],
-            eta_amp=v["wireless.ris.amp_efficiency"],
+            p_sw=ris_dev.value("switch_power"),
+            p_dc=ris_dev.value("amp_bias_power"),
+            eta_amp=ris_dev.value("amp_efficiency"),
             eta_eh=v["wireless.ris.eh_efficiency"],
             rho_max=v["wireless.ris.eh_split_max"],
             eta_pa=p.value("radio.pa_drain_efficiency"),
@@ -241,6 +239,10 @@ PARAM_KEYS = tuple(
             "phys.speed_of_light",
             "phys.boltzmann",
             "phys.noise_reference_temperature",
+            "dev.active_ris.switch_power",
+            "dev.active_ris.amp_bias_power",
+            "dev.active_ris.amp_efficiency",
+            "dev.active_ris.amp_noise_figure",
         )
     )
 )
