@@ -184,6 +184,7 @@ def ris(
                 "env_steps": r["env_steps"],
                 "ee_qos_Mbit_per_J": r["score"] / 1e6,
                 "qos_met": r["feasible"],
+                "reward": r["reward"],
             }
             for r in res.curve
         ]
@@ -297,17 +298,9 @@ def cellfree(
     ]
     _emit({"allocations": rows}, as_json, notes)
     if plot is not None:
-        from matplotlib.figure import Figure
+        from wattlab.studies.wireless import violation_cdf_figure
 
-        fig = Figure(figsize=(6, 4))
-        ax = fig.subplots()
-        for name, w in worst.items():
-            if w:
-                v = np.sort(np.maximum(w, 1e-12))
-                ax.step(v, np.arange(1, len(v) + 1) / len(v), where="post", label=name)
-        ax.axvline(phy.v["violation_target"], ls="--", color="k", label="target")
-        ax.set(xscale="log", xlabel="worst user's delay-violation probability", ylabel="CDF over drops")
-        ax.legend(fontsize=8)
+        fig = violation_cdf_figure(worst, phy.v["violation_target"])
         _save(fig, plot, as_json)
 
 
