@@ -27,14 +27,14 @@ def test_agent_csi_study_pinned():
 def test_cellfree_study_pinned():
     pytest.importorskip("torch", reason="the conditional VAE needs torch")
     _s, out = _run("wireless.cellfree-generative")
-    assert out.value == pytest.approx(93.0, abs=6.0)
+    assert out.value == pytest.approx(93.0, abs=2.0)  # seeded quick value
     assert "RECONSTRUCTED" in out.notes[0]
 
 
 @pytest.mark.slow
 def test_ris_study_pinned():
     s, out = _run("wireless.ris-ee-gain")
-    assert out.value == pytest.approx(-48.5, abs=8.0)
+    assert out.value == pytest.approx(-50.27, abs=2.0)  # seeded quick value
     assert s.assess(out).verdict == "not-reproduced"
     gains = {r["variant"]: r["gain_of_proposed_pct"] for r in out.tables["variants"]}
     assert gains["rigid-array"] > 0 and gains["conventional-ris"] > 0
