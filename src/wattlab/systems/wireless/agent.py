@@ -36,7 +36,7 @@ from wattlab.systems.wireless._common import cn, db, link, positive_int
 PARAM_KEYS = (
     "wireless.agent.carrier_frequency",
     "wireless.agent.subcarrier_spacing",
-    "wireless.agent.slot_duration",
+    "wireless.nr.slot_duration",
     "wireless.agent.user_speed",
     "wireless.agent.delay_spread",
     "wireless.agent.p_max",

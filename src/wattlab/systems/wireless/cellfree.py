@@ -46,8 +46,9 @@ PARAM_KEYS = (
     "wireless.cf.carrier_frequency",
     "wireless.cf.bandwidth",
     "wireless.cf.area_side",
-    "wireless.cf.ap_height",
-    "wireless.cf.ue_height",
+    "wireless.umi.bs_height",
+    "wireless.umi.ue_height",
+    "wireless.cf.umi_nlos_reference_height",
     "wireless.cf.umi_nlos_intercept",
     "wireless.cf.umi_nlos_distance_slope",
     "wireless.cf.umi_nlos_frequency_slope",
@@ -55,7 +56,7 @@ PARAM_KEYS = (
     "wireless.cf.umi_nlos_shadowing",
     "wireless.cf.p_ue_max",
     "wireless.cf.noise_figure",
-    "wireless.cf.slot_duration",
+    "wireless.nr.slot_duration",
     "wireless.cf.arrival_rate",
     "wireless.cf.delay_bound",
     "wireless.cf.violation_target",
@@ -83,7 +84,7 @@ class CellFreePhysics:
 
     @classmethod
     def from_params(cls, params: Registry | None = None, **override: float) -> CellFreePhysics:
-        """Registry values; ``override`` replaces a ``wireless.cf.<name>`` value by its short name
+        """Registry values; ``override`` replaces a value by its short name (the last part of its key)
         (e.g. ``delay_bound=0.005``) for one call (CLI options)."""
         p = params if params is not None else default_registry()
         v = {k.split(".")[-1]: x for k, x in zip(PARAM_KEYS, p.values(*PARAM_KEYS), strict=True)}
@@ -93,7 +94,7 @@ class CellFreePhysics:
             v[k] = float(x)
         for k in ("p_ue_max", "arrival_rate", "delay_bound", "area_side", "bandwidth", "slot_duration"):
             if not v[k] > 0:
-                raise SpecError(f"{k}: {v[k]:g} must be > 0 (wireless.cf.{k})")
+                raise SpecError(f"{k}: {v[k]:g} must be > 0")
         if not 0 < v["violation_target"] < 1:
             raise SpecError(f"violation_target: {v['violation_target']:g} must lie in (0, 1)")
         noise = float(thermal_noise_floor_w(p, v["bandwidth"])) * float(db(v["noise_figure"]))
@@ -115,7 +116,7 @@ class CellFreePhysics:
             v["umi_nlos_intercept"]
             + v["umi_nlos_distance_slope"] * np.log10(d3d)
             + v["umi_nlos_frequency_slope"] * math.log10(v["carrier_frequency"] / _GHZ)
-            - v["umi_nlos_height_slope"] * (v["ue_height"] - 1.5)
+            - v["umi_nlos_height_slope"] * (v["ue_height"] - v["umi_nlos_reference_height"])
         )
 
 
@@ -136,7 +137,7 @@ def drop(cfg: CellFreeConfig, phy: CellFreePhysics, rng: np.random.Generator) ->
     ap = rng.uniform(0, side, (cfg.n_aps, 2))
     ue = rng.uniform(0, side, (cfg.n_ues, 2))
     d2 = np.linalg.norm(ap[:, None, :] - ue[None, :, :], axis=-1)
-    d3 = np.sqrt(d2**2 + (phy.v["ap_height"] - phy.v["ue_height"]) ** 2)
+    d3 = np.sqrt(d2**2 + (phy.v["bs_height"] - phy.v["ue_height"]) ** 2)
     pl = phy.path_loss_db(np.maximum(d3, 1.0)) + phy.v["umi_nlos_shadowing"] * rng.standard_normal(d3.shape)
     sc = Scenario(10 ** (-pl / 10) / phy.noise, ap, ue)
     sc.features = features(sc, phy)

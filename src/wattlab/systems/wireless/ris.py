@@ -10,7 +10,7 @@ batched: each array has a leading batch axis, and one call evaluates a whole bat
 Model (each modelling choice below is a stated assumption of this reconstruction; the paper's
 body was not available):
 
-* geometry: BS at the origin (height ``wireless.ris.bs_height``), users uniform in an annulus,
+* geometry: BS at the origin (height ``wireless.umi.bs_height``), users uniform in an annulus,
   AAV points on a circle of radius ``wireless.ris.aav_radius`` at height ``wireless.ris.aav_height``;
 * the BS–RIS link is pure LoS (both ends elevated; ``RisConfig.los_backhaul=False`` makes it
   Rician too); RIS–user links are Rician (K = ``wireless.ris.rician_k``); far-field LoS steering
@@ -64,7 +64,7 @@ RX_CHAIN = ("radio.p_lna", "radio.p_mixer", "radio.p_ifa", "radio.p_filter_rx", 
 _KEYS = (
     "wireless.ris.carrier_frequency",
     "wireless.ris.bandwidth",
-    "wireless.ris.bs_height",
+    "wireless.umi.bs_height",
     "wireless.ris.aav_height",
     "wireless.ris.cell_radius",
     "wireless.ris.min_distance",
@@ -183,7 +183,7 @@ class RisPhysics:
         geometry = {
             k.split(".")[-1]: v[k]
             for k in (
-                "wireless.ris.bs_height",
+                "wireless.umi.bs_height",
                 "wireless.ris.aav_height",
                 "wireless.ris.cell_radius",
                 "wireless.ris.min_distance",
