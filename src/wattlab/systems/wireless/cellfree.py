@@ -138,7 +138,7 @@ def drop(cfg: CellFreeConfig, phy: CellFreePhysics, rng: np.random.Generator) ->
     ue = rng.uniform(0, side, (cfg.n_ues, 2))
     d2 = np.linalg.norm(ap[:, None, :] - ue[None, :, :], axis=-1)
     d3 = np.sqrt(d2**2 + (phy.v["bs_height"] - phy.v["ue_height"]) ** 2)
-    pl = phy.path_loss_db(np.maximum(d3, 1.0)) + phy.v["umi_nlos_shadowing"] * rng.standard_normal(d3.shape)
+    pl = phy.path_loss_db(d3) + phy.v["umi_nlos_shadowing"] * rng.standard_normal(d3.shape)
     sc = Scenario(10 ** (-pl / 10) / phy.noise, ap, ue)
     sc.features = features(sc, phy)
     return sc
