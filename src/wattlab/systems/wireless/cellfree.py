@@ -385,19 +385,29 @@ class Dataset:
 
 
 def make_dataset(cfg: CellFreeConfig, phy: CellFreePhysics, rng: np.random.Generator, n: int) -> Dataset:
-    """Labels from the optimiser on ``n`` random drops (infeasible drops are skipped)."""
+    """Labels from the optimiser on ``n`` random drops (infeasible drops are skipped; after
+    ``20 n`` drops with too few feasible ones, a SpecError says the targets are too tight)."""
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
     ts: list[float] = []
-    while len(xs) < n:
+    last: SpecError | None = None
+    for _ in range(20 * n):
+        if len(xs) >= n:
+            break
         sc = drop(cfg, phy, rng)
         try:
             a = optimise(sc, cfg, phy, rng)
-        except SpecError:
+        except SpecError as exc:
+            last = exc
             continue
         xs.append(features(sc, phy))
         ys.append(np.log10(np.maximum(a.power, 1e-12)))
         ts.append(a.seconds)
+    if len(xs) < n:
+        raise SpecError(
+            f"only {len(xs)} of {20 * n} random drops meet every delay target (last: {last}); "
+            "relax wireless.cf.delay_bound / violation_target / arrival_rate or add APs"
+        )
     return Dataset(np.array(xs), np.array(ys), np.array(ts))
 
 
