@@ -93,3 +93,10 @@ def test_cvae_sampler_runs(setup):
     a = gen.allocate(sc, cfg, phy, rng, samples=4)
     assert a.power.shape == (cfg.n_ues,) and np.all(a.power <= phy.v["p_ue_max"])
     assert gen.losses[-1] < gen.losses[0]
+
+
+def test_labels_give_up_on_impossible_targets():
+    cfg = cf.CellFreeConfig(mc_slots=50)
+    phy = cf.CellFreePhysics.from_params(arrival_rate=5e8)
+    with pytest.raises(SpecError, match="delay target"):
+        cf.make_dataset(cfg, phy, np.random.default_rng(0), 2)
