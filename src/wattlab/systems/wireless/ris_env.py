@@ -11,7 +11,9 @@ applies a configuration and returns the reward ``Metrics.score / REWARD_UNIT`` (
 * :func:`train_hybrid` — the hybrid agent: DQN picks the discrete block (fluid-antenna ports and
   AAV point), PPO the continuous block (RIS phases/amplitudes, harvesting split, powers); they are
   trained in alternation, each against the other's current greedy policy (a simplified version of
-  the paper's multi-agent SOHRL; no attention encoder and no meta-level PPO tuning).
+  the paper's multi-agent SOHRL; no attention encoder and no meta-level PPO tuning). Downlink beam
+  *directions* are zero-forcing on the effective channel (closed form); PPO learns the per-user
+  beam powers, not the beam vectors — a simplification of the paper's learned beamforming.
 
 Observation: for every AAV point, cos/sin of the cascaded phase of each user through each RIS
 element (relative to port 0), and the direct-link gains over all ports in dB above the noise
