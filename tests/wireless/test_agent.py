@@ -139,3 +139,14 @@ def test_llm_adapter_refuses_free_form_answers(monkeypatch):
         adapter.parse("hmm whatever")
     monkeypatch.setattr(adapter, "rewrite", lambda text: " Save energy.")
     assert adapter.parse("use little power").w_se == 0.0
+
+
+def test_rate_backoff_trades_outage_for_rate(phy):
+    cfg = ag.OfdmaConfig()
+    _, pred, test = ag.csi_experiment(cfg, phy, np.random.default_rng(0), train_slots=800, test_slots=300)
+    r0 = ag.allocation_experiment(cfg, phy, pred, test, 0.0, slots=20)
+    r3 = ag.allocation_experiment(cfg, phy, pred, test, 0.0, slots=20, backoff_db=3.0)
+    assert r3["predicted"]["outage"] < r0["predicted"]["outage"]
+    assert r3["true"] == r0["true"]  # true CSI is never backed off
+    with pytest.raises(SpecError, match="backoff_db"):
+        ag.allocation_experiment(cfg, phy, pred, test, 0.0, slots=2, backoff_db=-1.0)

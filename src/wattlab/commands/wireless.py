@@ -311,6 +311,9 @@ def agent(
     speed: Annotated[float | None, finite(0.0, 500.0, "user speed in km/h (default registry)")] = None,
     delay: Annotated[float | None, finite(0.0, 0.1, "CSI age in s (default registry)")] = None,
     slots: Annotated[int, count(1, 5000, "decision slots to average")] = 100,
+    backoff: Annotated[
+        float, finite(0.0, 30.0, "link-adaptation back-off in dB on the rates set from predicted/held CSI")
+    ] = 0.0,
     llm: Annotated[
         bool,
         typer.Option(
@@ -327,7 +330,7 @@ def agent(
     """WirelessAgent: parse the intent, repair stale CSI with the learned predictor, allocate OFDMA
     subcarriers and power, and compare delivered SE/EE under true, predicted and held CSI.
 
-    Example: wattlab wireless agent --intent "70% throughput" --speed 60
+    Example: wattlab wireless agent --intent "70% throughput" --speed 60 --backoff 3
     Example: wattlab wireless agent --intent "save energy" --json
     """
     import numpy as np
@@ -349,7 +352,7 @@ def agent(
     phy = ag.OfdmaPhysics.from_params(reg, **over)
     cfg = ag.OfdmaConfig()
     r, pred, test = ag.csi_experiment(cfg, phy, np.random.default_rng(seed))
-    res = ag.allocation_experiment(cfg, phy, pred, test, parsed.w_se, slots=slots)
+    res = ag.allocation_experiment(cfg, phy, pred, test, parsed.w_se, slots=slots, backoff_db=backoff)
     tables: dict[str, list[dict[str, Any]]] = {
         "intent": [{"text": intent, "w_se": parsed.w_se, "meaning": parsed.explanation}],
         "csi": [
@@ -380,7 +383,9 @@ def agent(
         fig = Figure(figsize=(6, 4))
         ax = fig.subplots()
         for w in np.linspace(0, 1, 6):
-            rr = ag.allocation_experiment(cfg, phy, pred, test, float(w), slots=min(slots, 40))
+            rr = ag.allocation_experiment(
+                cfg, phy, pred, test, float(w), slots=min(slots, 40), backoff_db=backoff
+            )
             for i, (k, v) in enumerate(rr.items()):
                 ax.scatter(v["se"], v["ee"] / 1e6, color=f"C{i}", label=k if w == 0 else None)
         ax.set(

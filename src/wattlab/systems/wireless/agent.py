@@ -290,13 +290,16 @@ def allocate(snr_per_w: np.ndarray, phy: OfdmaPhysics, w_se: float) -> Allocatio
     return Allocation(u, water_fill(g, pmax, level=level), g)
 
 
-def outcome(a: Allocation, true_snr_per_w: np.ndarray, phy: OfdmaPhysics) -> dict[str, float]:
+def outcome(
+    a: Allocation, true_snr_per_w: np.ndarray, phy: OfdmaPhysics, backoff_db: float = 0.0
+) -> dict[str, float]:
     """Delivered SE (bit/s/Hz), EE (bit/J), outage fraction: rates set from the CSI the decision
-    used, delivered only where the true channel supports them."""
+    used (less a link-adaptation back-off of ``backoff_db``), delivered only where the true
+    channel supports them."""
     sp = phy.v["subcarrier_spacing"]
     S = len(a.user)
     g_true = true_snr_per_w[a.user, np.arange(S)]
-    planned = np.log2(1 + a.power * a.gain)
+    planned = np.log2(1 + a.power * a.gain * 10 ** (-backoff_db / 10))
     ok = planned <= np.log2(1 + a.power * g_true) + 1e-12
     bits = sp * float(np.where(ok, planned, 0.0).sum())
     return {
@@ -314,8 +317,12 @@ def allocation_experiment(
     test: Trajectory,
     w_se: float,
     slots: int = 200,
+    backoff_db: float = 0.0,
 ) -> dict[str, dict[str, float]]:
-    """Mean delivered SE/EE over ``slots`` decision slots with true, predicted and held CSI."""
+    """Mean delivered SE/EE over ``slots`` decision slots with true, predicted and held CSI
+    (``backoff_db`` applies to the predicted and held CSI; true CSI needs none)."""
+    if not (math.isfinite(backoff_db) and backoff_db >= 0):
+        raise SpecError(f"backoff_db: {backoff_db!r} must be a finite number of dB >= 0")
     d = phy.delay_slots
     hp, idx = pred.predict(test.observed, d)
     hh, _ = sample_and_hold(test.observed, d, pred.order)
@@ -332,7 +339,7 @@ def allocation_experiment(
             ("held", hh[:, :, j]),
         ):
             g = np.abs(test.frequency(taps, cfg.n_subcarriers, sp)) ** 2 * scale
-            acc[name].append(outcome(allocate(g, phy, w_se), gt, phy))
+            acc[name].append(outcome(allocate(g, phy, w_se), gt, phy, 0.0 if name == "true" else backoff_db))
     return {k: {m: float(np.mean([r[m] for r in rows])) for m in rows[0]} for k, rows in acc.items()}
 
 
