@@ -19,7 +19,6 @@ import math
 import os
 import shutil
 import socket
-import tempfile
 import threading
 import time
 import warnings
@@ -30,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from wattlab.errors import SpecError, StudyError, WattlabError
-from wattlab.params import Registry, describe, load_registry
+from wattlab.files import atomic_write
+from wattlab.params import Registry, load_registry
 from wattlab.study import Scale, Study, all_studies, select
 
 SEED_MAX = 2**32 - 1
@@ -39,27 +39,6 @@ MAX_JOBS = 256
 RAY_CONNECT_TIMEOUT_S = 15.0
 #: Longest path component an output folder may have (most filesystems allow 255 bytes).
 _NAME_MAX = 255
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` so a reader never sees a half-written file (mode per umask)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def check_out_dir(path: str | os.PathLike[str]) -> Path:
@@ -90,23 +69,11 @@ def study_seed(seed: int, study_id: str) -> list[int]:
     return [seed, int.from_bytes(digest[:8], "little")]
 
 
-def params_digest(params: Registry) -> str:
-    """A hash of every parameter's value, unit *and* provenance (citation, URL, locator, evidence,
-    note, file): a changed citation in a user's file invalidates cached records that quote it."""
-    h = hashlib.sha256()
-    for k in sorted(params.params):
-        d = describe(params.params[k])
-        d["file"] = params.params[k].file
-        d["valid_range"] = [repr(x) for x in params.params[k].valid_range]
-        h.update(json.dumps(d, sort_keys=True, default=repr).encode())
-    return h.hexdigest()[:16]
-
-
 def _cache_key(study: Study, scale: Scale, seed: int, params: Registry) -> str:
     from wattlab import __version__
     from wattlab.records import RECORD_VERSION
 
-    text = (f"{study.id}|v{study.version}|{scale}|{seed}|{params_digest(params)}|{__version__}"
+    text = (f"{study.id}|v{study.version}|{scale}|{seed}|{params.digest()}|{__version__}"
             f"|r{RECORD_VERSION}")
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
@@ -458,12 +425,4 @@ def _with_timeout(fn: Callable[[], Any], message: str,
     return box.get("value")
 
 
-def sources_used(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Every parameter any study used, by key."""
-    out: dict[str, dict[str, Any]] = {}
-    for r in records:
-        out.update(r.get("params", {}))
-    return dict(sorted(out.items()))
-
-
-__all__ = ["atomic_write", "reproduce", "run_one", "sources_used"]
+__all__ = ["reproduce", "run_one"]

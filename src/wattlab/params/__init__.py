@@ -132,11 +132,16 @@ class Registry(Mapping[str, Param]):
         return Registry(self.params, set())
 
     def digest(self) -> str:
-        """A stable hash of every key and value, for caches."""
+        """A stable hash of every parameter's value, unit *and* provenance (citation, URL,
+        locator, evidence, note, file, range), for caches: a changed citation in a user's file
+        invalidates cached records that quote it."""
+        import json
+
         h = hashlib.sha256()
         for k in sorted(self.params):
             p = self.params[k]
-            h.update(f"{k}={p.value!r}{p.unit};".encode())
+            d = {**describe(p), "file": p.file, "valid_range": [repr(x) for x in p.valid_range]}
+            h.update(json.dumps(d, sort_keys=True, default=repr).encode())
         return h.hexdigest()[:16]
 
 

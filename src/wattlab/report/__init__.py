@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader
 
+from wattlab.files import atomic_write, umask
 from wattlab.params import Registry
 
 #: The fields every ``results.json`` record has (see ``wattlab.records.StudyRecord``).
@@ -173,6 +175,14 @@ def _env(html: bool = True) -> Environment:
     return env
 
 
+def sources_used(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every parameter any study used, by key."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in records:
+        out.update(r.get("params", {}))
+    return dict(sorted(out.items()))
+
+
 def write_report(records: Sequence[dict[str, Any]], out: Path, params: Registry) -> None:
     """Write ``report.md``, ``report.html``, ``results.json`` (with ``results.schema.json``
     beside it) and ``figures/`` into ``out``.
@@ -180,11 +190,9 @@ def write_report(records: Sequence[dict[str, Any]], out: Path, params: Registry)
     Everything is rendered first; only a whole report replaces the previous one (each file
     atomically; ``figures/`` as a whole, so a narrower rerun leaves no stale figure folders).
     """
-    import os
     import shutil
     import tempfile
 
-    from wattlab.reproduce import atomic_write, params_digest, sources_used
 
     figures: dict[Path, bytes] = {}
     for r in records:
@@ -197,7 +205,7 @@ def write_report(records: Sequence[dict[str, Any]], out: Path, params: Registry)
     ctx = {"records": records, "sources": sources_used(records), "counts": counts,
            "summary": summary_line(records),
            "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-           "params_digest": params_digest(params)}
+           "params_digest": params.digest()}
     from wattlab.records import json_schema
 
     files = {
@@ -209,7 +217,7 @@ def write_report(records: Sequence[dict[str, Any]], out: Path, params: Registry)
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=out, prefix=".figures-"))
     try:
-        os.chmod(stage, 0o777 & ~_umask())
+        os.chmod(stage, 0o777 & ~umask())
         for rel, png in figures.items():
             atomic_write(stage / rel, png)
         old = out / "figures"
@@ -224,14 +232,6 @@ def write_report(records: Sequence[dict[str, Any]], out: Path, params: Registry)
         shutil.rmtree(out / "figures", ignore_errors=True)
     for name, text in files.items():
         atomic_write(out / name, text)
-
-
-def _umask() -> int:
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 __all__ = ["safe_url", "write_report"]
