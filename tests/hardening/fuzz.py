@@ -41,6 +41,10 @@ BASE: dict[tuple[str, ...], dict[str, str]] = {
     ("photonic", "budget"): {"--m": "64", "--k": "64", "--n": "64"},
     ("deploy-eval",): {"--model": "smollm2-135m", "--device": "t4"},
     ("reproduce",): {"--only": "hostile.a-quick"},
+    ("spiking", "convert"): {"--model": "tiny", "--batch": "4"},
+    ("wireless", "ris"): {"--variant": "proposed", "--drops": "1", "--batch": "2"},
+    ("wireless", "cellfree"): {"--drops": "1", "--aps": "4", "--ues": "2"},
+    ("wireless", "agent"): {"--slots": "3"},
     ("imu", "evaluate"): {"--train": "4", "--test": "2", "--duration": "3", "--epochs": "1"},
     ("ies", "dispatch"): {"--steps": "24"},
     ("ies", "train"): {"--train-days": "3", "--test-days": "1", "--epochs": "1"},
@@ -55,7 +59,9 @@ BASE_ARGS: dict[tuple[str, ...], list[str]] = {
 }
 #: Commands whose accepted input starts long work (model training/loading).
 HEAVY = {("moe", "speculate"), ("photonic", "fit"), ("imu", "evaluate"), ("ies", "train"),
-         ("explore", "cim-model")}
+         ("explore", "cim-model"),
+         ("wireless", "ris"), ("wireless", "cellfree"), ("wireless", "agent"),  # DRL/CVAE/SmolLM2
+         ("spiking", "evaluate")}
 #: Imported before fuzzing: an alarm that lands inside an import leaves a half-made module.
 PRELOAD = ("torch", "matplotlib.pyplot", "scipy.stats", "wattlab.systems.moe.tiny",
            "wattlab.systems.moe.specdec", "wattlab.systems.moe.energy",
