@@ -215,13 +215,13 @@ def cellfree(
     ues: Annotated[int, count(1, 32, "users K")] = 4,
     drops: Annotated[int, count(1, 1000, "test drops")] = 3,
     delay_bound: Annotated[
-        float | None, finite(0.0, 10.0, "delay bound D_max in s (default registry)", open_lo=True)
+        float | None, finite(1e-6, 10.0, "delay bound D_max in s, 1e-6..10 (default registry)")
     ] = None,
     violation: Annotated[
         float | None, finite(0.0, 1.0, "allowed P(D > D_max) (default registry)", open_lo=True, open_hi=True)
     ] = None,
     arrival: Annotated[
-        float | None, finite(0.0, 1e10, "arrival rate per user in bit/s (default registry)", open_lo=True)
+        float | None, finite(1.0, 1e10, "arrival rate per user in bit/s, 1..1e10 (default registry)")
     ] = None,
     combining: Annotated[str, typer.Option(help="mr or mmse: combining used to check the delay")] = "mr",
     train: Annotated[
