@@ -347,7 +347,7 @@ def run_study(study: Study, scale: Scale, seed_seq: list[int], params: Registry,
         j.straddles, j.verdict, j.gap, j.direction_holds)
     rec.needs = out.needs
     rec.notes = list(out.notes) + list(j.notes) + [f"warning: {w.message}" for w in caught]
-    rec.tables = out.tables
+    rec.tables = _plain(out.tables)
     rec.costs = {k: c.to_dict() for k, c in out.costs.items()}
     rec.figures = {k: v.hex() for k, v in out.figures.items()}
     used_keys = set(tracked.used or ())
@@ -384,6 +384,17 @@ def run_study(study: Study, scale: Scale, seed_seq: list[int], params: Registry,
         rec.sensitivity_s = time.perf_counter() - t1
     rec.wall_s = time.perf_counter() - t0
     return rec
+
+
+def _plain(obj: Any) -> Any:
+    """Tables as plain JSON types (NumPy scalars become Python numbers and booleans)."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
 
 
 _NUM = {"type": ["number", "null"]}

@@ -137,11 +137,11 @@ class Claim:
         gap = (value - p) / abs(p) if p else value
         lo, hi = self.band()
         notes: list[str] = []
-        ok = lo <= value <= hi
+        ok = bool(lo <= value <= hi)
         straddles = False
         if interval is not None:
             ilo, ihi = interval
-            overlaps = ilo <= hi and ihi >= lo
+            overlaps = bool(ilo <= hi and ihi >= lo)
             ok = ok and overlaps
             straddles = overlaps and not (lo <= ilo and ihi <= hi)
             if straddles:
@@ -150,7 +150,8 @@ class Claim:
                              f"[{lo:.4g}, {hi:.4g}]: the value lies {side} it, but the verdict "
                              "could go either way at this sample size")
         t = self.trend_threshold
-        holds = None if t is None else (value - t) * (p - t) > 0
+        value = float(value)
+        holds = None if t is None else bool((value - t) * (p - t) > 0)
         verdict: Verdict
         if ok:
             verdict = "reproduced"

@@ -131,3 +131,15 @@ def test_sensitivity_reruns_use_the_same_random_stream():
     # same seed in every rerun: only the key moved, so the value scales exactly with T
     assert pt.value_low / rec.value == pytest.approx(0.5, rel=1e-12)
     assert np.isfinite(rec.sensitivity_s)
+
+
+def test_numpy_values_serialise_as_plain_json():
+    import json
+
+    def run(ctx):
+        v = np.float64(_kt(ctx))
+        return Outcome(v, tables={"t": [{"ok": np.bool_(True), "x": np.float32(1.5)}]})
+
+    rec = _record(_study(run, claim=dataclasses.replace(KT, trend_threshold=1.0)))
+    text = json.dumps(rec.to_dict())
+    assert '"ok": true' in text and rec.direction_holds is True
