@@ -257,7 +257,7 @@ class Study:
     evidence: Evidence | None = None
     boundary: str = ""
     inputs_from_paper: Sequence[str] = ()
-    modelled: Callable[[RunContext], float] | None = None
+    modelled: Callable[[RunContext], float | None] | None = None
     version: int = 1
 
     def __post_init__(self) -> None:

@@ -99,7 +99,8 @@ def _exactness(ctx: RunContext) -> Outcome:
         w, nw, snr = _wer(qa_w, qb_w, cfg, ctx.params, ctx.rng)
         homodyne_rows.append({"slice_bits": s, "k_a": ka, "dac_bits": dac or s + 1,
                               "priced": False, "read_snr_db": snr, "wer": w, "words": nw})
-    sweep, need = [], {}
+    sweep: list[dict[str, Any]] = []
+    need: dict[tuple[int, int], float] = {}
     for s, ka in ((s_p, ka_p), (1, 16)):
         for noise in ((0.1, 0.15, 0.2, 0.3) if ctx.quick else (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)):
             cfg = BFPConfig(mant_bits=8, block=BLOCK, slice_bits=s, k_a=ka, enob=CORE_ENOB,
