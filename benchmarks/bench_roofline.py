@@ -19,12 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from wattlab.substrates import Gemm
-from wattlab.substrates.digital import (
-    DigitalSubstrate,
-    Efficiency,
-    Measurement,
-    calibrate,
-)
+from wattlab.hardware import Efficiency
+from wattlab.substrates.digital import DigitalSubstrate, Measurement, calibrate
 
 
 def time_gemm(torch, m: int, k: int, n: int, repeats: int) -> float:

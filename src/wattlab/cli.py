@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from wattlab.errors import WattlabError
+from wattlab.errors import StudyError, WattlabError
 
 app = typer.Typer(help="wattlab: an energy-efficiency lab for AI/ML.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -102,6 +102,57 @@ def params_show(key: str, params: ParamFiles = None) -> None:
         console.print(f"[bold]{k}[/bold]: {v}")
     console.print(f"[bold]valid range (SI)[/bold]: {p.valid_range}")
     console.print(f"[bold]file[/bold]: {p.file}")
+
+
+@params_app.command("used-by")
+def params_used_by(
+    key: str,
+    report: Annotated[Path, typer.Option(
+        "--report", help="A report folder whose results.json says which studies read the key.")]
+    = Path("wattlab-report"),
+) -> None:
+    """The functions that read KEY (static scan) and the studies that read it in a report.
+
+    Example: wattlab params used-by dev.h100.tdp --report wattlab-report
+    """
+    import json
+
+    from wattlab.params import default_registry
+    from wattlab.params.usage import readers_of
+
+    default_registry()[key]  # an unknown key is an error naming close ones
+    console.print("[bold]functions[/bold] (static scan of wattlab's source):", markup=True)
+    for where in readers_of(key):
+        console.print(f"  {where}", markup=False)
+    results = report / "results.json"
+    if not results.is_file():
+        console.print(f"studies: no {results}; run `wattlab reproduce --out {report}` first",
+                      markup=False)
+        return
+    try:
+        data = json.loads(results.read_text(encoding="utf-8"))
+        records = data["studies"] if isinstance(data, dict) else data
+        studies = [r["id"] for r in records if key in r.get("params", ())]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StudyError(f"{results} is not a wattlab results.json ({exc}); rerun reproduce") from None
+    console.print(f"[bold]studies[/bold] that read it in {results}:", markup=True)
+    for sid in studies or ["(none)"]:
+        console.print(f"  {sid}", markup=False)
+
+
+@params_app.command("unused")
+def params_unused(params: ParamFiles = None) -> None:
+    """Keys that no code reads (static scan); the shipped registry has none.
+
+    Example: wattlab params unused --params mine.toml
+    """
+    from wattlab.params import load_registry
+    from wattlab.params.usage import unused
+
+    keys = list(unused(load_registry(params or [])))
+    for k in keys:
+        console.print(k, markup=False)
+    console.print(f"{len(keys)} unused key(s)", markup=False)
 
 
 def _mount_commands() -> None:

@@ -43,6 +43,9 @@ from wattlab.params import Registry
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+#: The package of wattlab's own studies (modules with a ``STUDIES`` list).
+BUILTIN = "wattlab.studies"
+
 Evidence = Literal["measured", "modelled", "identity", "consistency", "paper-data"]
 #: Every kind of evidence, and the two whose agreement counts as a reproduction.
 EVIDENCE_KINDS: tuple[str, ...] = get_args(Evidence)
@@ -295,8 +298,7 @@ def _collect(module: Any, where: str) -> list[Study]:
 
 def all_studies() -> dict[str, Study]:
     """Every registered study, by id, in a stable order."""
-    import wattlab.studies as pkg
-
+    pkg = importlib.import_module(BUILTIN)  # a plugin package like any other: found by name
     studies: list[Study] = []
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         name = f"{pkg.__name__}.{info.name}"

@@ -40,7 +40,7 @@ def test_latency_is_the_max_over_units_and_work_scales():
 
 def test_faster_vector_unit_never_slows_the_tpu_down():
     base = ntt_cost(P, "bls12-381", 16, batch=64).latency_s
-    fast = P.with_value("zkp.tpu_v6e.vector_ops_per_s", 4 * P.value("zkp.tpu_v6e.vector_ops_per_s"),
+    fast = P.with_value("dev.tpu_v6e.vector_ops_per_s", 4 * P.value("dev.tpu_v6e.vector_ops_per_s"),
                         "test")
     assert ntt_cost(fast, "bls12-381", 16, batch=64).latency_s <= base
 

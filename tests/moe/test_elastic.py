@@ -4,13 +4,13 @@ import pytest
 from wattlab.errors import SpecError
 from wattlab.params import default_registry
 from wattlab.systems.moe.elastic import DecodeModel, ExpertCache, Stack, elastic_sd, union_experts
-from wattlab.systems.moe.serving import MoEShape
+from wattlab.systems.moe.serving import moe_model
 
 
 @pytest.fixture(scope="module")
 def model():
     p = default_registry()
-    shape = MoEShape.from_params(p)
+    shape = moe_model(p)
     return DecodeModel(shape, Stack.from_params(p), np.full(shape.experts, 1 / shape.experts))
 
 

@@ -10,11 +10,12 @@ from wattlab.errors import SpecError
 from wattlab.params import default_registry
 from wattlab.systems.moe import calibrate as cal
 from wattlab.systems.moe import serving as sv
-from wattlab.systems.moe.devices import Device, m2max
+from wattlab.systems.moe.devices import Engine, m2max
 from wattlab.systems.moe.layer import MoEFFN
 from wattlab.systems.moe.planner import Op, assign, brute_force, choose_resident
 from wattlab.systems.moe.runtime import pack, run_layer
 from wattlab.systems.moe.tiers import choose_tiers, tier_cost
+from wattlab.workloads.llm import expert_bytes
 
 
 @settings(max_examples=25, deadline=None)
@@ -69,7 +70,7 @@ def test_tier_dp_matches_brute_force():
 
 def _devices(rng):
     def dev(name, static):
-        return Device(name, rng.uniform(1, 10), 1.0, rng.uniform(1, 10), rng.uniform(0, 1),
+        return Engine(name, rng.uniform(1, 10), 1.0, rng.uniform(1, 10), rng.uniform(0, 1),
                       rng.uniform(1, 10), static)
     return {"npu": dev("npu", True), "gpu": dev("gpu", False), "cpu": dev("cpu", False)}
 
@@ -98,8 +99,8 @@ def test_residency_keeps_the_most_popular_within_budget():
 def test_offloading_pays_only_past_the_dispatch_break_even():
     """A frugal NPU with a costly dispatch wins once enough rows amortise it: NPU energy
     n*e_npu + E_disp,npu equals the GPU's n*e_gpu + E_disp,gpu at the closed-form n*."""
-    npu = Device("npu", 10.0, 1.0, 1e9, 1.0, 1.0, True)
-    gpu = Device("gpu", 10.0, 1.0, 1e9, 0.01, 5.0, False)
+    npu = Engine("npu", 10.0, 1.0, 1e9, 1.0, 1.0, True)
+    gpu = Engine("gpu", 10.0, 1.0, 1e9, 0.01, 5.0, False)
     e_npu, e_gpu = npu.power_w / npu.peak_ops, gpu.power_w / gpu.peak_ops
     n_star = (npu.power_w * npu.dispatch_s - gpu.power_w * gpu.dispatch_s) / (e_gpu - e_npu)
     for n, want in ((n_star * 0.9, "gpu"), (n_star * 1.1, "npu")):
@@ -111,11 +112,11 @@ def test_offloading_pays_only_past_the_dispatch_break_even():
 
 def test_modelled_npumoe_prefill_beats_a_cpu_only_baseline():
     p = default_registry()
-    shape = sv.MoEShape.from_params(p)
+    shape = sv.moe_model(p)
     rng = np.random.default_rng(0)
     pop = cal.zipf_popularity(shape.experts, 1.0, rng, 2)
     calib = cal.synthetic_profile(pop, shape.top_k, 256, 4, rng)
-    plan = sv.plan_tiers(calib, shape, m2max(p), 2, 4, shape.expert_bytes * 64)
+    plan = sv.plan_tiers(calib, shape, m2max(p), 2, 4, expert_bytes(shape) * 64)
     ev = cal.synthetic_profile(pop, shape.top_k, 256, 2, rng)
     ours = sv.prefill(ev, shape, p, "npumoe", plan)
     for base in ("cpu", "gpu"):
@@ -126,7 +127,7 @@ def test_modelled_npumoe_prefill_beats_a_cpu_only_baseline():
     e_static = sv.prefill(ev, shape, p, "npumoe", plan, "energy", static_attention=True).energy_total_j
     assert e_static <= e_dyn
     with pytest.raises(SpecError):
-        sv.check_plan_inputs((16,), 4, shape.expert_bytes / 2, shape)
+        sv.check_plan_inputs((16,), 4, expert_bytes(shape) / 2, shape)
 
 
 def test_calibration_counts_every_assignment(tiny_model):

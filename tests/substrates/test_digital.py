@@ -8,16 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wattlab.errors import SpecError
+from wattlab.hardware import Device, Efficiency, known_devices
 from wattlab.params import load_registry
 from wattlab.substrates import Gemm, Substrate
-from wattlab.substrates.digital import (
-    Device,
-    DigitalSubstrate,
-    Efficiency,
-    Measurement,
-    calibrate,
-    known_devices,
-)
+from wattlab.substrates.digital import DigitalSubstrate, Measurement, calibrate
 
 ALL = ("t4", "a100", "h100", "h200", "tpu_v6e", "m2_max_gpu", "m2_max_ane", "cpu_2core")
 
@@ -36,16 +30,17 @@ def test_hyphenated_names_read_as_underscores():
     assert Device.from_registry("tpu-v6e") == Device.from_registry("tpu_v6e")
 
 
-def test_device_memory_energy_matches_the_memory_technology_table():
-    """devices.toml repeats memory.toml's per-technology values; this keeps them equal."""
+def test_device_memory_energy_is_its_memory_technologys():
+    """One value per quantity: a device's DRAM energy is read from the memory catalogue."""
+    from wattlab.hardware.devices import MEMORY_TECHNOLOGY
     from wattlab.params import default_registry
 
     reg = default_registry()
-    tech = {"t4": "gddr6", "a100": "hbm2e", "h100": "hbm3", "h200": "hbm3e",
-            "tpu_v6e": "hbm2e", "m2_max_gpu": "lpddr5", "m2_max_ane": "lpddr5",
-            "cpu_2core": "ddr5"}
-    for dev, t in tech.items():
-        assert reg.value(f"dev.{dev}.mem_energy") == reg.value(f"mem.{t}_e_bit"), dev
+    for dev, t in MEMORY_TECHNOLOGY.items():
+        assert Device.from_registry(dev).mem_energy == reg.value(f"mem.{t}.e_bit") * 8, dev
+        assert f"dev.{dev}.mem_energy" not in reg, dev
+    bumped = reg.with_value("mem.hbm3.e_bit", 2 * reg.value("mem.hbm3.e_bit"), "test")
+    assert Device.from_registry("h100", bumped).mem_energy == 2 * Device.from_registry("h100").mem_energy
 
 
 def test_t4_specs_in_si():
@@ -59,7 +54,7 @@ def test_t4_specs_in_si():
 
 
 def test_unknown_device_lists_known_names():
-    with pytest.raises(SpecError, match=r"unknown device 'h1000'.*known devices: .*t4"):
+    with pytest.raises(SpecError, match=r"unknown compute device 'h1000'.*known: .*t4"):
         Device.from_registry("h1000")
 
 

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wattlab.components import ADC
 from wattlab.errors import SpecError
 from wattlab.params import default_registry
 from wattlab.substrates import Substrate
 from wattlab.substrates.photonic import (
     HomodyneConfig,
     HomodyneProcessor,
-    adc_energy,
     adc_quantise,
 )
 from wattlab.workloads.gemm import Gemm
@@ -123,9 +123,9 @@ def test_energy_per_op_falls_with_k_then_flattens() -> None:
 
 def test_adc_energy_matches_the_survey_regression_table() -> None:
     # Accelergy ADC plug-in Pareto model, as tabulated in the research notes (2-3 sig. figures).
-    assert adc_energy(6, 1e9, REG) == pytest.approx(40e-15, rel=0.05)
-    assert adc_energy(8, 10e9, REG) == pytest.approx(19.7e-12, rel=0.05)
-    assert adc_energy(4, 1e7, REG) == pytest.approx(0.19e-15, rel=0.05)
+    assert ADC(REG, 6, 1e9, fom="schreier").energy_per_conversion == pytest.approx(40e-15, rel=0.05)
+    assert ADC(REG, 8, 10e9, fom="schreier").energy_per_conversion == pytest.approx(19.7e-12, rel=0.05)
+    assert ADC(REG, 4, 1e7, fom="schreier").energy_per_conversion == pytest.approx(0.19e-15, rel=0.05)
 
 
 def test_cost_boundary_names_every_component() -> None:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wattlab.errors import SpecError
-from wattlab.substrates.digital import Device, Efficiency
+from wattlab.hardware.devices import Device, Efficiency
 from wattlab.workloads.llm import (
     LlmConfig,
     decode_step,
@@ -62,6 +62,9 @@ def test_parameter_counts_equal_transformers_models_exactly():
         kw = dict(num_hidden_layers=c.layers, hidden_size=c.hidden, num_attention_heads=c.heads,
                   num_key_value_heads=c.kv_heads, intermediate_size=c.ffn, vocab_size=c.vocab,
                   tie_word_embeddings=c.tied_embeddings, head_dim=c.head_dim)
+        if c.name.startswith("qwen3") and c.is_moe:
+            return tr.Qwen3MoeConfig(num_experts=c.experts, num_experts_per_tok=c.top_k,
+                                     moe_intermediate_size=c.ffn, **kw)
         if c.name.startswith("qwen"):
             return tr.Qwen2Config(**kw)
         if c.name.startswith("mixtral"):

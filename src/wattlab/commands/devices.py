@@ -20,8 +20,8 @@ ParamFiles = Annotated[list[Path] | None, typer.Option(
 @app.command("list")
 def list_devices(params: ParamFiles = None) -> None:
     """One line per device: peak of its default precision, bandwidth, memory, TDP."""
+    from wattlab.hardware import Device, known_devices
     from wattlab.params import load_registry
-    from wattlab.substrates.digital import Device, known_devices
     from wattlab.units import format_si
 
     reg = load_registry(params or [])
@@ -39,8 +39,8 @@ def list_devices(params: ParamFiles = None) -> None:
 def show(name: Annotated[str, typer.Argument(help="Device name, e.g. t4.")],
          params: ParamFiles = None) -> None:
     """Every spec of one device with value, evidence and source, plus derived per-op energy."""
+    from wattlab.hardware import Device
     from wattlab.params import load_registry
-    from wattlab.substrates.digital import Device
     from wattlab.units import format_si
 
     reg = load_registry(params or [])

@@ -48,8 +48,8 @@ def cost(
     params: ParamFiles = None,
 ) -> None:
     """Modelled energy, latency and energy per token of a request (labelled: roofline model)."""
+    from wattlab.hardware import Device
     from wattlab.params import load_registry
-    from wattlab.substrates.digital import Device
     from wattlab.units import format_si
     from wattlab.workloads.llm import llm_config, request_cost, weight_bytes
 

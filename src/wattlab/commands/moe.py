@@ -50,7 +50,7 @@ def serve_sim(
     from wattlab.systems.moe.layer import check_routing
 
     params = default_registry()
-    shape = sv.MoEShape.from_params(params)
+    shape = sv.moe_model(params)
     if top_k is not None:
         check_routing(shape.experts, top_k)
         shape = dataclasses.replace(shape, top_k=top_k)

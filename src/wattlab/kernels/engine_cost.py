@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from wattlab.cost import Cost
 from wattlab.errors import SpecError
+from wattlab.hardware import spec
 from wattlab.kernels.fields import PrimeField, get_field
 from wattlab.kernels.msm import choose_window
 from wattlab.kernels.ntt import MatrixNTT
@@ -57,21 +58,24 @@ class Engine:
 
 
 def engine(params: Registry, name: str) -> Engine:
-    """'tpu-v6e' (the chips of one host) or 'h100' (int8 tensor cores + int32 lanes)."""
-    util = "zkp.matrix_engine.utilisation"
-    keys: tuple[str, ...]
+    """'tpu-v6e' (the chips of one host) or 'h100' (int8 tensor cores + int32 lanes), read from
+    the catalogue (``dev.<device>.*``) at the assumed matrix-engine utilisation."""
+    util_key = "zkp.matrix_engine.utilisation"
     if name == "tpu-v6e":
-        keys = ("zkp.tpu_v6e.int8_ops_per_s", "zkp.tpu_v6e.vector_ops_per_s",
-                "zkp.tpu_v6e.hbm_bandwidth", "zkp.tpu_v6e.power_w", "zkp.tpu_v6e.chips", util)
+        dev, vector_field, chips_key = "tpu_v6e", "vector_ops_per_s", "zkp.tpu_v6e.chips"
     elif name == "h100":
-        keys = ("zkp.h100.int8_ops_per_s", "zkp.h100.int32_ops_per_s", "zkp.h100.hbm_bandwidth",
-                "zkp.h100.tdp_w", util)
+        dev, vector_field, chips_key = "h100", "peak_int32", None
     else:
         raise SpecError(f"unknown engine '{name}'; use 'tpu-v6e' or 'h100'")
-    vals = params.values(*keys)
-    u = vals[-1]
-    chips = int(vals[4]) if name == "tpu-v6e" else 1
-    return Engine(name, vals[0] * u, vals[1] * u, vals[2] / 8, vals[3], chips, keys)
+    d = spec(params, dev)
+    u = params.value(util_key)
+    keys = (*(d.key(f) for f in ("peak_int8", vector_field, "mem_bw", "tdp")), util_key)
+    chips = 1
+    if chips_key:
+        chips = int(params.value(chips_key))
+        keys += (chips_key,)
+    return Engine(name, d.value("peak_int8") * u, d.value(vector_field) * u,
+                  d.value("mem_bw") / 8, d.value("tdp"), chips, keys)
 
 
 def _cost(eng: Engine, params: Registry, macs: float, vec: float, mem: float,
@@ -120,8 +124,8 @@ def gzkp_ntt_cost(params: Registry, field: PrimeField | str, log_n: int, *,
                   batch: int = 1) -> Cost:
     """GZKP-class butterfly NTT on the H100 int32 pipeline (a model; see module docstring)."""
     f = get_field(field)
-    keys = ("zkp.h100.int32_ops_per_s", "zkp.gzkp.int32_efficiency", "zkp.h100.hbm_bandwidth",
-            "zkp.h100.tdp_w", "zkp.gzkp.tile_log2")
+    keys = ("dev.h100.peak_int32", "zkp.gzkp.int32_efficiency", "dev.h100.mem_bw",
+            "dev.h100.tdp", "zkp.gzkp.tile_log2")
     rate, eff, bw, power, tile = params.values(*keys)
     n, limbs = 1 << log_n, -(-f.bits // 32)
     butterflies = n // 2 * log_n
@@ -163,7 +167,7 @@ def gzkp_msm_cost(params: Registry, curve_base: PrimeField | str, scalar_bits: i
                   log_n: int) -> Cost:
     """GZKP-class Pippenger MSM on the H100 int32 pipeline (same operation counts)."""
     f = get_field(curve_base)
-    keys = ("zkp.h100.int32_ops_per_s", "zkp.gzkp.int32_efficiency", "zkp.h100.tdp_w")
+    keys = ("dev.h100.peak_int32", "zkp.gzkp.int32_efficiency", "dev.h100.tdp")
     rate, eff, power = params.values(*keys)
     muls, adds = msm_point_muls(1 << log_n, scalar_bits)
     ops = muls * _cios_ops(f.bits) + adds * 4 * -(-f.bits // 32)

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from wattlab.errors import SpecError
+from wattlab.hardware import Device
 from wattlab.measure._reading import ChannelResult, MeterError
 from wattlab.params import Registry
-from wattlab.substrates.digital import Device
 
 
 def _busy_seconds(proc_stat: Path) -> float:

@@ -38,6 +38,8 @@ from wattlab.units import to_si
 
 Evidence = Literal["measured", "published", "derived", "assumed"]
 SCHEMA_VERSION = 1
+#: Key prefixes of the hardware catalogue (devices, memory technologies, operation energies).
+CATALOGUE_PREFIXES = ("dev.", "mem.", "op45.")
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,10 @@ def _parse_file(text: str, where: str, known_sources: Mapping[str, Source]) -> d
         except SpecError as exc:
             raise ParamError(f"{where}: entry '{key}', field 'unit': {exc}") from None
         _check_range(key, value, (lo, hi), where)
+        if key.startswith(CATALOGUE_PREFIXES) and value < 0:
+            raise ParamError(f"{where}: entry '{key}', field 'value': {pspec.value:g} {pspec.unit} "
+                             "is negative; catalogue quantities (energy, power, bandwidth, "
+                             "capacity, rate) must be >= 0")
         out[key] = Param(key=key, value=value, unit=unit, given=f"{pspec.value:.12g} {pspec.unit}",
                          source=sources[pspec.source], locator=pspec.locator,
                          evidence=pspec.evidence, node_nm=pspec.node_nm, voltage_v=pspec.voltage_v,
@@ -219,6 +225,24 @@ def default_registry() -> Registry:
     return Registry(params)
 
 
+@cache
+def renamed_keys() -> dict[str, str]:
+    """Keys merged away or moved by the catalogue's unification -> where the quantity lives now."""
+    text = (resources.files("wattlab.params") / "renamed.toml").read_text(encoding="utf-8")
+    return dict(tomllib.loads(text)["renamed"])
+
+
+def _check_not_renamed(path: Path, keys: Iterable[str]) -> None:
+    renamed = renamed_keys()
+    for key in keys:
+        if key in renamed:
+            now = renamed[key]
+            fix = (f"set '{now}' instead" if "." in now and " " not in now
+                   else f"it is no longer a default ({now}); remove it or give it a new name")
+            raise ParamError(f"{path}: entry '{key}' was merged away when the hardware catalogue "
+                             f"was unified; {fix}")
+
+
 def load_registry(overrides: Iterable[str | Path] = ()) -> Registry:
     """The default registry with user files layered over it, in order."""
     reg = default_registry()
@@ -228,6 +252,7 @@ def load_registry(overrides: Iterable[str | Path] = ()) -> Registry:
             raise ParamError(f"parameter file '{path}' does not exist; pass an existing TOML file")
         known = {p.source.key: p.source for p in reg.params.values()}
         layer = _parse_file(path.read_text(encoding="utf-8"), str(path), known)
+        _check_not_renamed(path, layer)
         for key, p in layer.items():
             if key in reg.params and reg.params[key].unit != p.unit:
                 raise ParamError(f"{path}: entry '{key}', field 'unit': '{p.given}' is {p.unit} but "
@@ -243,5 +268,13 @@ def describe(p: Param) -> dict[str, Any]:
             "locator": p.locator, "node_nm": p.node_nm, "note": p.note}
 
 
-__all__ = ["Evidence", "Param", "Registry", "Source", "default_registry", "describe",
-           "load_registry"]
+__all__ = [
+    "Evidence",
+    "Param",
+    "Registry",
+    "Source",
+    "default_registry",
+    "describe",
+    "load_registry",
+    "renamed_keys",
+]

@@ -33,7 +33,7 @@ def _int4(ctx: RunContext, name: str) -> Any:
 
 
 def _ratio_roofline(ctx: RunContext) -> Outcome:
-    from wattlab.substrates.digital import device
+    from wattlab.hardware import device
     from wattlab.workloads.llm import request_cost
 
     t4 = device("t4", ctx.params)
@@ -139,7 +139,7 @@ DENSITY_CLAIM = Claim("Compact models exceed 6,900 tokens/s/GB under 4-bit quant
 
 
 def _density(ctx: RunContext) -> Outcome:
-    from wattlab.substrates.digital import device
+    from wattlab.hardware import device
     from wattlab.systems.deploy_eval import rho_sys
     from wattlab.workloads.llm import request_cost, weight_bytes
 

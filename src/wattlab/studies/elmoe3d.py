@@ -116,10 +116,10 @@ def _modelled(ctx: RunContext, alpha: float, seed: int, sweep: bool = True,
     token per sequence), separating the memory's gain from speculation's."""
     from wattlab.systems.moe.calibrate import zipf_popularity
     from wattlab.systems.moe.elastic import DecodeModel, Stack, best_gamma, simulate_hit_rate
-    from wattlab.systems.moe.serving import MoEShape
+    from wattlab.systems.moe.serving import moe_model
 
     rng = np.random.default_rng(seed)  # the same routing draws at every α and parameter set
-    shape = MoEShape.from_params(ctx.params)
+    shape = moe_model(ctx.params)
     pop = zipf_popularity(shape.experts, ZIPF_S, rng, 1)[0]
     model = DecodeModel(shape, Stack.from_params(ctx.params), pop)
     cap = max(1, round(model.cached_fraction() * shape.experts))
@@ -185,10 +185,10 @@ def _figure(rows: list[dict[str, Any]], sweep: list[dict[str, Any]], metric: str
 
 def _run(ctx: RunContext, metric: str) -> Outcome:
     from wattlab.systems.moe.elastic import DecodeModel, Stack
-    from wattlab.systems.moe.serving import MoEShape
+    from wattlab.systems.moe.serving import moe_model
     from wattlab.systems.moe.specdec import alpha_needed
 
-    probe = DecodeModel(MoEShape.from_params(ctx.params), Stack.from_params(ctx.params),
+    probe = DecodeModel(moe_model(ctx.params), Stack.from_params(ctx.params),
                         np.ones(1))
     frac = probe.cached_fraction()
     seed = int(ctx.rng.integers(2**62))  # first draw, as in _value
@@ -269,9 +269,9 @@ def _value(ctx: RunContext, metric: str) -> float:
     seed = int(ctx.rng.integers(2**62))  # first draw, as in _run
     if ctx.quick not in _ALPHA:
         from wattlab.systems.moe.elastic import DecodeModel, Stack
-        from wattlab.systems.moe.serving import MoEShape
+        from wattlab.systems.moe.serving import moe_model
 
-        probe = DecodeModel(MoEShape.from_params(ctx.params), Stack.from_params(ctx.params),
+        probe = DecodeModel(moe_model(ctx.params), Stack.from_params(ctx.params),
                             np.ones(1))
         _ALPHA[ctx.quick] = measure(ctx.quick, ctx.params, probe.cached_fraction())["alpha"]
     # fewer cache-simulation passes than the run: flips are judged against this path's own

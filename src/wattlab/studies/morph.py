@@ -45,8 +45,8 @@ def _ntt_vs_gpu(ctx: RunContext) -> Outcome:
                      "ratio": ratio, "tpu_bound_by": bound})
     sens = []
     for factor in (1, 2, 4, 8):
-        p = ctx.params.with_value("zkp.tpu_v6e.vector_ops_per_s",
-                                  ctx.params.value("zkp.tpu_v6e.vector_ops_per_s") * factor,
+        p = ctx.params.with_value("dev.tpu_v6e.vector_ops_per_s",
+                                  ctx.params.value("dev.tpu_v6e.vector_ops_per_s") * factor,
                                   f"sensitivity: {factor}x the assumed vector rate")
         r = gzkp_ntt_cost(p, BLS12_381_FR, 16, batch=BATCH).latency_s / \
             ntt_cost(p, BLS12_381_FR, 16, batch=BATCH).latency_s

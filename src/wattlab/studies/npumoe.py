@@ -33,11 +33,12 @@ def _setup(params: Registry, rng: np.random.Generator, layers: int, zipf_s: floa
     from wattlab.systems.moe import calibrate as cal
     from wattlab.systems.moe import serving as sv
     from wattlab.systems.moe.devices import m2max
+    from wattlab.workloads.llm import expert_bytes
 
-    shape = sv.MoEShape.from_params(params)
+    shape = sv.moe_model(params)
     pop = cal.zipf_popularity(shape.experts, zipf_s, rng, layers)
     calib = cal.synthetic_profile(pop, shape.top_k, CHUNK, 8, rng)
-    budget = RESIDENT_SHARE * shape.experts * shape.expert_bytes
+    budget = RESIDENT_SHARE * shape.experts * expert_bytes(shape)
     plan = sv.plan_tiers(calib, shape, m2max(params), n_tiers, GROUP, budget)
     return shape, pop, plan
 

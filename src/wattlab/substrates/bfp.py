@@ -31,6 +31,7 @@ import numpy as np
 
 from wattlab.cost import Cost
 from wattlab.errors import SpecError
+from wattlab.hardware.ops import op_energy, op_key
 from wattlab.params import Registry, default_registry
 from wattlab.substrates.photonic import (
     HomodyneConfig,
@@ -246,12 +247,12 @@ class SlicedBFP:
     def cost(self, gemm: Gemm, *, saturations: int = 0) -> Cost:
         """Slice pairs x the homodyne cost, plus BFP encoding and per-window rescaling."""
         c = self.config
-        e_add = self.params.value("pgemm.digital_add_energy")
+        e_add = op_energy(self.params, "add", "int32")
         windows = gemm.batch * gemm.m * gemm.n * -(-gemm.k // c.k_a)
         digital = Cost(energy_j={"bfp_encode": gemm.batch * gemm.k * (gemm.m + gemm.n) * e_add,
                                  "bfp_rescale": windows * e_add},
                        counts={"adc_saturations": float(saturations)},
-                       sources=self.params.subset("pgemm.digital_add_energy"))
+                       sources=self.params.subset(op_key("add", "int32")))
         photonic = self.hardware.cost(gemm) * c.slice_pairs
         counts = dict(photonic.counts, macs=float(gemm.macs), ops=float(gemm.ops),
                       slice_pairs=float(c.slice_pairs))

@@ -32,15 +32,17 @@ Stated modelling assumptions (the paper's abstract does not give them) [I]:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from typing import Any, Literal
 
 import numpy as np
 
+from wattlab.components import ADC, DAC, MAC, Laser, Memory, PerAction, Static
 from wattlab.cost import Cost
 from wattlab.errors import SpecError
 from wattlab.params import Registry, default_registry
+from wattlab.physics import ktc_noise_voltage_v, shot_noise_current_a
 from wattlab.workloads.gemm import Gemm
 
 Encoding = Literal["bipolar", "offset", "differential"]
@@ -52,11 +54,6 @@ _KEYS = ("pgemm.laser_optical_power", "photonic.laser_wpe", "photonic.pd_respons
          "pgemm.splitter_excess_loss_db", "pgemm.modulator_extinction_ratio_db",
          "photonic.laser_rin", "pgemm.tia_noise_psd", "pgemm.integrator_capacitance",
          "phys.elementary_charge", "phys.boltzmann", "phys.room_temperature")
-_COST_KEYS = ("adc.albireo_dac8_moderate", "pgemm.modulator_energy_per_symbol",
-              "photonic.albireo_tia_e_moderate", "pgemm.static_power_per_cell",
-              "adc.schreier_fom_max", "adc.schreier_fom_intercept", "adc.schreier_fom_slope",
-              "pgemm.sram_energy_per_bit", "pgemm.digital_add_energy", "pgemm.cell_area",
-              "pgemm.laser_optical_power", "photonic.laser_wpe")
 #: Bits of each digital result written back to SRAM (fp32 accumulators).
 RESULT_BITS = 32
 
@@ -82,20 +79,6 @@ def check_operands(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray, Gemm]:
 
 def work_dtype(a: np.ndarray, b: np.ndarray) -> type[np.floating[Any]]:
     return np.float32 if a.dtype == np.float32 and b.dtype == np.float32 else np.float64
-
-
-def adc_energy(bits: float, sample_rate: float, params: Registry) -> float:
-    """Energy per conversion of the best survey ADC (Schreier-FOM Pareto regression)."""
-    fom_max, icpt, slope = params.values("adc.schreier_fom_max", "adc.schreier_fom_intercept",
-                                         "adc.schreier_fom_slope")
-    fom = min(fom_max, icpt - slope * math.log(sample_rate))
-    sndr = 6.02 * bits + 1.76
-    return 1.0 / (2.0 * 10 ** ((fom - sndr) / 10))
-
-
-def dac_energy(bits: int, params: Registry) -> float:
-    """Energy per DAC conversion: the 8-bit reference scaled by 2^(bits-8) (assumed)."""
-    return params.value("adc.albireo_dac8_moderate") * 2.0 ** (bits - 8)
 
 
 def adc_quantise(q: np.ndarray, fs: float | np.ndarray, bits: float) -> tuple[np.ndarray, int]:
@@ -247,8 +230,7 @@ class HomodyneProcessor:
     def _phys(self) -> dict[str, float]:
         """Per-window noise coefficients in units of the full-scale symbol charge q1."""
         c, p = self.config, self.params
-        (p_laser, _, resp, couple, il, excess, er, rin_db, psd, cap, qe, kb,
-         temp) = p.values(*_KEYS)
+        (p_laser, _, resp, couple, il, excess, er, rin_db, psd, cap) = p.values(*_KEYS[:10])
         p_laser = c.laser_power or p_laser
 
         def per_cell(n_split: int, n_src: int) -> float:
@@ -258,8 +240,12 @@ class HomodyneProcessor:
         pa, pb = per_cell(c.cols, c.rows), per_cell(c.rows, c.cols)
         t = 1.0 / c.baud
         q1 = 2 * resp * math.sqrt(pa * pb) * t  # charge of one symbol at full field on both
-        thermal = psd * c.k_int * t / 2 + kb * temp * cap  # C^2 per window
-        return {"shot_a": qe * resp * pa * t / q1**2, "shot_b": qe * resp * pb * t / q1**2,
+        # charge variances per symbol (C^2): shot noise of the photocurrent over t (bandwidth
+        # 1/2t) and, per window, the receiver noise plus the integrator's kT/C
+        shot_a, shot_b = ((float(shot_noise_current_a(p, resp * x, 1 / (2 * t))) * t) ** 2
+                          for x in (pa, pb))
+        thermal = psd * c.k_int * t / 2 + (float(ktc_noise_voltage_v(p, cap)) * cap) ** 2
+        return {"shot_a": shot_a / q1**2, "shot_b": shot_b / q1**2,
                 "thermal": thermal / q1**2, "rin": 10 ** (rin_db / 10) * c.baud / 2,
                 "leak": 10 ** (-er / 20), "q1": q1}
 
@@ -390,11 +376,9 @@ class HomodyneProcessor:
 
     # -- cost ----------------------------------------------------------------------------------
     def cost(self, gemm: Gemm, *, saturations: int = 0) -> Cost:
-        """Energy by component, latency, area and counts for ``gemm`` on this array."""
+        """Energy by component, latency, area and counts for ``gemm`` on this array, composed
+        from the shared components (:mod:`wattlab.components`)."""
         c, p = self.config, self.params
-        (_, e_mod, e_read, p_static, _, _, _, e_sram, e_add, cell_area, p_laser,
-         wpe) = p.values(*_COST_KEYS)
-        p_laser = c.laser_power or p_laser
         m, k, n, batch, passes = gemm.m, gemm.k, gemm.n, gemm.batch, c.passes
         win = min(c.k_int, k)  # symbols per integration window (as in matmul)
         tm, tn, w = -(-m // c.rows), -(-n // c.cols), -(-k // win)
@@ -402,23 +386,27 @@ class HomodyneProcessor:
         latency = slots / c.baud
         mod_symbols = batch * passes * w * win * (m * tn + n * tm)
         reads = batch * passes * m * n * w
-        energy = {
-            "laser": p_laser / wpe * latency,
-            "modulators_dacs": mod_symbols * (e_mod + dac_energy(c.dac_bits, p)),
-            "detectors_tias": reads * e_read,
-            "adcs": reads * adc_energy(c.adc_bits, c.baud / win, p),
-            "sram": (mod_symbols * c.dac_bits + batch * m * n * RESULT_BITS) * e_sram,
-            "digital_accumulate": reads * e_add,
-            "digital_prescale": batch * (m * k + k * n + m * n) * e_add,
-            "static": p_static * c.rows * c.cols * latency,
-        }
+        add = MAC(p, "int32", name="digital_accumulate")
+        parts = [
+            Laser(p, c.laser_power or p.value("pgemm.laser_optical_power")).on(latency),
+            PerAction(p, "pgemm.modulator_energy_per_symbol", "modulators_dacs", "symbols").act(mod_symbols),
+            DAC(p, c.dac_bits, name="modulators_dacs").convert(mod_symbols),
+            PerAction(p, "photonic.albireo_tia_e_moderate", "detectors_tias", "reads").act(reads),
+            ADC(p, c.adc_bits, c.baud / win, fom="schreier").convert(reads),
+            Memory(p, "sram_7nm_4mb", name="sram").access(mod_symbols * c.dac_bits
+                                                          + batch * m * n * RESULT_BITS),
+            add.add(reads),
+            replace(add, name="digital_prescale").add(batch * (m * k + k * n + m * n)),
+            Static(p, "pgemm.static_power_per_cell", c.rows * c.cols).over(latency),
+        ]
+        total = sum(parts, Cost())
         counts = {"macs": float(gemm.macs), "ops": float(gemm.ops), "adc_conversions": float(reads),
                   "dac_conversions": float(mod_symbols), "symbol_slots": float(slots),
                   "tiles": float(batch * passes * tm * tn), "adc_saturations": float(saturations)}
-        return Cost(energy_j=energy, latency_s=latency,
-                    area_mm2={"homodyne_array": c.rows * c.cols * cell_area * 1e6},
-                    counts=counts, sources=p.subset(*_COST_KEYS, *_KEYS))
+        return Cost(energy_j=total.energy_j, latency_s=latency,
+                    area_mm2={"homodyne_array": c.rows * c.cols * p.value("pgemm.cell_area") * 1e6},
+                    counts=counts, sources={**total.sources, **p.subset("pgemm.cell_area", *_KEYS)})
 
 
-__all__ = ["HomodyneConfig", "HomodyneProcessor", "NoiseBudget", "adc_energy", "adc_quantise",
-           "check_bits", "check_operands", "dac_energy", "gaussian", "window_products"]
+__all__ = ["HomodyneConfig", "HomodyneProcessor", "NoiseBudget", "adc_quantise", "check_bits",
+           "check_operands", "gaussian", "window_products"]

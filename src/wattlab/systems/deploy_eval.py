@@ -95,8 +95,8 @@ def evaluate(model: str, device_name: str, *, n_in: int, n_out: int, batch: int 
     ``train_tokens`` tokens at ``edge_eval.lora_flops_per_param_token`` FLOPs per parameter and
     token. Q_ret and IPJ need task scores: pass ``score`` (0–1) and ``score_ref``.
     """
+    from wattlab.hardware import device
     from wattlab.params import default_registry
-    from wattlab.substrates.digital import device
     from wattlab.workloads.llm import llm_config, param_count, request_cost, weight_bytes
 
     reg = params or default_registry()

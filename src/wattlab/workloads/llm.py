@@ -32,8 +32,8 @@ import numpy as np
 
 from wattlab.cost import Cost
 from wattlab.errors import SpecError
+from wattlab.hardware.devices import Device, Efficiency
 from wattlab.params import Registry
-from wattlab.substrates.digital import Device, Efficiency
 from wattlab.workloads.gemm import Gemm
 
 _INT_FIELDS = ("layers", "hidden", "heads", "kv_heads", "head_dim", "ffn", "vocab")
@@ -54,6 +54,8 @@ class LlmConfig:
     tied_embeddings: bool = False
     attn_bias: bool = False
     qk_norm: bool = False
+    #: q/k norms over one head's dimension, shared by heads (Qwen3), not over all of q and k (OLMoE)
+    qk_norm_per_head: bool = False
     experts: int = 0
     top_k: int = 0
     weight_bits: float = 16
@@ -128,7 +130,9 @@ class LlmConfig:
                        head_dim=hf.get("head_dim") or 0, ffn=ffn or hf["intermediate_size"],
                        vocab=hf["vocab_size"], tied_embeddings=hf.get("tie_word_embeddings", False),
                        attn_bias=hf.get("attention_bias", hf.get("model_type") == "qwen2"),
-                       qk_norm=hf.get("model_type") == "olmoe", experts=experts,
+                       qk_norm=hf.get("model_type") in ("olmoe", "qwen3", "qwen3_moe"),
+                       qk_norm_per_head=hf.get("model_type") in ("qwen3", "qwen3_moe"),
+                       experts=experts,
                        top_k=hf.get("num_experts_per_tok", 0) if experts else 0)
         except KeyError as exc:
             raise SpecError(f"HF config '{name}' lacks field {exc}; pass a decoder-only "
@@ -208,23 +212,40 @@ class ParamCount:
         return self.total - self.ffn + self.active_ffn
 
 
-def _attn_weights(c: LlmConfig) -> int:
+def attention_params(c: LlmConfig) -> int:
     """Attention weights (and q/k/v biases) of one layer."""
     q_out, kv_out = c.heads * c.head_dim, c.kv_heads * c.head_dim
     bias = (q_out + 2 * kv_out) if c.attn_bias else 0
     return c.hidden * (q_out + 2 * kv_out) + q_out * c.hidden + bias
 
 
+def expert_params(c: LlmConfig) -> int:
+    """Weights of one SwiGLU FFN: one expert of an MoE, or the dense FFN (gate, up, down)."""
+    return 3 * c.hidden * c.ffn
+
+
+def expert_bytes(c: LlmConfig) -> float:
+    """Bytes of one expert's weights at the config's weight precision."""
+    return expert_params(c) * c.weight_bits / 8
+
+
+def touched_experts(c: LlmConfig, tokens: Any) -> Any:
+    """Expected distinct experts of one layer that ``tokens`` tokens touch under uniform routing."""
+    return c.experts * (1 - (1 - c.top_k / c.experts) ** tokens)
+
+
 def param_count(c: LlmConfig) -> ParamCount:
     """Parameters of the model, counting tied embeddings once."""
-    expert = 3 * c.hidden * c.ffn
+    expert = expert_params(c)
     n_exp = max(c.experts, 1)
     k = max(c.top_k, 1)
-    qk = (c.hidden + c.kv_heads * c.head_dim) if c.qk_norm else 0
+    qk = 0
+    if c.qk_norm:
+        qk = 2 * c.head_dim if c.qk_norm_per_head else c.hidden + c.kv_heads * c.head_dim
     return ParamCount(
         embedding=c.vocab * c.hidden,
         lm_head=0 if c.tied_embeddings else c.vocab * c.hidden,
-        attention=c.layers * _attn_weights(c),
+        attention=c.layers * attention_params(c),
         ffn=c.layers * n_exp * expert,
         router=c.layers * c.hidden * c.experts,
         norms=c.layers * (2 * c.hidden + qk) + c.hidden,
@@ -296,15 +317,15 @@ def pass_counts(c: LlmConfig, tokens: int, context: int | np.ndarray = 0, *, bat
     n = batch * tokens
     h, hd, L = c.hidden, c.head_dim, c.layers
     wb, kvb = c.weight_bits / 8, c.kv_bits / 8
-    attn_w = _attn_weights(c)
+    attn_w = attention_params(c)
     keys = batch * (tokens * ctx + tokens * (tokens + 1) / 2)
     flops: dict[str, Any] = {
         "attn_proj": 2.0 * n * L * h * hd * 2 * (c.heads + c.kv_heads),
         "attn_scores": 4.0 * L * c.heads * hd * keys,
     }
-    expert = 3 * h * c.ffn
+    expert = expert_params(c)
     if c.is_moe:
-        touched = c.experts * (1 - (1 - c.top_k / c.experts) ** n)
+        touched = touched_experts(c, n)
         flops["router"] = 2.0 * n * L * h * c.experts
         flops["experts"] = 2.0 * n * L * c.top_k * expert
         ffn_w = (h * c.experts + touched * expert) * wb
@@ -411,6 +432,23 @@ def request_cost(model: LlmConfig | str | Path, dev: Device | str, n_in: int, n_
     return Cost(cost.energy_j, cost.latency_s, cost.area_mm2, counts, cost.boundary, cost.sources)
 
 
-__all__ = ["LlmConfig", "ParamCount", "PassCount", "decode_step", "known_llms",
-           "kv_bytes_per_token", "kv_cache_bytes", "llm_config", "param_count", "pass_counts", "pass_gemms",
-           "prefill", "request_cost", "weight_bytes"]
+__all__ = [
+    "LlmConfig",
+    "ParamCount",
+    "PassCount",
+    "attention_params",
+    "decode_step",
+    "expert_bytes",
+    "expert_params",
+    "known_llms",
+    "kv_bytes_per_token",
+    "kv_cache_bytes",
+    "llm_config",
+    "param_count",
+    "pass_counts",
+    "pass_gemms",
+    "prefill",
+    "request_cost",
+    "touched_experts",
+    "weight_bytes",
+]

@@ -47,9 +47,8 @@ def edge_device(params: Registry) -> ComputeDevice:
 
 
 def server_device(params: Registry) -> ComputeDevice:
-    """Server GPU at TDP over its utilised peak, times the facility PUE."""
-    keys = ("fl.server.power", "fl.server.flops_peak", "fl.server.utilisation",
-            "fl.server.pue")
+    """The catalogue's A100 at TDP over its utilised fp32 peak, times the facility PUE."""
+    keys = ("dev.a100.tdp", "dev.a100.peak_fp32", "fl.server.utilisation", "fl.server.pue")
     power, peak, util, pue = params.values(*keys)
     return ComputeDevice("server", power / (peak * util) * pue, keys)
 

@@ -1,20 +1,25 @@
-"""Per-device roofline-plus-overhead cost models (NPUMoE placement [I]).
+"""The M2 Max's execution engines (CPU, GPU, ANE) for NPUMoE placement [I]: a roofline plus a
+per-dispatch overhead.
 
 ``t = n_dispatch * dispatch_s + max(flops / (efficiency * peak), bytes / bw)``, ``E = power * t``.
-The Apple M2 Max preset reads every figure from the ``npumoe.*`` parameters (mostly assumed).
+Peak, bandwidth and full-load power are the catalogue's (``dev.m2_max_{cpu,gpu,ane}.*``); the
+achieved efficiency and dispatch overhead are NPUMoE assumptions (``npumoe.*``, see moe.toml).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wattlab.hardware import spec
 from wattlab.params import Param, Registry
 
 BITS_PER_BYTE = 8
 
 
 @dataclass(frozen=True)
-class Device:
+class Engine:
+    """One execution engine of a SoC, in SI units."""
+
     name: str
     peak_ops: float  # op/s
     efficiency: float
@@ -33,20 +38,27 @@ class Device:
         return self.power_w * seconds
 
 
-_KEYS = {"ane": ("ane_peak", "ane_efficiency", "ane_bw", "ane_dispatch", "ane_power"),
-         "gpu": ("gpu_peak", "gpu_efficiency", "mem_bw", "gpu_dispatch", "gpu_power"),
-         "cpu": ("cpu_peak", "cpu_efficiency", "cpu_bw", "cpu_dispatch", "cpu_power")}
+#: engine -> (catalogue device, its peak field)
+_ENGINES = {"ane": ("m2_max_ane", "peak_fp16"), "gpu": ("m2_max_gpu", "peak_fp32"),
+            "cpu": ("m2_max_cpu", "peak_fp32")}
 
 
-def m2max(params: Registry) -> dict[str, Device]:
-    """CPU, GPU and ANE of an Apple M2 Max (see moe.toml for what is assumed)."""
+def _keys(name: str) -> tuple[str, ...]:
+    dev, peak = _ENGINES[name]
+    return (f"dev.{dev}.{peak}", f"npumoe.{name}_efficiency", f"dev.{dev}.mem_bw",
+            f"npumoe.{name}_dispatch", f"dev.{dev}.tdp")
+
+
+def m2max(params: Registry) -> dict[str, Engine]:
+    """CPU, GPU and ANE of an Apple M2 Max (see devices.toml and moe.toml for what is assumed)."""
     out = {}
-    for name, keys in _KEYS.items():
-        peak, eff, bw, disp, power = params.values(*(f"npumoe.{k}" for k in keys))
-        out[name] = Device(name, peak, eff, bw / BITS_PER_BYTE, disp, power, name == "ane")
+    for name, (dev, _) in _ENGINES.items():
+        spec(params, dev)  # an unknown or removed device is an error naming it
+        peak, eff, bw, disp, power = params.values(*_keys(name))
+        out[name] = Engine(name, peak, eff, bw / BITS_PER_BYTE, disp, power, name == "ane")
     return out
 
 
 def m2max_sources(params: Registry) -> dict[str, Param]:
-    keys = [f"npumoe.{k}" for ks in _KEYS.values() for k in ks]
+    keys = [k for name in _ENGINES for k in _keys(name)]
     return params.subset(*keys, "npumoe.sync", "npumoe.soc_static_power", "npumoe.weight_bytes")

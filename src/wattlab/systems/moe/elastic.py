@@ -27,12 +27,13 @@ from wattlab.cost import Cost
 from wattlab.errors import SpecError
 from wattlab.params import Registry
 from wattlab.systems.moe.devices import BITS_PER_BYTE
-from wattlab.systems.moe.serving import MoEShape
 from wattlab.systems.moe.specdec import check_gamma, expected_tokens
+from wattlab.workloads.llm import LlmConfig, attention_params, expert_params
 
-_KEYS = ("elmoe.xpu_hbm_bw", "elmoe.xpu_peak", "elmoe.e_flop", "elmoe.xpu_static_power", "elmoe.hb_bw",
-         "elmoe.hb_e_bit", "elmoe.hb_capacity", "elmoe.weight_bits", "elmoe.draft_bits",
-         "elmoe.context_tokens", "mem.hbm3_e_bit", "npumoe.weight_bytes", "npumoe.model.vocab")
+_KEYS = ("elmoe.xpu_hbm_bw", "elmoe.xpu_peak", "elmoe.e_flop", "elmoe.xpu_static_power",
+         "mem.hybrid_bonded_dram.bw", "mem.hybrid_bonded_dram.e_bit",
+         "mem.hybrid_bonded_dram.capacity", "elmoe.weight_bits", "elmoe.draft_bits",
+         "elmoe.context_tokens", "mem.hbm3.e_bit", "npumoe.weight_bytes")
 
 
 def union_experts(n_tokens: float, popularity: np.ndarray, top_k: int) -> float:
@@ -57,34 +58,33 @@ class Stack:
     draft_fraction: float  # MSB bits / stored bits
     kv_bytes: float  # per element
     context: int
-    vocab: int
 
     @classmethod
     def from_params(cls, params: Registry) -> Stack:
-        (hbm_bw, peak, e_flop, static_w, hb_bw, hb_e, hb_cap, wbits, dbits, ctx, hbm_e, kvb,
-         vocab) = params.values(*_KEYS)
+        (hbm_bw, peak, e_flop, static_w, hb_bw, hb_e, hb_cap, wbits, dbits, ctx, hbm_e,
+         kvb) = params.values(*_KEYS)
         if dbits > wbits:
             raise SpecError(f"elmoe.draft_bits={dbits} exceeds elmoe.weight_bits={wbits}")
         return cls(hbm_bw / BITS_PER_BYTE, hbm_e * BITS_PER_BYTE, hb_bw / BITS_PER_BYTE,
                    hb_e * BITS_PER_BYTE, hb_cap / BITS_PER_BYTE, peak, e_flop, static_w,
-                   wbits / BITS_PER_BYTE, dbits / wbits, kvb / BITS_PER_BYTE, int(ctx), int(vocab))
+                   wbits / BITS_PER_BYTE, dbits / wbits, kvb / BITS_PER_BYTE, int(ctx))
 
 
 @dataclass(frozen=True)
 class DecodeModel:
-    shape: MoEShape
+    shape: LlmConfig
     stack: Stack
     popularity: np.ndarray  # [experts], averaged over layers
 
     @property
     def dense_bytes(self) -> float:
         s = self.shape
-        per_layer = s.attn_params + s.hidden * s.experts
-        return (per_layer * s.layers + self.stack.vocab * s.hidden) * self.stack.weight_bytes
+        per_layer = attention_params(s) + s.hidden * s.experts
+        return (per_layer * s.layers + s.vocab * s.hidden) * self.stack.weight_bytes
 
     @property
     def expert_bytes(self) -> float:
-        return 3.0 * self.shape.hidden * self.shape.expert_ffn * self.stack.weight_bytes
+        return expert_params(self.shape) * self.stack.weight_bytes
 
     def cached_fraction(self) -> float:
         """Share of all experts the HB stack holds next to the dense weights."""
@@ -94,13 +94,13 @@ class DecodeModel:
 
     def kv_bytes(self, batch: int) -> float:
         s = self.shape
-        return batch * self.stack.context * 2.0 * s.kv_dim * s.layers * self.stack.kv_bytes
+        return batch * self.stack.context * 2.0 * (s.kv_heads * s.head_dim) * s.layers * self.stack.kv_bytes
 
     def flops(self, tokens: float, experts_k: int) -> float:
         s = self.shape
-        dense = 2.0 * (s.attn_params + s.hidden * s.experts) * s.layers + 2.0 * self.stack.vocab * s.hidden
-        attn = 4.0 * self.stack.context * s.attn_dim * s.layers
-        return tokens * (dense + attn + experts_k * s.layers * 6.0 * s.hidden * s.expert_ffn)
+        dense = 2.0 * (attention_params(s) + s.hidden * s.experts) * s.layers + 2.0 * s.vocab * s.hidden
+        attn = 4.0 * self.stack.context * (s.heads * s.head_dim) * s.layers
+        return tokens * (dense + attn + experts_k * s.layers * 2.0 * expert_params(s))
 
     def _cost(self, hbm: float, hb: float, flops: float, tokens: float) -> Cost:
         st = self.stack

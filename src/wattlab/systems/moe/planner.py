@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from wattlab.errors import SpecError
-from wattlab.systems.moe.devices import Device
+from wattlab.systems.moe.devices import Engine
 
 Objective = Literal["energy", "latency"]
 
@@ -39,12 +39,12 @@ class Placement:
     syncs: int
 
 
-def _step(dev: Device, op: Op, static_w: float) -> tuple[float, float]:
+def _step(dev: Engine, op: Op, static_w: float) -> tuple[float, float]:
     t = dev.time(op.flops, op.nbytes, op.dispatches)
     return t, dev.energy(t) + static_w * t
 
 
-def evaluate(ops: Sequence[Op], devices: Mapping[str, Device], choice: Sequence[str],
+def evaluate(ops: Sequence[Op], devices: Mapping[str, Engine], choice: Sequence[str],
              sync_s: float, static_w: float) -> Placement:
     """Latency and energy of a given assignment (SpecError if it breaks a device's rule)."""
     t = e = 0.0
@@ -64,7 +64,7 @@ def evaluate(ops: Sequence[Op], devices: Mapping[str, Device], choice: Sequence[
     return Placement(tuple(choice), t, e, by, syncs)
 
 
-def assign(ops: Sequence[Op], devices: Mapping[str, Device], sync_s: float, static_w: float,
+def assign(ops: Sequence[Op], devices: Mapping[str, Engine], sync_s: float, static_w: float,
            objective: Objective = "energy") -> Placement:
     """The optimal device per operator for ``objective`` (Viterbi DP; exact for a chain)."""
     if objective not in ("energy", "latency"):
@@ -100,7 +100,7 @@ def assign(ops: Sequence[Op], devices: Mapping[str, Device], sync_s: float, stat
     return evaluate(ops, devices, [names[j] for j in reversed(path)], sync_s, static_w)
 
 
-def brute_force(ops: Sequence[Op], devices: Mapping[str, Device], sync_s: float, static_w: float,
+def brute_force(ops: Sequence[Op], devices: Mapping[str, Engine], sync_s: float, static_w: float,
                 objective: Objective = "energy") -> Placement:
     """Exhaustive search (small chains only), the oracle for ``assign``."""
     best: Placement | None = None

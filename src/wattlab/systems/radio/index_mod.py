@@ -32,6 +32,7 @@ from wattlab.systems.radio import theory
 from wattlab.systems.radio._checks import choice, positive_int, power_of_two
 from wattlab.systems.radio.baselines import CHUNK_ELEMENTS, cnoise, rayleigh
 from wattlab.systems.radio.codes import FAMILIES, codebook
+from wattlab.systems.radio.union_bound import union_bound
 
 VARIANTS = ("sm", "stbc", "estbc")
 DETECTORS = ("ml", "low-complexity", "noncoherent")
@@ -248,7 +249,6 @@ class IndexModulation:
     def ber_theory(self, ebn0: np.ndarray | float) -> np.ndarray:
         """Exact BER where a closed form exists (DSSS-BPSK/QPSK, non-coherent orthogonal codes),
         otherwise the union bound (ML detection)."""
-        from wattlab.systems.radio.union_bound import union_bound
 
         g = np.asarray(ebn0, dtype=float)
         if self.detector == "noncoherent":
