@@ -44,8 +44,8 @@ SLOW = {
     "noise-modulation.fading-floor": (0.16956698836995093, DET, "reproduced"),
     "noise-modulation.snr-penalty": (7.762684449100032, DET, "consistency"),
     "npumoe.latency": (1.0741183236684686, DET, "not-reproduced"),
-    "npumoe.energy": (1.2157514258334026, DET, "not-reproduced"),
-    "homodyne-ptp.tops-per-w": (57.76899837802839, DET, "not-reproduced"),
+    "npumoe.energy": (1.2360046638043742, DET, "not-reproduced"),
+    "homodyne-ptp.tops-per-w": (57.76890169153299, DET, "not-reproduced"),
     "fl-vs-central.energy-saving": (0.9600657186071957, DET, "trend-reproduced"),
     "fl-vs-central.accuracy": (0.872, DET, "consistency"),
     "homodyne-ptp.near-digital-perplexity": (131.76621412194294, DET, "not-reproduced"),
@@ -109,11 +109,11 @@ def test_timed_study_values_stay_in_their_band(sid):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sid, value", [("elmoe3d.speedup", 1.2775), ("elmoe3d.energy", None)])
+@pytest.mark.parametrize("sid, value", [("elmoe3d.speedup", 1.1996384448333823), ("elmoe3d.energy", 1.2003524738310287)])
 def test_elmoe3d_values_are_pinned(sid, value):
     pytest.importorskip("gguf", reason="loading the SmolLM2 GGUF needs gguf")
-    out, j = run(sid)
-    assert out.value is not None and out.interval is not None
+    out, j = run(sid)  # alpha comes from greedy decoding: deterministic on one machine
+    assert out.value == pytest.approx(value, rel=1e-3)
     lo, hi = out.interval
     assert lo <= out.value <= hi
     assert j.verdict == "not-reproduced"  # far below the paper's 6.6x / 4.4x

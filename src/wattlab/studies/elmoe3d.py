@@ -65,7 +65,7 @@ def measure(quick: bool, params: Registry, cached_fraction: float) -> dict[str, 
                     "perplexity": perplexity(moe, tok, texts, max_tokens=n_ppl).value})
     set_top_k(moe, info.top_k)
     ids = token_ids(tok, "eval", 4000)
-    n_prompts, n_new, plen = (2, 16, 24) if quick else (8, 64, 32)
+    n_prompts, n_new, plen = (1, 24, 24) if quick else (8, 64, 32)
     prompts = [ids[i * 997: i * 997 + plen] for i in range(n_prompts)]
     cap = max(1, round(cached_fraction * info.n_experts))
     popularity = calibrate(moe, torch.tensor([token_ids(tok, "train", 256)]), 256).popularity
