@@ -1,18 +1,28 @@
-"""The ``wattlab`` command. Bad input exits with code 2 and a message naming the fix."""
+"""The ``wattlab`` command.
+
+Exit codes: 0 success; 1 a study failed (``reproduce``); 2 bad input (a message names the field
+and the fix, never a traceback); 130 interrupted (finished studies are kept: resume with the
+same command). User text and hints are printed literally, never parsed as markup.
+"""
 
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import pkgutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
+from wattlab.commands._options import SEED_MAX, BoundedInt, harden
 from wattlab.errors import StudyError, WattlabError
 
 app = typer.Typer(help="wattlab: an energy-efficiency lab for AI/ML.", no_args_is_help=True,
@@ -33,7 +43,9 @@ def reproduce(
         "--only", help="Study id or paper prefix to run (repeatable); all by default.")] = None,
     out: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path("wattlab-report"),
     jobs: Annotated[int, typer.Option("--jobs", help="Studies run in parallel processes.")] = 1,
-    seed: Annotated[int, typer.Option("--seed", help="Base seed; each study derives its own.")] = 0,
+    seed: Annotated[int, typer.Option(
+        "--seed", click_type=BoundedInt(0, SEED_MAX),
+        help="Base seed (0 .. 2**32-1); each study derives its own.")] = 0,
     params: ParamFiles = None,
     cluster: Annotated[str | None, typer.Option(
         "--cluster", help="Ray cluster address (needs wattlab[dist]).")] = None,
@@ -52,15 +64,15 @@ def reproduce(
 
         def done(rec: dict[str, Any], cached: bool) -> None:
             tag = " (cached)" if cached else ""
-            bar.console.print(f"{rec['id']}: {verdict_label(rec)}{tag}")
+            bar.console.print(Text(f"{rec['id']}: {verdict_label(rec)}{tag}"))
             bar.advance(task)
 
         records = run(only, scale="quick" if quick else "full", out=out, jobs=jobs, seed=seed,
                       param_files=[str(p) for p in params or []], cluster=cluster, on_done=done)
     failed = [r["id"] for r in records if "error" in r]
-    console.print(f"report: {out / 'report.html'}  ({len(records)} studies)")
+    console.print(Text(f"report: {out / 'report.html'}  ({len(records)} studies)"))
     if failed:
-        console.print(f"[red]failed studies: {', '.join(failed)} (see the report)[/red]")
+        console.print(Text(f"failed studies: {', '.join(failed)} (see the report)", style="red"))
         raise typer.Exit(1)
 
 
@@ -99,9 +111,12 @@ def params_show(key: str, params: ParamFiles = None) -> None:
 
     p = load_registry(params or [])[key]
     for k, v in describe(p).items():
-        console.print(f"[bold]{k}[/bold]: {v}")
-    console.print(f"[bold]valid range (SI)[/bold]: {p.valid_range}")
-    console.print(f"[bold]file[/bold]: {p.file}")
+        console.print(f"[bold]{k}[/bold]: {escape(str(v))}")
+    lo, hi = p.valid_range
+    lo_s = "unbounded" if lo == -math.inf else f"{lo:g}"
+    hi_s = "unbounded" if hi == math.inf else f"{hi:g}"
+    console.print(f"[bold]valid range (SI)[/bold]: {lo_s} .. {hi_s} {escape(p.unit)}")
+    console.print(f"[bold]file[/bold]: {escape(p.file)}")
 
 
 @params_app.command("used-by")
@@ -159,6 +174,8 @@ def _mount_commands() -> None:
     import wattlab.commands as pkg
 
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):  # shared helpers such as _options
+            continue
         mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
         app.add_typer(mod.app, name=info.name.replace("_", "-"))
 
@@ -166,26 +183,54 @@ def _mount_commands() -> None:
 _mount_commands()
 
 
-def main() -> None:
-    """Entry point: WattlabError → message and exit code 2."""
+def command() -> click.Command:
+    """The click command tree with the house input checks applied (see commands._options)."""
+    return harden(typer.main.get_command(app))
+
+
+INTERRUPTED = "interrupted; finished studies are kept: resume with the same command"
+
+
+def error(message: str) -> None:
+    """Print ``error: message`` to stderr, literally (no markup parsing)."""
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        Text.assemble(("error: ", "red"), str(message)))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code: 0, 1 (a study failed), 2 (bad input), 130."""
+    import click
+
     os.environ.setdefault("TQDM_DISABLE", "1")  # third-party per-tensor bars; read at tqdm import
     try:
-        app(standalone_mode=False)
+        rc = command().main(args=argv, prog_name="wattlab", standalone_mode=False)
     except WattlabError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
-        sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        Console(stderr=True).print("interrupted; finished studies are cached, rerun to resume")
-        sys.exit(130)
-    except Exception as exc:
-        import click
+        error(str(exc))
+        return 2
+    except click.exceptions.Exit as exc:
+        rc = int(exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        rc = 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:  # a path the user gave: too long, not a folder, permission denied...
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        error(f"{exc.strerror or exc}{where}; check the path or file you gave")
+        return 2
+    except MemoryError:
+        error("the inputs ask for more memory than this machine has; use smaller sizes")
+        return 2
+    if rc == 130:  # typer turns KeyboardInterrupt into Exit(130)
+        Console(stderr=True, highlight=False).print(Text(INTERRUPTED))
+    return rc if isinstance(rc, int) else 0
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def main() -> None:
+    """Entry point: exit with :func:`run`'s code."""
+    sys.exit(run())
 
 
 if __name__ == "__main__":

@@ -22,6 +22,36 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+class FrozenDict(dict[str, Any]):
+    """A read-only dict (picklable, JSON-serialisable): a Cost's own copy of its components."""
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a Cost is immutable; build a new Cost instead of changing its dicts")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly
+    __ior__ = _readonly
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items(), key=lambda kv: str(kv[0]))))
+
+
+def _number(name: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        try:
+            import numpy as np
+
+            if isinstance(v, np.number) and not isinstance(v, np.bool_ | np.complexfloating):
+                return float(v)
+        except ImportError:  # pragma: no cover
+            pass
+        raise SpecError(f"Cost component '{name}' is {v!r} ({type(v).__name__}); give a number "
+                        "in SI units (J, s, mm²)")
+    return float(v)
+
+
 def _merge(a: Mapping[str, float], b: Mapping[str, float], how: str = "sum") -> dict[str, float]:
     out = dict(a)
     for k, v in b.items():
@@ -41,10 +71,21 @@ class Cost:
     sources: Mapping[str, Param] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name, v in [*self.energy_j.items(), ("latency_s", self.latency_s),
-                        *self.area_mm2.items(), *self.counts.items()]:
+        for attr in ("energy_j", "area_mm2", "counts", "sources"):
+            if not isinstance(getattr(self, attr), Mapping):
+                raise SpecError(f"Cost '{attr}' must be a mapping of name to value, not "
+                                f"{type(getattr(self, attr)).__name__}")
+        frozen = {attr: FrozenDict({str(k): _number(str(k), v) for k, v in getattr(self, attr).items()})
+                  for attr in ("energy_j", "area_mm2", "counts")}
+        latency = _number("latency_s", self.latency_s)
+        for name, v in [*frozen["energy_j"].items(), ("latency_s", latency),
+                        *frozen["area_mm2"].items(), *frozen["counts"].items()]:
             if not math.isfinite(v) or v < 0:
                 raise SpecError(f"Cost component '{name}' is {v!r}; costs must be finite and >= 0")
+        for attr, value in frozen.items():
+            object.__setattr__(self, attr, value)
+        object.__setattr__(self, "latency_s", latency)
+        object.__setattr__(self, "sources", FrozenDict(self.sources))
         object.__setattr__(self, "boundary", frozenset(self.boundary) | frozenset(self.energy_j))
 
     # -- composition -------------------------------------------------------------------------
@@ -63,7 +104,7 @@ class Cost:
 
     def __mul__(self, n: float) -> Cost:
         """``n`` repetitions in sequence on the same hardware."""
-        if not (math.isfinite(n) and n >= 0):
+        if isinstance(n, bool) or not isinstance(n, int | float) or not (math.isfinite(n) and n >= 0):
             raise SpecError(f"a Cost can be repeated a finite, non-negative number of times, not {n!r}")
         return Cost({k: v * n for k, v in self.energy_j.items()}, self.latency_s * n,
                     dict(self.area_mm2), {k: v * n for k, v in self.counts.items()},
@@ -80,10 +121,23 @@ class Cost:
     def area_total_mm2(self) -> float:
         return math.fsum(self.area_mm2.values())
 
+    @staticmethod
+    def _ratio(num: float, den: float, what: str, why: str) -> float:
+        """num / den; 0 when both are 0; a SpecError (not NaN or inf) when only den is 0."""
+        if den:
+            r = num / den
+            if not math.isfinite(r):
+                raise SpecError(f"{what} overflows ({num:g} / {den:g})")
+            return r
+        if num == 0:
+            return 0.0
+        raise SpecError(f"{what} is undefined: {why} is 0; the model that made this Cost must "
+                        "record it")
+
     @property
     def power_w(self) -> float:
-        """Mean power over the latency."""
-        return self.energy_total_j / self.latency_s if self.latency_s else math.nan
+        """Mean power over the latency (0 for an empty Cost; an error for energy in zero time)."""
+        return self._ratio(self.energy_total_j, self.latency_s, "power_w", "latency_s")
 
     def _count(self, name: str) -> float:
         if name not in self.counts:
@@ -93,12 +147,11 @@ class Cost:
 
     @property
     def ops_per_s(self) -> float:
-        return self._count("ops") / self.latency_s if self.latency_s else math.nan
+        return self._ratio(self._count("ops"), self.latency_s, "ops_per_s", "latency_s")
 
     @property
     def ops_per_j(self) -> float:
-        e = self.energy_total_j
-        return self._count("ops") / e if e else math.nan
+        return self._ratio(self._count("ops"), self.energy_total_j, "ops_per_j", "the energy")
 
     @property
     def tops(self) -> float:
@@ -115,16 +168,17 @@ class Cost:
 
     @property
     def j_per_token(self) -> float:
-        return self.energy_total_j / self._count("tokens")
+        return self._ratio(self.energy_total_j, self._count("tokens"), "j_per_token",
+                           "counts['tokens']")
 
     @property
     def j_per_bit(self) -> float:
-        return self.energy_total_j / self._count("bits")
+        return self._ratio(self.energy_total_j, self._count("bits"), "j_per_bit", "counts['bits']")
 
     def share(self) -> dict[str, float]:
-        """Each component's fraction of the total energy."""
+        """Each component's fraction of the total energy (all 0 when the total is 0)."""
         total = self.energy_total_j
-        return {k: v / total if total else math.nan for k, v in self.energy_j.items()}
+        return {k: v / total if total else 0.0 for k, v in self.energy_j.items()}
 
     # -- export ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

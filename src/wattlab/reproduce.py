@@ -2,16 +2,25 @@
 
 Each finished study is written to ``OUT/.cache/<id>.json`` at once (atomically, with a checksum),
 so an interrupted run resumes where it stopped. A cache entry is reused only when its key (study
-id and version, scale, seed, parameter digest, wattlab version) matches and its checksum holds;
-a corrupted entry is recomputed, never reported.
+id and version, scale, seed, every parameter's value *and* provenance, wattlab version) matches,
+its checksum holds, and the record passes the record schema (its id is the study's, its verdict
+is what the claim gives for its value); anything else is recomputed, never reported.
+
+Seed, parameters and the output folder are checked before any study runs; one run at a time
+holds ``OUT/.lock``; the report is written only once it is whole (each file atomically); Ctrl-C
+stops at once and keeps the studies that finished.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
-import tempfile
+import shutil
+import socket
+import threading
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -19,23 +28,39 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wattlab.errors import SpecError
+from wattlab.errors import SpecError, StudyError, WattlabError
+from wattlab.files import atomic_write
 from wattlab.params import Registry, load_registry
 from wattlab.study import Scale, Study, all_studies, select
 
+SEED_MAX = 2**32 - 1
+MAX_JOBS = 256
+#: Seconds to wait for a Ray cluster before giving up with a message.
+RAY_CONNECT_TIMEOUT_S = 15.0
+#: Longest path component an output folder may have (most filesystems allow 255 bytes).
+_NAME_MAX = 255
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` so a reader never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+def check_out_dir(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path if it is, or can be made, a writable folder; checked before any work."""
+    p = Path(path)
+    text = str(p)
+    if not text:
+        raise SpecError("--out is empty; give a folder such as wattlab-report")
+    if any(len(part.encode()) > _NAME_MAX for part in p.parts):
+        raise SpecError(f"--out '{text}' has a path component longer than {_NAME_MAX} bytes")
+    if p.exists() and not p.is_dir():
+        raise SpecError(f"--out '{text}' is a file, not a folder; choose a folder path")
+    probe = p
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise SpecError(f"--out '{text}' lies under '{probe}', which is a file; choose a folder path")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise SpecError(f"--out '{text}': '{probe}' is not writable (permission denied)")
+    return p
 
 
 def study_seed(seed: int, study_id: str) -> list[int]:
@@ -67,6 +92,91 @@ def run_one(study_id: str, scale: Scale, seed: int, param_files: Sequence[str]) 
     return run_study(study, scale, study_seed(seed, study_id), params, seed=seed).to_dict()
 
 
+_NUM = (int, float)
+_OPT_NUM = (int, float, type(None))
+_OPT_STR = (str, type(None))
+#: The type of every field of a cached record (``wattlab.records.StudyRecord.to_dict``).
+_RECORD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "id": str, "paper": str, "arxiv": str, "claim": str, "metric": str, "unit": str,
+    "paper_value": _OPT_NUM, "tolerance": _OPT_NUM, "claim_kind": str, "value": _OPT_NUM,
+    "interval": (list, type(None)), "straddles": bool, "verdict": _OPT_STR, "gap": _OPT_NUM,
+    "direction_holds": (bool, type(None)), "evidence": _OPT_STR, "boundary": str,
+    "inputs_from_paper": list, "needs": str, "notes": list, "decided_by": list,
+    "sensitivity": list, "sensitivity_path": str, "sensitivity_nominal": _OPT_NUM,
+    "sensitivity_s": _NUM, "tables": dict, "costs": dict, "params": dict, "figures": dict,
+    "scale": str, "seed": int, "wall_s": _NUM, "record_version": int,
+}
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def check_record(record: Any, study: Study | str) -> dict[str, Any]:
+    """``record`` if it is a well-formed finished record of ``study``, else ValueError.
+
+    Checked: every field is present with its type and no other field is; the study id; figure
+    hex; and (given the Study) that the claim fields are the study's and the verdict and gap are
+    what the claim gives for the recorded value, interval and evidence.
+    """
+    from wattlab.records import RECORD_VERSION, StudyRecord
+
+    if not isinstance(record, dict):
+        raise ValueError("the record is not a JSON object")
+    if "error" in record or "traceback" in record:
+        raise ValueError("failed studies are never cached")
+    unknown = set(record) - set(_RECORD_TYPES)
+    if unknown:
+        raise ValueError(f"unknown field(s) {sorted(unknown)}")
+    for k, t in _RECORD_TYPES.items():
+        if k not in record:
+            raise ValueError(f"field '{k}' is missing")
+        v = record[k]
+        allowed = t if isinstance(t, tuple) else (t,)
+        if not isinstance(v, allowed) or (isinstance(v, bool) and bool not in allowed):
+            raise ValueError(f"field '{k}' has the wrong type ({type(v).__name__})")
+    sid = study if isinstance(study, str) else study.id
+    if record["id"] != sid:
+        raise ValueError(f"it holds study '{record['id']}', not '{sid}'")
+    if record["record_version"] != RECORD_VERSION:
+        raise ValueError(f"record version {record['record_version']} is not {RECORD_VERSION}")
+    for hexpng in record["figures"].values():
+        if not isinstance(hexpng, str):
+            raise ValueError("figures must map names to hex strings")
+        bytes.fromhex(hexpng)  # ValueError on bad hex
+    value, interval = record["value"], record["interval"]
+    if value is not None and not math.isfinite(value):
+        raise ValueError("the value is not finite")
+    if interval is not None and (len(interval) != 2 or not all(
+            isinstance(x, _NUM) and not isinstance(x, bool) and math.isfinite(x)
+            for x in interval)):
+        raise ValueError("the interval is not two finite numbers")
+    if not isinstance(study, str):
+        c = study.claim
+        if (record["paper_value"], record["metric"], record["unit"], record["claim_kind"]) != (
+                c.paper_value, c.metric, c.unit, c.kind):
+            raise ValueError("its claim is not the study's")
+        if record["verdict"] != "not-checkable-here" or value is not None:
+            j = c.assess(value, None if interval is None else (interval[0], interval[1]),
+                         record["evidence"] or study.evidence or "modelled")
+            if record["verdict"] != j.verdict or not _same(record["gap"], j.gap):
+                raise ValueError("its verdict or gap is not what the claim gives for its value")
+    try:
+        StudyRecord.from_dict(record)
+    except (WattlabError, TypeError) as exc:
+        raise ValueError(str(exc)) from None
+    return dict(record)
+
+
+def _remove(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
 @dataclass
 class Cache:
     """Finished study records under ``root``, keyed and checksummed."""
@@ -76,25 +186,83 @@ class Cache:
     def path(self, study_id: str) -> Path:
         return self.root / f"{study_id}.json"
 
-    def load(self, study_id: str, key: str) -> dict[str, Any] | None:
+    def load(self, study: Study | str, key: str) -> dict[str, Any] | None:
+        study_id = study if isinstance(study, str) else study.id
         p = self.path(study_id)
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():
             return None
         try:
-            entry = json.loads(p.read_text())
+            if p.is_symlink() or not p.is_file():
+                raise ValueError("not a regular file")
+            entry = json.loads(p.read_text(encoding="utf-8"))
+            if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+                raise ValueError("not a cache entry")
             if entry["key"] != key:
                 return None
             if _checksum(entry["record"]) != entry["sha256"]:
                 raise ValueError("checksum mismatch")
-            return dict(entry["record"])
-        except (ValueError, KeyError, TypeError) as exc:
+            record = check_record(entry["record"], study)
+        except (ValueError, KeyError, TypeError, OSError, UnicodeDecodeError) as exc:
             warnings.warn(f"cache entry {p} is corrupted ({exc}); recomputing it", stacklevel=2)
-            p.unlink(missing_ok=True)
+            _remove(p)
             return None
+        return record
 
     def store(self, key: str, record: dict[str, Any]) -> None:
         entry = {"key": key, "sha256": _checksum(record), "record": record}
-        atomic_write(self.path(record["id"]), json.dumps(entry))
+        p = self.path(record["id"])
+        if p.is_dir() and not p.is_symlink():
+            _remove(p)
+        atomic_write(p, json.dumps(entry))
+
+
+class RunLock:
+    """``OUT/.lock``: one ``reproduce`` per output folder. A lock whose process has ended (on this
+    host) is taken over; a live one is an error naming its holder."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / ".lock"
+        self.held = False
+
+    def __enter__(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        me = f"{os.getpid()} {socket.gethostname()}"
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+            except FileExistsError:
+                holder = self._holder()
+                if holder is None:  # stale: its process is gone
+                    self.path.unlink(missing_ok=True)
+                    continue
+                raise SpecError(f"another wattlab run ({holder}) is writing to "
+                                f"'{self.path.parent}' (lock file {self.path}); wait for it to "
+                                "finish or use another --out") from None
+            with os.fdopen(fd, "w") as f:
+                f.write(me)
+            self.held = True
+            return self
+        raise SpecError(f"cannot take the lock {self.path}; remove it if no run is active")
+
+    def _holder(self) -> str | None:
+        try:
+            pid_s, host = self.path.read_text().split(maxsplit=1)
+            pid = int(pid_s)
+        except (OSError, ValueError):
+            return "an unknown process"
+        if host.strip() == socket.gethostname():
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return None
+            except PermissionError:
+                pass
+        return f"pid {pid} on {host.strip()}"
+
+    def __exit__(self, *exc: object) -> None:
+        if self.held:
+            self.path.unlink(missing_ok=True)
+            self.held = False
 
 
 def reproduce(
@@ -113,19 +281,36 @@ def reproduce(
     Everything is validated (ids, parameter files, jobs) before anything is written.
     ``on_done(record, from_cache)`` is called as each study finishes. Returns the records.
     """
-    if jobs < 1:
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SpecError(f"--jobs must be >= 1, got {jobs}")
+    if jobs > MAX_JOBS:
+        raise SpecError(f"--jobs {jobs}: at most {MAX_JOBS} worker processes (each study runs in "
+                        "its own process)")
     if scale not in ("quick", "full"):
         raise SpecError(f"scale must be 'quick' or 'full', got {scale!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+        raise SpecError(f"--seed must be a whole number in 0 .. {SEED_MAX}, got {seed!r}")
+    out = check_out_dir(out)
     params = load_registry(param_files)  # fails here, before any output, on a bad file
     studies = select(ids)
-    cache = Cache(Path(out) / ".cache")
+    for s in studies:
+        if s.id.startswith(".") or "/" in s.id or "\\" in s.id:
+            raise StudyError(f"study id '{s.id}' cannot name a report file; rename the study")
     files = [str(Path(f).resolve()) for f in param_files]
+    with RunLock(Path(out)):
+        ordered = _reproduce(studies, scale, Path(out), jobs, seed, files, params, cluster, on_done)
+    return ordered
+
+
+def _reproduce(studies: list[Study], scale: Scale, out: Path, jobs: int, seed: int,
+               files: Sequence[str], params: Registry, cluster: str | None,
+               on_done: Callable[[dict[str, Any], bool], None] | None) -> list[dict[str, Any]]:
+    cache = Cache(out / ".cache")
     records: dict[str, dict[str, Any]] = {}
     todo: list[Study] = []
     keys = {s.id: _cache_key(s, scale, seed, params) for s in studies}
     for s in studies:
-        hit = cache.load(s.id, keys[s.id])
+        hit = cache.load(s, keys[s.id])
         if hit is not None:
             records[s.id] = hit
             if on_done:
@@ -156,7 +341,8 @@ def _run_local(todo: list[Study], scale: Scale, seed: int, files: Sequence[str],
     """One fresh process per study (its memory is freed when it ends), ``jobs`` at a time."""
     if not todo:
         return
-    with ProcessPoolExecutor(max_workers=jobs, max_tasks_per_child=1) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), max_tasks_per_child=1)
+    try:
         futures: dict[Future[dict[str, Any]], str] = {
             pool.submit(run_one, s.id, scale, seed, files): s.id for s in todo}
         for fut in as_completed(futures):
@@ -164,6 +350,12 @@ def _run_local(todo: list[Study], scale: Scale, seed: int, files: Sequence[str],
                 finished(fut.result())
             except Exception as exc:  # the worker process itself died
                 finished({"id": futures[fut], "error": f"worker failed: {exc!r}"})
+    except BaseException:  # Ctrl-C: stop at once; what finished is already cached
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _run_on_ray(todo: list[Study], scale: Scale, seed: int, files: Sequence[str], address: str,
@@ -171,7 +363,14 @@ def _run_on_ray(todo: list[Study], scale: Scale, seed: int, files: Sequence[str]
     from wattlab.errors import require
 
     ray = require("ray", extra="dist", purpose="--cluster")
-    ray.init(address=address, ignore_reinit_error=True)
+    t0 = time.monotonic()
+    _probe_cluster(address)
+    left = max(1.0, RAY_CONNECT_TIMEOUT_S - (time.monotonic() - t0))
+    _with_timeout(lambda: ray.init(address=address, ignore_reinit_error=True,
+                                   log_to_driver=False),
+                  f"--cluster {address}: no Ray cluster answered within "
+                  f"{RAY_CONNECT_TIMEOUT_S:g} s; check the address (host:port of the head node, "
+                  "'auto', or 'local') and that the cluster is running", timeout=left)
     try:
         task = ray.remote(run_one)
         pending = {task.remote(s.id, scale, seed, list(files)): s.id for s in todo}
@@ -187,12 +386,43 @@ def _run_on_ray(todo: list[Study], scale: Scale, seed: int, files: Sequence[str]
         ray.shutdown()
 
 
-def sources_used(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Every parameter any study used, by key."""
-    out: dict[str, dict[str, Any]] = {}
-    for r in records:
-        out.update(r.get("params", {}))
-    return dict(sorted(out.items()))
+def _probe_cluster(address: str) -> None:
+    """Fail fast (within RAY_CONNECT_TIMEOUT_S) when a host:port address does not answer."""
+    if address in ("auto", "local") or address.startswith("local"):
+        return
+    hostport = address.split("://", 1)[-1].rstrip("/")
+    host, sep, port_s = hostport.rpartition(":")
+    if not sep or not port_s.isdigit() or not 0 < int(port_s) < 65536 or not host:
+        raise SpecError(f"--cluster '{address}': give host:port of the Ray head node "
+                        "(e.g. 10.0.0.5:6379), 'auto' or 'local'")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port_s)),
+                                      timeout=RAY_CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        raise SpecError(f"--cluster {address}: cannot reach the Ray head node ({exc}); check the "
+                        "address and that the cluster is running") from None
 
 
-__all__ = ["atomic_write", "reproduce", "run_one", "sources_used"]
+def _with_timeout(fn: Callable[[], Any], message: str,
+                  timeout: float = RAY_CONNECT_TIMEOUT_S) -> Any:
+    """Run ``fn`` in a daemon thread; SpecError(message) if it has not returned in ``timeout``."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # handed to the caller
+            box["error"] = exc
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise SpecError(message)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+__all__ = ["reproduce", "run_one"]

@@ -264,8 +264,10 @@ class Study:
     version: int = 1
 
     def __post_init__(self) -> None:
-        if not self.id or not all(c.isalnum() or c in "-_." for c in self.id):
-            raise StudyError(f"study id '{self.id}' must be non-empty letters, digits, '-', '_', '.'")
+        if not self.id or not all(c.isalnum() or c in "-_." for c in self.id) \
+                or self.id.startswith("."):
+            raise StudyError(f"study id '{self.id}' must be non-empty letters, digits, '-', '_', '.'"
+                             " and must not start with '.'")
         bad = list(self.claim.problems())
         if self.evidence is None:
             bad.append(f"evidence: missing; say what the value is: {', '.join(EVIDENCE_KINDS)}")
@@ -308,9 +310,10 @@ def all_studies() -> dict[str, Study]:
     for name in filter(None, os.environ.get("WATTLAB_STUDIES", "").split(",")):
         try:
             module = importlib.import_module(name.strip())
-        except ImportError as exc:
+        except Exception as exc:  # ImportError, SyntaxError, or whatever the module raised
             raise StudyError(f"WATTLAB_STUDIES names module '{name}', which cannot be imported "
-                             f"({exc}); fix the name or PYTHONPATH") from exc
+                             f"({type(exc).__name__}: {exc}); fix the module, its name or "
+                             "PYTHONPATH") from exc
         studies += _collect(module, f"WATTLAB_STUDIES module {name}")
     out: dict[str, Study] = {}
     for s in studies:

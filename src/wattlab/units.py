@@ -77,10 +77,16 @@ def to_si(value: float, unit: str) -> tuple[float, str]:
 
 def parse_quantity(text: str) -> tuple[float, str]:
     """Parse '3.9 pJ/bit' into (3.9e-12, 'J/bit')."""
+    if not isinstance(text, str):
+        raise SpecError(f"cannot parse quantity {text!r}: give text such as '3.9 pJ/bit'")
     m = _NUM.match(text)
     if not m:
         raise SpecError(f"cannot parse quantity '{text}': expected a number then a unit, e.g. '3.9 pJ/bit'")
-    return to_si(float(m.group(1)), m.group(2) or "1")
+    value, unit = to_si(float(m.group(1)), m.group(2) or "1")
+    if not math.isfinite(value):
+        raise SpecError(f"quantity '{text}' is not a finite number in SI units ({value!r}); "
+                        "use a value within the float range")
+    return value, unit
 
 
 def format_si(value: float, unit: str = "", digits: int = 3) -> str:

@@ -28,8 +28,8 @@ def test_compare_prints_phases_and_writes_json(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "needle"), [
-    (["--clients", "0"], "n_clients"), (["--rounds", "0"], "rounds"),
-    (["--windows", "-5"], "samples_per_client"), (["--radio", "wifi9"], "radio"),
+    (["--clients", "0"], "--clients"), (["--rounds", "0"], "--rounds"),
+    (["--windows", "-5"], "--windows"), (["--radio", "wifi9"], "radio"),
     (["--central-upload", "zip"], "upload")])
 def test_bad_input_exits_2_naming_the_field(args: list[str], needle: str) -> None:
     r = _wattlab("compare", *args)

@@ -20,7 +20,7 @@ def wattlab(*args: str) -> subprocess.CompletedProcess[str]:
     (["serve-sim", "--tiers", "0"], "capacity tier 0"),
     (["serve-sim", "--budget-gb", "0.001"], "smaller than one expert"),
     (["serve-sim", "--top-k", "200"], "top_k=200"),
-    (["speculate", "--gamma", "0", "--model", "tiny"], "gamma=0"),
+    (["speculate", "--gamma", "0", "--model", "tiny"], "--gamma"),
 ])
 def test_bad_input_exits_2_with_a_message(args, needle):
     r = wattlab(*args)

@@ -109,9 +109,11 @@ def test_values_are_si():
 
 def test_override_layers_over_defaults(tmp_path):
     first = write(tmp_path, entry("op45.int8_add", source="horowitz2014", value=0.05,
-                                  evidence="measured") + SOURCE + entry("user.new", value=2.0),
+                                  evidence="measured", min=None, max=None)
+                  + SOURCE + entry("user.new", value=2.0),
                   "a.toml")
-    second = write(tmp_path, entry("op45.int8_add", source="horowitz2014", value=0.07), "b.toml")
+    second = write(tmp_path, entry("op45.int8_add", source="horowitz2014", value=0.07,
+                                   min=None, max=None), "b.toml")
     base = default_registry()
     layered = load_registry([first, second])
     assert layered.value("op45.int8_add") == pytest.approx(0.07e-12)  # the last file wins
@@ -145,7 +147,7 @@ def test_digest_changes_with_values_only(tmp_path):
     assert reg.digest() == load_registry().digest()
     assert reg.digest() != reg.with_value("op45.int8_add", 0.031e-12, "t").digest()
     same = write(tmp_path, entry("op45.int8_add", source="horowitz2014", value=0.03,
-                                 locator="elsewhere"))
+                                 locator="elsewhere", min=None, max=None))
     assert load_registry([same]).digest() == reg.digest()
     assert re.fullmatch(r"[0-9a-f]{16}", reg.digest())
 

@@ -10,29 +10,45 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wattlab.commands._options import BoundedInt, OutFile, Seed
+from wattlab.errors import SpecError
+
 app = typer.Typer(help="Centralised vs federated learning: energy ledgers and break-even.",
                   no_args_is_help=True)
 console = Console()
 
+#: --train generates clients x windows raw windows of 4096 float64 samples (32 kB each):
+#: 20 000 of them are ~0.7 GB and a few minutes of training on one core.
+TRAIN_MAX_WINDOWS = 20_000
+TRAIN_MAX_ROUNDS = 200
+
 
 @app.command()
 def compare(
-    clients: Annotated[int, typer.Option(help="Number of nodes.")] = 10,
-    windows: Annotated[int, typer.Option(help="Raw vibration windows per node.")] = 300,
-    hidden: Annotated[int, typer.Option(help="MLP hidden width (0: softmax regression).")] = 32,
-    rounds: Annotated[int, typer.Option(help="FedAvg rounds (= centralised epochs).")] = 20,
+    clients: Annotated[int, typer.Option(click_type=BoundedInt(1, 10_000),
+                                         help="Number of nodes, 1..10000.")] = 10,
+    windows: Annotated[int, typer.Option(click_type=BoundedInt(1, 1_000_000),
+                                         help="Raw vibration windows per node.")] = 300,
+    hidden: Annotated[int, typer.Option(click_type=BoundedInt(0, 4096),
+                                        help="MLP hidden width (0: softmax regression).")] = 32,
+    rounds: Annotated[int, typer.Option(click_type=BoundedInt(1, 10_000),
+                                        help="FedAvg rounds (= centralised epochs).")] = 20,
     radio: Annotated[str, typer.Option(help="Node radio: lte, ltem or nbiot.")] = "lte",
     central_upload: Annotated[str, typer.Option(
         help="What centralised training uploads: raw or features.")] = "raw",
     train: Annotated[bool, typer.Option(
         "--train", help="Also train both ways on synthetic data and report accuracy.")] = False,
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic data and training.")] = 0,
+    seed: Seed = 0,
     json_out: Annotated[Path | None, typer.Option(
-        "--json", help="Write both ledgers (every entry) to this JSON file.")] = None,
+        "--json", click_type=OutFile((".json",)),
+        help="Write both ledgers (every entry) to this JSON file.")] = None,
     params: Annotated[list[Path] | None, typer.Option(
         "--params", help="A TOML parameter file layered over the defaults (repeatable).")] = None,
 ) -> None:
-    """Energy by phase of both architectures, the saving, break-even and 70% volumes."""
+    """Energy by phase of both architectures, the saving, break-even and 70% volumes.
+
+    Example: wattlab fl compare --clients 20 --radio nbiot --json ledgers.json
+    """
     import json
 
     import numpy as np
@@ -54,6 +70,15 @@ def compare(
     from wattlab.systems.fl.data import N_FEATURES, feature_flops
     from wattlab.systems.fl.sweep import compare as affine
 
+    if train and (clients * windows > TRAIN_MAX_WINDOWS or rounds > TRAIN_MAX_ROUNDS):
+        raise SpecError(f"--train with {clients} x {windows} windows and {rounds} rounds is "
+                        f"beyond this command's bound ({TRAIN_MAX_WINDOWS} windows, about 0.7 GB, "
+                        f"and {TRAIN_MAX_ROUNDS} rounds); lower --clients/--windows/--rounds or "
+                        "drop --train for the analytical ledgers")
+    if radio not in ("lte", "ltem", "nbiot"):
+        raise SpecError(f"--radio must be lte, ltem or nbiot, not '{radio}'")
+    if central_upload not in ("raw", "features"):
+        raise SpecError(f"--central-upload must be raw or features, not '{central_upload}'")
     reg = load_registry(params or [])
     spec = RailSpec(n_clients=clients, samples_per_client=windows)
     fed = FedSpec(rounds=rounds)

@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from wattlab.commands._options import BoundedInt, FiniteFloat
 
 app = typer.Typer(help="LLM architecture configs: parameters, FLOPs, and a request's cost on a "
                   "device (roofline model).", no_args_is_help=True)
@@ -39,15 +42,23 @@ def list_llms() -> None:
 def cost(
     model: Annotated[str, typer.Argument(help="Shipped config name, TOML file or HF config.json.")],
     device: Annotated[str, typer.Option("--device", help="Registry device name.")] = "t4",
-    n_in: Annotated[int, typer.Option("--n-in", help="Prompt tokens.")] = 128,
-    n_out: Annotated[int, typer.Option("--n-out", help="Generated tokens.")] = 128,
-    batch: Annotated[int, typer.Option("--batch", help="Concurrent requests.")] = 1,
+    n_in: Annotated[int, typer.Option("--n-in", click_type=BoundedInt(1, 10**7),
+                                      help="Prompt tokens.")] = 128,
+    n_out: Annotated[int, typer.Option("--n-out", click_type=BoundedInt(1, 10**7),
+                                       help="Generated tokens.")] = 128,
+    batch: Annotated[int, typer.Option("--batch", click_type=BoundedInt(1, 10**5),
+                                       help="Concurrent requests.")] = 1,
     weight_bits: Annotated[float | None, typer.Option(
-        "--weight-bits", help="Weight precision (bits); 16 by default.")] = None,
-    kv_bits: Annotated[float | None, typer.Option("--kv-bits", help="KV-cache bits.")] = None,
+        "--weight-bits", click_type=FiniteFloat(1, 32),
+        help="Weight precision (bits, 1..32); 16 by default.")] = None,
+    kv_bits: Annotated[float | None, typer.Option("--kv-bits", click_type=FiniteFloat(1, 32),
+                                                  help="KV-cache bits (1..32).")] = None,
     params: ParamFiles = None,
 ) -> None:
-    """Modelled energy, latency and energy per token of a request (labelled: roofline model)."""
+    """Modelled energy, latency and energy per token of a request (labelled: roofline model).
+
+    Example: wattlab llm cost llama-3.2-1b --device t4 --n-in 512 --n-out 128 --batch 4
+    """
     from wattlab.hardware import Device
     from wattlab.params import load_registry
     from wattlab.units import format_si
@@ -57,8 +68,9 @@ def cost(
     c = llm_config(model).with_bits(weight_bits, kv_bits)
     dev = Device.from_registry(device, reg)
     r = request_cost(c, dev, n_in, n_out, batch=batch, params=reg)
-    console.print(f"[bold]{c.name}[/bold] ({c.weight_bits:g}-bit weights, "
-                  f"{format_si(weight_bytes(c), 'B')}) on [bold]{dev.name}[/bold], batch {batch}, "
+    console.print(f"[bold]{escape(c.name)}[/bold] ({c.weight_bits:g}-bit weights, "
+                  f"{format_si(weight_bytes(c), 'B')}) on [bold]{escape(dev.name)}[/bold], "
+                  f"batch {batch}, "
                   f"{n_in} in + {n_out} out tokens — modelled (roofline), not measured")
     console.print(r)
     console.print(f"latency {format_si(r.latency_s, 's')} (first token "

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wattlab.commands._options import BoundedInt, FiniteFloat, Seed
 from wattlab.errors import SpecError
 
 app = typer.Typer(help="MoE serving: NPUMoE-style runtime (modelled) and self-speculative decoding.",
@@ -18,31 +19,53 @@ app = typer.Typer(help="MoE serving: NPUMoE-style runtime (modelled) and self-sp
 console = Console()
 
 
-def _tiers(text: str) -> tuple[int, ...]:
+def _tiers(text: str, chunk: int) -> tuple[int, ...]:
+    """Capacity tiers: whole numbers of token rows, each at most --chunk (an expert cannot get
+    more rows than a chunk holds)."""
     from wattlab.systems.moe.tiers import check_tiers
 
     try:
         values = [int(v) for v in text.split(",") if v.strip()]
     except ValueError as exc:
         raise SpecError(f"--tiers '{text}': give comma-separated whole numbers, e.g. 16,32") from exc
+    if len(values) > 64:
+        raise SpecError(f"--tiers: {len(values)} tiers; at most 64")
+    big = [v for v in values if v > chunk]
+    if big:
+        raise SpecError(f"--tiers {big[0]}: a tier holds at most --chunk ({chunk}) token rows")
     return check_tiers(values)
+
+
+def _int(lo: int, hi: int) -> BoundedInt:
+    return BoundedInt(lo, hi)
 
 
 @app.command("serve-sim")
 def serve_sim(
-    tokens: Annotated[int, typer.Option(help="Prefill length in tokens.")] = 8192,
-    chunk: Annotated[int, typer.Option(help="Prefill chunk (static shape) in tokens.")] = 512,
+    tokens: Annotated[int, typer.Option(click_type=_int(1, 1 << 20),
+                                        help="Prefill length in tokens, up to 2^20.")] = 8192,
+    chunk: Annotated[int, typer.Option(click_type=_int(1, 1 << 16),
+                                       help="Prefill chunk (static shape) in tokens.")] = 512,
     tiers: Annotated[str, typer.Option(
-        help="Capacity tiers, comma-separated; 'auto' = calibrated DP.")] = "auto",
-    n_tiers: Annotated[int, typer.Option(help="Tiers the calibration may choose (with --tiers auto).")] = 3,
-    group: Annotated[int, typer.Option(help="Experts per grouped NPU dispatch.")] = 4,
-    budget_gb: Annotated[float, typer.Option(help="NPU-resident expert memory per layer, GB.")] = 0.6,
-    top_k: Annotated[int | None, typer.Option(help="Override the model's routed experts per token.")] = None,
-    zipf: Annotated[float, typer.Option(help="Expert-popularity skew (Zipf exponent; 0 = uniform).")] = 1.0,
-    layers: Annotated[int, typer.Option(help="Layers simulated (the rest repeat their cost).")] = 2,
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic routing.")] = 0,
+        help="Capacity tiers, comma-separated (each <= --chunk); 'auto' = calibrated DP.")] = "auto",
+    n_tiers: Annotated[int, typer.Option(click_type=_int(1, 16), help="Tiers the calibration may "
+                                         "choose (with --tiers auto), 1..16.")] = 3,
+    group: Annotated[int, typer.Option(click_type=_int(1, 1024),
+                                       help="Experts per grouped NPU dispatch.")] = 4,
+    budget_gb: Annotated[float, typer.Option(click_type=FiniteFloat(0, 1e4), help="NPU-resident "
+                                             "expert memory per layer, GB (0..1e4).")] = 0.6,
+    top_k: Annotated[int | None, typer.Option(click_type=_int(1, 1 << 16), help="Override the "
+                                              "model's routed experts per token.")] = None,
+    zipf: Annotated[float, typer.Option(click_type=FiniteFloat(0, 10), help="Expert-popularity "
+                                        "skew (Zipf exponent 0..10; 0 = uniform).")] = 1.0,
+    layers: Annotated[int, typer.Option(click_type=_int(1, 1024), help="Layers simulated (the "
+                                        "rest repeat their cost; at most the model's).")] = 2,
+    seed: Seed = 0,
 ) -> None:
-    """Modelled prefill of a Qwen3-30B-A3B-shaped MoE on an Apple M2 Max: NPUMoE plan vs GPU/CPU only."""
+    """Modelled prefill of a Qwen3-30B-A3B-shaped MoE on an Apple M2 Max: NPUMoE plan vs GPU/CPU only.
+
+    Example: wattlab moe serve-sim --tokens 4096 --tiers 16,64 --budget-gb 0.4
+    """
     from wattlab.params import default_registry
     from wattlab.systems.moe import calibrate as cal
     from wattlab.systems.moe import serving as sv
@@ -56,14 +79,17 @@ def serve_sim(
         shape = dataclasses.replace(shape, top_k=top_k)
     if chunk < 1 or tokens < chunk:
         raise SpecError(f"--tokens {tokens} / --chunk {chunk}: need 1 <= chunk <= tokens")
+    if layers > shape.layers:
+        raise SpecError(f"--layers {layers}: the model has {shape.layers} layers")
+    fixed = _tiers(tiers, chunk) if tiers != "auto" else None
     budget = budget_gb * 1e9
     sv.check_plan_inputs((1,), group, budget, shape)
     rng = np.random.default_rng(seed)
     pop = cal.zipf_popularity(shape.experts, zipf, rng, layers)
     calib = cal.synthetic_profile(pop, shape.top_k, chunk, 8, rng)
     plan = sv.plan_tiers(calib, shape, m2max(params), n_tiers, group, budget)
-    if tiers != "auto":
-        plan = dataclasses.replace(plan, tiers=_tiers(tiers))
+    if fixed is not None:
+        plan = dataclasses.replace(plan, tiers=fixed)
     ev = cal.synthetic_profile(pop, shape.top_k, chunk, tokens // chunk, rng)
     ours = sv.prefill(ev, shape, params, "npumoe", plan)
     table = Table(title=f"Modelled prefill, {tokens} tokens (MODEL ONLY; assumed device figures)")
@@ -78,6 +104,17 @@ def serve_sim(
     console.print(table)
     console.print(f"tiers {plan.tiers}, group {group}, resident experts per layer "
                   f"{int(plan.resident[0].sum())} of {shape.experts}; speed-up = baseline / npumoe")
+
+
+def _n_experts(model: str) -> int:
+    """Experts per MoE layer of a --model, known without loading or training it."""
+    if model == "tiny":
+        from wattlab.systems.moe.tiny import TinyConfig
+
+        return int(TinyConfig().n_experts)
+    from wattlab.systems.moe.smol import N_EXPERTS
+
+    return int(N_EXPERTS)
 
 
 def _draft(spec: str, bits: int | None, model: Any, calib_ids: Any) -> Any:
@@ -104,26 +141,46 @@ def _draft(spec: str, bits: int | None, model: Any, calib_ids: Any) -> Any:
 
 @app.command()
 def speculate(
-    gamma: Annotated[int, typer.Option(help="Drafted tokens per verification (>= 1).")] = 4,
+    gamma: Annotated[int, typer.Option(click_type=_int(1, 64),
+                                       help="Drafted tokens per verification (1..64).")] = 4,
     draft: Annotated[str, typer.Option(
         help="Draft: topN experts per token, or hotN calibrated experts.")] = "top1",
-    bits: Annotated[int | None, typer.Option(help="Draft weight precision (MSB bits of int8).")] = None,
+    bits: Annotated[int | None, typer.Option(click_type=_int(1, 8), help="Draft weight precision "
+                                             "(MSB bits of int8, 1..8).")] = None,
     model: Annotated[str, typer.Option(
         help="'smollm2' (MoEfied SmolLM2-135M) or 'tiny' (trained in seconds).")] = "smollm2",
-    tokens: Annotated[int, typer.Option(help="New tokens to generate.")] = 32,
+    tokens: Annotated[int, typer.Option(click_type=_int(1, 4096),
+                                        help="New tokens to generate (1..4096).")] = 32,
     prompt: Annotated[str, typer.Option(help="Prompt text (smollm2) .")] = "The for statement is used to",
-    top_k: Annotated[int | None, typer.Option(
+    top_k: Annotated[int | None, typer.Option(click_type=_int(1, 1 << 16),
         help="Full model's routed experts (smollm2: 16 experts).")] = None,
 ) -> None:
-    """Self-speculative vs plain greedy decoding, measured on this CPU (exact output)."""
-    import torch
+    """Self-speculative vs plain greedy decoding, measured on this CPU (exact output).
 
+    Every argument is checked before a model is loaded or trained.
+
+    Example: wattlab moe speculate --model tiny --draft top1 --gamma 3 --tokens 16
+    """
+    from wattlab.errors import require
+
+    torch = require("torch", extra="torch", purpose="wattlab moe speculate")
     from wattlab.params import default_registry
     from wattlab.systems.moe import specdec as sd
     from wattlab.systems.moe.energy import metered
     from wattlab.systems.moe.moefy import set_top_k
 
     sd.check_gamma(gamma)
+    if model not in ("tiny", "smollm2"):
+        raise SpecError(f"--model '{model}': use 'smollm2' or 'tiny'")
+    m = re.fullmatch(r"(top|hot)(\d{1,6})", draft)
+    if not m:
+        raise SpecError(f"--draft '{draft}': use topN (e.g. top1) or hotN (e.g. hot8)")
+    n_experts = _n_experts(model)
+    for name, n in (("--draft " + draft, int(m.group(2))), ("--top-k", top_k)):
+        if n is not None and not 1 <= n <= n_experts:
+            raise SpecError(f"{name}: the {model} model has {n_experts} experts; use 1..{n_experts}")
+    if model == "smollm2" and not prompt.strip():
+        raise SpecError("--prompt is empty; give some text")
     if model == "tiny":
         from wattlab.systems.moe import tiny
 

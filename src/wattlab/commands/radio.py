@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import typer
 
+from wattlab.commands._options import count, finite, parse_grid
 from wattlab.errors import SpecError
 
 if TYPE_CHECKING:
@@ -27,24 +28,25 @@ BER_SCHEMES = (
 )
 
 
-def parse_range(text: str, field: str) -> np.ndarray:
-    """'0:2:12' (start:step:stop, inclusive) or '0,3,6' into a non-empty finite array."""
+#: Physical ranges of the inputs (outside them the link models are not meaningful).
+EBN0_DB = (-30.0, 60.0)     # Eb/N0 grid, dB
+DISTANCE_M = (1e-3, 1e7)    # link distance
+CARRIER_HZ = (1e6, 3e11)    # 1 MHz .. 300 GHz
+KAPPA = (1.5, 8.0)          # path-loss exponent: 2 free space, ~1.6 corridors, up to ~6 indoors
+MAX_POINTS = 200            # grid points per command
+#: Bit budget per point: 1e8 bits run for about a minute per point on one core.
+MAX_BITS = 1e8
+#: An energy per bit above this is outside any radio's range (an input is nonsense).
+MAX_J_PER_BIT = 1.0
+
+
+def parse_range(text: str, field: str, lo: float | None = None,
+                hi: float | None = None) -> np.ndarray:
+    """'0:2:12' (start:step:stop, inclusive) or '0,3,6' into a non-empty finite array of at most
+    MAX_POINTS values within [lo, hi]."""
     from wattlab.systems.radio._checks import snr_grid
 
-    try:
-        if ":" in text:
-            parts = [float(x) for x in text.split(":")]
-            if len(parts) != 3 or parts[1] <= 0:
-                raise ValueError
-            start, step, stop = parts
-            values = np.arange(start, stop + step / 2, step)
-        else:
-            values = np.array([float(x) for x in text.split(",") if x.strip()])
-    except ValueError:
-        raise SpecError(
-            f"{field}: '{text}' is not 'start:step:stop' (step > 0) or a comma list of numbers"
-        ) from None
-    return snr_grid(values, field)
+    return snr_grid(np.array(parse_grid(text, field, max_points=MAX_POINTS, lo=lo, hi=hi)), field)
 
 
 def build_scheme(
@@ -98,27 +100,33 @@ def ber(
     scheme: str = typer.Option("bpsk", help=f"one of {', '.join(BER_SCHEMES)}"),
     ebn0: str = typer.Option("0:2:12", help="Eb/N0 grid in dB: start:step:stop or a,b,c"),
     channel: str = typer.Option("awgn", help="awgn or rayleigh"),
-    n_tx: int = typer.Option(2, help="transmit antennas (SM/STBC variants)"),
-    n_rx: int = typer.Option(1, help="receive antennas"),
-    n_codes: int = typer.Option(4, help="codebook size (power of two); M for NC-FSK"),
-    code_length: int = typer.Option(16, help="chips per code"),
+    n_tx: int = count(1, 16, "transmit antennas (SM/STBC variants), 1..16", default=2),
+    n_rx: int = count(1, 16, "receive antennas, 1..16", default=1),
+    n_codes: int = count(1, 1024, "codebook size (power of two); M for NC-FSK", default=4),
+    code_length: int = count(1, 4096, "chips per code, 1..4096", default=16),
     family: str = typer.Option("walsh", help="walsh, zadoff-chu, chirp, fsk or cpm"),
-    psk: int = typer.Option(2, help="PSK order of the modulated symbol"),
+    psk: int = count(2, 64, "PSK order of the modulated symbol, 2..64", default=2),
     detector: str = typer.Option("ml", help="ml, low-complexity, noncoherent; NoiseMod: fixed/csi"),
-    samples_per_bit: int = typer.Option(16, help="NoiseMod samples per bit"),
-    variance_ratio: float = typer.Option(1 / 9, help="NoiseMod σ0²/σ1²"),
-    target_errors: int = typer.Option(200, help="stop a point after this many bit errors"),
-    max_bits: float = typer.Option(1e6, help="bit budget per point"),
+    samples_per_bit: int = count(1, 4096, "NoiseMod samples per bit, 1..4096", default=16),
+    variance_ratio: float = finite(0.0, 1e6, "NoiseMod σ0²/σ1² (> 0)", open_lo=True,
+                                   default=1 / 9),
+    target_errors: int = count(1, 10**6, "stop a point after this many bit errors",
+                               default=200),
+    max_bits: float = finite(1.0, MAX_BITS, "bit budget per point, at most 1e8 (about a "
+                             "minute per point on one core)", default=1e6),
     seed: int = typer.Option(0, help="random seed"),
     theory: bool = typer.Option(True, help="print the closed form / union bound beside"),
 ) -> None:
-    """Simulate BER against Eb/N0, with confidence intervals and the theory curve."""
+    """Simulate BER against Eb/N0, with confidence intervals and the theory curve.
+
+    Example: wattlab radio ber --scheme qpsk --ebn0 0:2:10 --max-bits 1e5
+    """
     from rich.console import Console
     from rich.table import Table
 
     from wattlab.systems.radio import simulate
 
-    grid = parse_range(ebn0, "ebn0")
+    grid = parse_range(ebn0, "ebn0", *EBN0_DB)
     s = build_scheme(
         scheme,
         n_tx=n_tx,
@@ -142,9 +150,14 @@ def ber(
     th = None
     if theory:
         try:
-            th = s.ber_theory(10 ** (grid / 10))
+            th = np.asarray(s.ber_theory(10 ** (grid / 10)), dtype=float)
         except SpecError:
             th = None
+
+    def theory_cell(v: float) -> str:
+        if not np.isfinite(v):
+            return "-"
+        return "> 0.5 (bound)" if v > 0.5 else f"{v:.3g}"
     t = Table(title=s.name)
     for col in ("Eb/N0 (dB)", "BER", "95% CI", "errors / bits", "stopped by", "theory"):
         t.add_column(col, justify="right")
@@ -155,20 +168,29 @@ def ber(
             f"[{p.ber_ci[0]:.3g}, {p.ber_ci[1]:.3g}]",
             f"{p.bit_errors} / {p.bits}",
             p.stopped_by,
-            f"{th[i]:.3g}" if th is not None else "-",
+            theory_cell(float(th[i])) if th is not None else "-",
         )
     Console().print(t)
+    if th is not None and np.any(th > 0.5):
+        Console().print("theory '> 0.5 (bound)': the union bound exceeds 0.5 there, so it says "
+                        "nothing; a BER is at most 0.5", markup=False)
 
 
 @app.command()
 def energy(
     scheme: str = typer.Option("bpsk", help="bpsk, qpsk, dsss, ncfsk or noisemod"),
     distance: str = typer.Option("10,100,1000", help="distances in m: a,b,c or start:step:stop"),
-    target_ber: float = typer.Option(1e-3, help="target bit-error rate"),
-    carrier: float = typer.Option(None, help="carrier frequency in Hz (default radio.toml)"),
-    kappa: float = typer.Option(None, help="path-loss exponent (default radio.toml)"),
+    target_ber: float = finite(0.0, 0.5, "target bit-error rate, in (0, 0.5)", open_lo=True,
+                               open_hi=True, default=1e-3),
+    carrier: float = finite(*CARRIER_HZ, "carrier frequency in Hz, 1e6..3e11 (default "
+                            "radio.toml)", default=None),
+    kappa: float = finite(*KAPPA, "path-loss exponent, 1.5..8 (default radio.toml)",
+                          default=None),
 ) -> None:
-    """Energy per bit by component at each distance."""
+    """Energy per bit by component at each distance.
+
+    Example: wattlab radio energy --scheme noisemod --distance 1:10:101
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -176,7 +198,7 @@ def energy(
     from wattlab.systems.radio._checks import positive_array
     from wattlab.units import format_si
 
-    ds = positive_array(parse_range(distance, "distance"), "distance")
+    ds = positive_array(parse_range(distance, "distance", *DISTANCE_M), "distance")
     t = Table(title=f"{scheme}: energy per bit at BER {target_ber:g}")
     cols = ("pa", "tx_circuit", "rx_circuit", "dac", "adc")
     for c in ("distance", *cols, "total"):
@@ -185,6 +207,10 @@ def energy(
         cost = energy_per_bit(
             scheme, float(d), target_ber=target_ber, carrier_hz=carrier, path_loss_exponent=kappa
         )
+        if not (np.isfinite(cost.energy_total_j) and cost.energy_total_j <= MAX_J_PER_BIT):
+            raise SpecError(f"--distance {d:g} m needs {cost.energy_total_j:.3g} J per bit, beyond "
+                            f"any radio ({MAX_J_PER_BIT:g} J/bit); shorten the distance or lower "
+                            "--kappa")
         t.add_row(
             format_si(float(d), "m"),
             *(format_si(cost.energy_j[k], "J") for k in cols),
@@ -198,10 +224,15 @@ def crossover(
     low_power: str = typer.Option("noisemod", help="the low-circuit-power radio"),
     coherent: str = typer.Option("bpsk", help="the coherent radio"),
     carrier: str = typer.Option("433e6,868e6,2.4e9,5.8e9", help="carrier frequencies (Hz)"),
-    kappa: float = typer.Option(None, help="path-loss exponent (default radio.toml)"),
-    target_ber: float = typer.Option(1e-3, help="target bit-error rate"),
+    kappa: float = finite(*KAPPA, "path-loss exponent, 1.5..8 (default radio.toml)",
+                          default=None),
+    target_ber: float = finite(0.0, 0.5, "target bit-error rate, in (0, 0.5)", open_lo=True,
+                               open_hi=True, default=1e-3),
 ) -> None:
-    """Crossover distance d* between two radios against carrier frequency."""
+    """Crossover distance d* between two radios against carrier frequency.
+
+    Example: wattlab radio crossover --carrier 868e6,2.4e9 --kappa 3
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -209,7 +240,7 @@ def crossover(
     from wattlab.systems.radio._checks import positive_array
     from wattlab.units import format_si
 
-    fs = positive_array(parse_range(carrier, "carrier"), "carrier")
+    fs = positive_array(parse_range(carrier, "carrier", *CARRIER_HZ), "carrier")
     t = Table(title=f"crossover {low_power} / {coherent} at BER {target_ber:g}")
     t.add_column("carrier", justify="right")
     t.add_column("d*", justify="right")

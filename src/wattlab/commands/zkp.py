@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from wattlab.commands._options import Seed, count
 from wattlab.errors import SpecError
 
 app = typer.Typer(help="Zero-knowledge-proof kernels (MORPH): exact NTT/MSM on GEMMs, measured "
@@ -16,6 +17,39 @@ app = typer.Typer(help="Zero-knowledge-proof kernels (MORPH): exact NTT/MSM on G
 @app.callback()
 def _main() -> None:
     """Zero-knowledge-proof kernels: NTT and MSM."""
+
+
+#: Largest NTT input (batch x 2^log_n elements): ~4 GB of residues at 2^24.
+NTT_MAX_LOG_ELEMS = 24
+#: Largest MSM: the Python-int Pippenger ran ~1.3e3 points/s per variant on one shared core
+#: (BLS12-381, 2^12 points: 3.3 s), so 2^13 is ~15 s for the two timed variants.
+MSM_MAX_LOG_N = 13
+MSM_POINTS_PER_S = 1.3e3
+
+
+def _msm_seconds(log_n: int) -> float:
+    return (1 << log_n) / MSM_POINTS_PER_S * 2  # two timed variants, one repetition each
+
+
+def _check_device(backend: str, device: str) -> None:
+    """--device is valid for --backend before any work (CUDA must be present for 'cuda')."""
+    import re
+
+    if backend not in ("numpy", "torch"):
+        raise SpecError(f"--backend must be 'numpy' or 'torch', not '{backend}'")
+    if not re.fullmatch(r"cpu|cuda(:\d{1,2})?", device):
+        raise SpecError(f"--device '{device}': use cpu, cuda or cuda:N")
+    if backend == "numpy" and device != "cpu":
+        raise SpecError(f"--device {device} needs --backend torch (numpy runs on the CPU)")
+    if device.startswith("cuda"):
+        from wattlab.errors import require
+
+        torch = require("torch", extra="torch", purpose="--device cuda")
+        if not torch.cuda.is_available():
+            raise SpecError(f"--device {device}: no CUDA device is available here; use cpu")
+        idx = int(device.split(":")[1]) if ":" in device else 0
+        if idx >= torch.cuda.device_count():
+            raise SpecError(f"--device {device}: only {torch.cuda.device_count()} CUDA device(s)")
 
 
 def _best(fn: Any, reps: int) -> float:
@@ -40,16 +74,20 @@ def sample_points(curve: Any, n: int) -> list[tuple[int, int]]:
 def bench(
     field: str = typer.Option("bls12-381", help="curve or field name (a curve gives its scalar "
                               "field for NTT, its G1 group for MSM)"),
-    log_n: int = typer.Option(16, help="log2 of the NTT size / number of MSM points"),
+    log_n: int = count(1, 26, "log2 of the NTT size / number of MSM points (NTT: batch x 2^log_n"
+                       f" <= 2^{NTT_MAX_LOG_ELEMS}; MSM: log_n <= {MSM_MAX_LOG_N})", default=16),
     kernel: str = typer.Option("ntt", help="ntt or msm"),
-    batch: int = typer.Option(1, help="independent NTTs per call"),
+    batch: int = count(1, 1 << NTT_MAX_LOG_ELEMS, "independent NTTs per call", default=1),
     steps: int = typer.Option(3, help="3-step or 5-step matrix NTT"),
     backend: str = typer.Option("numpy", help="numpy (float64 BLAS) or torch (int8 _int_mm)"),
-    device: str = typer.Option("cpu", help="torch device, e.g. cuda"),
-    reps: int = typer.Option(3, help="timed repetitions (best is reported)"),
-    seed: int = typer.Option(0, help="random seed for the inputs"),
+    device: str = typer.Option("cpu", help="torch device: cpu, cuda or cuda:N (torch backend)"),
+    reps: int = count(1, 100, "timed repetitions (best is reported), 1..100", default=3),
+    seed: Seed = 0,
 ) -> None:
-    """Measure a kernel on this machine and print the modelled engine figures beside it."""
+    """Measure a kernel on this machine and print the modelled engine figures beside it.
+
+    Example: wattlab zkp bench --field bn254 --log-n 12 --kernel ntt --reps 1
+    """
     import numpy as np
     from rich.console import Console
     from rich.table import Table
@@ -60,8 +98,15 @@ def bench(
 
     if kernel not in ("ntt", "msm"):
         raise SpecError(f"--kernel must be 'ntt' or 'msm', not '{kernel}'")
-    if not 1 <= log_n <= 26 or batch < 1:
-        raise SpecError(f"--log-n must be in 1..26 and --batch >= 1 (got {log_n}, {batch})")
+    if steps not in (3, 5):
+        raise SpecError(f"--steps must be 3 or 5, not {steps}")
+    if kernel == "ntt" and batch * (1 << log_n) > 1 << NTT_MAX_LOG_ELEMS:
+        raise SpecError(f"--batch {batch} x 2^{log_n} elements exceeds 2^{NTT_MAX_LOG_ELEMS} "
+                        "(about 4 GB of RNS residues and minutes here); lower --log-n or --batch")
+    if kernel == "msm" and log_n > MSM_MAX_LOG_N:
+        raise SpecError(f"--kernel msm --log-n {log_n}: the pure-Python MSM takes about "
+                        f"{_msm_seconds(log_n):.0f} s here; use --log-n <= {MSM_MAX_LOG_N}")
+    _check_device(backend, device)
     rng, params, con = np.random.default_rng(seed), default_registry(), Console()
     table = Table(title=f"zkp {kernel}: {field}, 2^{log_n}" + (f" x{batch}" if batch > 1 else ""))
     for col in ("what", "basis", "seconds", "throughput"):

@@ -132,11 +132,16 @@ class Registry(Mapping[str, Param]):
         return Registry(self.params, set())
 
     def digest(self) -> str:
-        """A stable hash of every key and value, for caches."""
+        """A stable hash of every parameter's value, unit *and* provenance (citation, URL,
+        locator, evidence, note, file, range), for caches: a changed citation in a user's file
+        invalidates cached records that quote it."""
+        import json
+
         h = hashlib.sha256()
         for k in sorted(self.params):
             p = self.params[k]
-            h.update(f"{k}={p.value!r}{p.unit};".encode())
+            d = {**describe(p), "file": p.file, "valid_range": [repr(x) for x in p.valid_range]}
+            h.update(json.dumps(d, sort_keys=True, default=repr).encode())
         return h.hexdigest()[:16]
 
 
@@ -156,6 +161,15 @@ def _parse_file(text: str, where: str, known_sources: Mapping[str, Source]) -> d
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ParamError(f"{where}: not valid TOML ({exc}); fix the syntax at the position shown") from exc
+    for table in ("meta", "sources", "params"):
+        if not isinstance(raw.get(table, {}), dict):
+            raise ParamError(f"{where}: '{table}' must be a table ([{table}...] sections), "
+                             f"not {type(raw[table]).__name__}")
+    for table in ("sources", "params"):
+        for k, v in raw.get(table, {}).items():
+            if not isinstance(v, dict):
+                raise ParamError(f"{where}: {table} entry '{k}' must be a table "
+                                 f'([{table}."{k}"] with its fields), not {type(v).__name__}')
     unknown = set(raw) - {"schema", "meta", "sources", "params"}
     if unknown:
         raise ParamError(f"{where}: unknown top-level table(s) {sorted(unknown)}; "
@@ -185,6 +199,9 @@ def _parse_file(text: str, where: str, known_sources: Mapping[str, Source]) -> d
             hi = to_si(pspec.max, pspec.unit)[0] if pspec.max is not None else math.inf
         except SpecError as exc:
             raise ParamError(f"{where}: entry '{key}', field 'unit': {exc}") from None
+        if not math.isfinite(value):
+            raise ParamError(f"{where}: entry '{key}', field 'value': {pspec.value:g} {pspec.unit} "
+                             "is not a finite number in SI; use a value within range")
         _check_range(key, value, (lo, hi), where)
         if key.startswith(CATALOGUE_PREFIXES) and value < 0:
             raise ParamError(f"{where}: entry '{key}', field 'value': {pspec.value:g} {pspec.unit} "
@@ -251,14 +268,45 @@ def load_registry(overrides: Iterable[str | Path] = ()) -> Registry:
         if not path.is_file():
             raise ParamError(f"parameter file '{path}' does not exist; pass an existing TOML file")
         known = {p.source.key: p.source for p in reg.params.values()}
-        layer = _parse_file(path.read_text(encoding="utf-8"), str(path), known)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParamError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save "
+                             "the file as UTF-8") from None
+        except OSError as exc:
+            raise ParamError(f"parameter file '{path}' cannot be read ({exc.strerror})") from None
+        layer = _parse_file(text, str(path), known)
         _check_not_renamed(path, layer)
         for key, p in layer.items():
             if key in reg.params and reg.params[key].unit != p.unit:
                 raise ParamError(f"{path}: entry '{key}', field 'unit': '{p.given}' is {p.unit} but "
                                  f"the default is {reg.params[key].unit}; use a unit of that dimension")
+            if key in reg.params:
+                layer[key] = _keep_range(reg.params[key], p, text, str(path))
         reg = Registry({**reg.params, **layer})
     return reg
+
+
+def _keep_range(default: Param, new: Param, text: str, where: str) -> Param:
+    """An override keeps the default's valid range (and the default's sign when that range is
+    open on that side) unless it states a wider range together with a ``note`` saying why.
+    A range inside the default's needs no reason."""
+    spec = tomllib.loads(text)["params"][new.key]
+    lo, hi = default.valid_range
+    if lo == -math.inf and default.value > 0:
+        lo = 0.0  # a positive default keeps its sign
+    elif hi == math.inf and default.value < 0:
+        hi = 0.0
+    if "min" in spec or "max" in spec:
+        n_lo = new.valid_range[0] if "min" in spec else lo
+        n_hi = new.valid_range[1] if "max" in spec else hi
+        if (n_lo < lo or n_hi > hi) and not str(spec.get("note", "")).strip():
+            raise ParamError(f"{where}: entry '{new.key}' widens the valid range from "
+                             f"[{lo:g}, {hi:g}] to [{n_lo:g}, {n_hi:g}] (SI); add a field 'note' "
+                             "saying why the default's range does not hold")
+        lo, hi = n_lo, n_hi
+    _check_range(new.key, new.value, (lo, hi), where)
+    return replace(new, valid_range=(lo, hi))
 
 
 def describe(p: Param) -> dict[str, Any]:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
+from wattlab.files import atomic_write, umask
 from wattlab.params import Registry
 
 #: The fields every ``results.json`` record has (see ``wattlab.records.StudyRecord``).
@@ -119,10 +121,48 @@ def sensitivity_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
             for p in r.get("sensitivity") or []]
 
 
-def _env() -> Environment:
+_DOI = re.compile(r"^(?:doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_ARXIV = re.compile(r"^arxiv:\s*([A-Za-z.-]*/?\d{4}\.?\d{0,5}(?:v\d+)?)$", re.IGNORECASE)
+
+
+def safe_url(url: Any) -> str:
+    """``url`` as a link target if it is http(s), a DOI or an arXiv id, else '' (no link).
+
+    ``doi:10.x/y`` becomes https://doi.org/10.x/y; ``arXiv:2401.01234`` https://arxiv.org/abs/...
+    Anything else (javascript:, data:, relative paths) is never linked.
+    """
+    from urllib.parse import quote, urlsplit
+
+    text = str(url or "").strip()
+    if any(ord(c) < 32 or c in "\"'<>` " for c in text):
+        return ""
+    m = _DOI.match(text)
+    if m and text.lower().startswith("doi:"):
+        return "https://doi.org/" + quote(m.group(1), safe="/:;()._-")
+    m = _ARXIV.match(text)
+    if m:
+        return "https://arxiv.org/abs/" + quote(m.group(1), safe="/._-")
+    parts = urlsplit(text)
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return text
+    return ""
+
+
+_MD_SPECIAL = str.maketrans({"<": "&lt;", ">": "&gt;", "|": "\\|", "[": "\\[", "]": "\\]",
+                             "\n": " ", "\r": " ", "`": "\\`"})
+
+
+def md_escape(x: Any) -> Any:
+    """Text for a Markdown cell: no raw HTML, no links, no table breaks (numbers pass through)."""
+    return x.translate(_MD_SPECIAL) if isinstance(x, str) else x
+
+
+def _env(html: bool = True) -> Environment:
+    # Autoescape is decided here, not by the template's name ("report.html.j2" ends in .j2).
     env = Environment(loader=PackageLoader("wattlab.report", "templates"),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      autoescape=html, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True, finalize=None if html else md_escape)
+    env.filters["safe_url"] = safe_url
     env.filters["fmt"] = fmt
     env.filters["slug"] = slug
     env.filters["pct"] = lambda x: "—" if x is None else f"{x:+.1%}"
@@ -135,27 +175,63 @@ def _env() -> Environment:
     return env
 
 
+def sources_used(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every parameter any study used, by key."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in records:
+        out.update(r.get("params", {}))
+    return dict(sorted(out.items()))
+
+
 def write_report(records: Sequence[dict[str, Any]], out: Path, params: Registry) -> None:
     """Write ``report.md``, ``report.html``, ``results.json`` (with ``results.schema.json``
-    beside it) and ``figures/`` into ``out``."""
-    from wattlab.reproduce import atomic_write, sources_used
+    beside it) and ``figures/`` into ``out``.
 
-    out.mkdir(parents=True, exist_ok=True)
+    Everything is rendered first; only a whole report replaces the previous one (each file
+    atomically; ``figures/`` as a whole, so a narrower rerun leaves no stale figure folders).
+    """
+    import shutil
+    import tempfile
+
+
+    figures: dict[Path, bytes] = {}
     for r in records:
+        rid = str(r["id"])
+        if not rid or rid.startswith(".") or "/" in rid or "\\" in rid:
+            raise ValueError(f"study id {rid!r} cannot name a figure folder")
         for name, hexpng in r.get("figures", {}).items():
-            atomic_write(out / "figures" / r["id"] / f"{slug(name)}.png", bytes.fromhex(hexpng))
+            figures[Path(rid) / f"{slug(name)}.png"] = bytes.fromhex(hexpng)
     counts = summary_counts(records)
     ctx = {"records": records, "sources": sources_used(records), "counts": counts,
            "summary": summary_line(records),
            "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
            "params_digest": params.digest()}
-    env = _env()
     from wattlab.records import json_schema
 
-    atomic_write(out / "results.json", json.dumps([result_record(r) for r in records], indent=2))
-    atomic_write(out / "results.schema.json", json.dumps(json_schema(), indent=2))
-    atomic_write(out / "report.md", env.get_template("report.md.j2").render(**ctx))
-    atomic_write(out / "report.html", env.get_template("report.html.j2").render(**ctx))
+    files = {
+        "results.json": json.dumps([result_record(r) for r in records], indent=2),
+        "results.schema.json": json.dumps(json_schema(), indent=2),
+        "report.md": _env(html=False).get_template("report.md.j2").render(**ctx),
+        "report.html": _env(html=True).get_template("report.html.j2").render(**ctx),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=out, prefix=".figures-"))
+    try:
+        os.chmod(stage, 0o777 & ~umask())
+        for rel, png in figures.items():
+            atomic_write(stage / rel, png)
+        old = out / "figures"
+        trash = out / f".figures-old-{os.getpid()}"
+        if old.exists():
+            os.replace(old, trash)
+        os.replace(stage, old)
+        shutil.rmtree(trash, ignore_errors=True)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    if not figures:
+        shutil.rmtree(out / "figures", ignore_errors=True)
+    for name, text in files.items():
+        atomic_write(out / name, text)
 
 
-__all__ = ["write_report"]
+__all__ = ["safe_url", "write_report"]

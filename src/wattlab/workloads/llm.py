@@ -90,7 +90,7 @@ class LlmConfig:
                             f"({self.experts}); a token cannot use more experts than exist")
         for f in ("weight_bits", "kv_bits"):
             v = getattr(self, f)
-            if not (isinstance(v, int | float) and 1 <= v <= 32):
+            if isinstance(v, bool) or not (isinstance(v, int | float) and 1 <= v <= 32):
                 raise SpecError(f"{where}: field '{f}' must be a number of bits in [1, 32], "
                                 f"got {v!r}")
 
@@ -107,6 +107,9 @@ class LlmConfig:
     @classmethod
     def from_dict(cls, name: str, raw: Mapping[str, Any], where: str = "") -> LlmConfig:
         """Build from a TOML/JSON table of this class's field names (unknown fields are errors)."""
+        if not isinstance(raw, Mapping):
+            raise SpecError(f"{where or 'LLM config'} '{name}': expected a table of fields, "
+                            f"got {type(raw).__name__}")
         allowed = {f.name for f in fields(cls)} - {"name"}
         unknown = set(raw) - allowed
         if unknown:
@@ -121,6 +124,9 @@ class LlmConfig:
     @classmethod
     def from_hf(cls, name: str, hf: Mapping[str, Any]) -> LlmConfig:
         """Build from a Hugging Face ``config.json`` dict (Llama, Qwen2, Mixtral, OLMoE...)."""
+        if not isinstance(hf, Mapping):
+            raise SpecError(f"HF config '{name}' is a JSON {type(hf).__name__}, not an object; "
+                            "pass a decoder-only transformer config.json")
         try:
             heads = hf["num_attention_heads"]
             experts = hf.get("num_local_experts", hf.get("num_experts", 0)) or 0
@@ -172,7 +178,11 @@ def llm_config(name_or_path: str | Path) -> LlmConfig:
         return shipped[str(name_or_path)]
     path = Path(name_or_path)
     if path.is_file():
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise SpecError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save "
+                            "it as UTF-8") from None
         if path.suffix == ".json":
             try:
                 return LlmConfig.from_hf(path.stem, json.loads(text))
