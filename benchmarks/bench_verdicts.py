@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
 def _cpu() -> str:
@@ -32,8 +33,9 @@ def _cpu() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--only", action="append", default=None)
-    ap.add_argument("--results", type=Path, default=None,
-                    help="read a results.json instead of running reproduce --quick")
+    ap.add_argument("--results", type=Path, action="append", default=None,
+                    help="read results.json files instead of running reproduce --quick "
+                         "(repeatable; a later file's record replaces an earlier one's)")
     args = ap.parse_args()
     wall = None
     if args.results is None:
@@ -45,9 +47,14 @@ def main() -> None:
             wall = time.perf_counter() - t0
             records = json.loads((Path(tmp) / "results.json").read_text())
     else:
-        records = json.loads(args.results.read_text())
-    rows = []
-    for r in records:
+        by_id: dict[str, dict[str, Any]] = {}
+        for f in args.results:
+            for r in json.loads(f.read_text()):
+                by_id[r["id"]] = r
+        records = list(by_id.values())
+    rows: list[tuple[str, float | None, float | None, str, str]] = []
+    records_any: list[dict[str, Any]] = list(records)
+    for r in records_any:
         if "error" in r and r.get("error"):
             rows.append((r["id"], None, None, "", "error"))
             continue
@@ -64,8 +71,8 @@ def main() -> None:
         "Each record's wall time splits into the study's run and the pass (timed in the same",
         "worker process), so one run gives the baseline and the pass side by side.",
         "",
-        f"Command: `PYTHONPATH=src python benchmarks/bench_verdicts.py"
-        f"{' --results ' + str(args.results) if args.results else ''}`",
+        "Command: `PYTHONPATH=src python benchmarks/bench_verdicts.py"
+        + "".join(f" --results {f}" for f in args.results or []) + "`",
         "",
         "```",
         _cpu(),
