@@ -109,7 +109,8 @@ def test_timed_study_values_stay_in_their_band(sid):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sid, value", [("elmoe3d.speedup", 1.1996384448333823), ("elmoe3d.energy", 1.2003524738310287)])
+@pytest.mark.parametrize("sid, value", [("elmoe3d.speedup", 1.0375251414775195),
+                                        ("elmoe3d.energy", 1.0381426800700786)])
 def test_elmoe3d_values_are_pinned(sid, value):
     pytest.importorskip("gguf", reason="loading the SmolLM2 GGUF needs gguf")
     out, j = run(sid)  # alpha comes from greedy decoding: deterministic on one machine
