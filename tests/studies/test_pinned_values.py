@@ -118,3 +118,16 @@ def test_elmoe3d_values_are_pinned(sid, value):
     lo, hi = out.interval
     assert lo <= out.value <= hi
     assert j.verdict == "not-reproduced"  # far below the paper's 6.6x / 4.4x
+
+
+def test_the_assumed_batch_decides_the_density_verdict():
+    """EDGE-EVAL density is judged at an assumed batch: the record says the batch decides it."""
+    from wattlab.records import run_study
+
+    s = all_studies()["edge-eval.density"]
+    rec = run_study(s, "quick", study_seed(0, s.id), P)
+    assert rec.verdict == "reproduced" and "edge_eval.batch" in rec.decided_by
+    (pt,) = [p for p in rec.sensitivity if p.key == "edge_eval.batch"]
+    assert (pt.low, pt.high) == (8.0, 32.0) and pt.verdict_low == "not-reproduced"
+    rows = rec.tables["system density vs batch (chat shape)"]
+    assert [r["batch"] for r in rows if r["assumed"]] == [16]
