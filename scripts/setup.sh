@@ -5,6 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 extra=all
 [ "${1:-}" = dev ] && extra=dev
+# dev mode: GHDL simulates the generated FPGA VHDL (tests/fpga skip without it). Only as root
+# with apt available; skipped quietly otherwise.
+if [ "$extra" = dev ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+    && ! command -v ghdl >/dev/null 2>&1; then
+  (apt-get update -q && apt-get install -y -q ghdl) >/dev/null 2>&1 || echo "note: ghdl not installed"
+fi
 python3.11 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[$extra]"

@@ -41,8 +41,15 @@ def world():
             finished(rp.run_one(s.id, scale, seed, files))
 
     rp._run_local = run_here
-    yield paths
-    rp._run_local = real
+    cwd = os.getcwd()
+    work = paths.root / "cwd"  # relative paths ('[/x]', '.png') land here, not in the checkout
+    work.mkdir()
+    os.chdir(work)
+    try:
+        yield paths
+    finally:
+        os.chdir(cwd)
+        rp._run_local = real
     for k, v in saved.items():
         if v is None:
             os.environ.pop(k, None)
