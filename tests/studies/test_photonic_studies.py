@@ -33,6 +33,10 @@ def test_tops_per_w_reports_its_boundary() -> None:
     assert by == sorted(by)  # narrower boundary, higher TOPS/W
     assert "closest boundary" in " ".join(out.notes)
     assert "tops_per_w_sweep" in out.figures
+    here, accuracy_point = out.tables["operating_points"]
+    assert here["tops_per_w"] == out.value and accuracy_point["adc_bits"] == 12.0
+    assert accuracy_point["tops_per_w"] < out.value / 10  # the mismatch the notes report
+    assert any("NOT one operating point" in n for n in out.notes)
 
 
 def test_lightmat_exactness_is_judged_on_the_noisy_homodyne_core() -> None:
