@@ -47,7 +47,8 @@ def roofline_loop(rows: list[dict[str, float | str]]) -> list[float]:
         flops, byts = 2e12 * b, 1.6e10 + 1e6 * b
         peak = 2 * float(r["rows"]) * float(r["cols"]) * float(r["clock"])
         t = max(flops / peak, byts / bw)
-        out.append(flops * 0.5e-12 + byts * 8 * ebit + (pstat + 1e-4 * float(r["rows"]) * float(r["cols"])) * t)
+        static = pstat + 1e-4 * float(r["rows"]) * float(r["cols"])
+        out.append(flops * 0.5e-12 + byts * 8 * ebit + static * t)
     return out
 
 
@@ -148,10 +149,13 @@ def main() -> None:
 
     # AccelCIM: 1e5 random CIM configurations (each: 7 layer GEMMs), the issue's < 30 s
     cev = CimEvaluator(params=reg)
-    csp = Space([Grid("al", [16, 32, 64, 128, 256, 512, 1024]), Grid("pc", [4, 8, 16, 32, 64, 128, 256]),
+    csp = Space([Grid("al", [16, 32, 64, 128, 256, 512, 1024]),
+                 Grid("pc", [4, 8, 16, 32, 64, 128, 256]),
                  Grid("scr", [1, 2, 4, 8]), Range("rows", 1, 64, log=True, integer=True),
-                 Range("cols", 1, 64, log=True, integer=True), Choice("interconnect", ["broadcast", "systolic"]),
-                 Choice("reduction", ["tree", "chain"]), Choice("workload", ["prefill", "decode"])], name="cim")
+                 Range("cols", 1, 64, log=True, integer=True),
+                 Choice("interconnect", ["broadcast", "systolic"]),
+                 Choice("reduction", ["tree", "chain"]),
+                 Choice("workload", ["prefill", "decode"])], name="cim")
     t_c = best_of(lambda: search(csp, cev, objectives=["min:energy_j", "min:area_mm2"], method="random",
                                  n=100_000, chunk_size=25_000, backend="serial", progress=False), 1)
     t_cp = best_of(lambda: search(csp, cev, objectives=["min:energy_j", "min:area_mm2"], method="random",
