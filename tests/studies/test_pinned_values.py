@@ -100,10 +100,16 @@ def check(sid: str, value: float | None, tol: float, verdict: str) -> None:
         assert lo <= hi and math.isfinite(lo) and math.isfinite(hi)
 
 
+#: Papers whose studies pin their quick-scale values in their own test files.
+PINNED_ELSEWHERE = {"ecosched": "tests/sched/test_study.py"}
+
+
 def test_every_study_is_pinned():
-    """A new study adds its quick-scale value here (run it with the seed the report uses)."""
+    """A new study adds its quick-scale value here (run it with the seed the report uses), or
+    its paper pins them in its own tests and is named in PINNED_ELSEWHERE."""
     pinned = set(FAST) | set(SLOW) | set(TIMED) | {"elmoe3d.speedup", "elmoe3d.energy"}
-    missing = sorted(set(all_studies()) - pinned)
+    missing = sorted(i for i in set(all_studies()) - pinned
+                     if i.split(".")[0] not in PINNED_ELSEWHERE)
     assert not missing, f"studies without a pinned quick-scale value: {missing}"
     assert pinned <= set(all_studies()), sorted(pinned - set(all_studies()))
 
