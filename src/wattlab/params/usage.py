@@ -81,7 +81,9 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         self._add(node)
-        self.generic_visit(node)  # keys inside the f-string's expressions
+        for part in node.values:  # keys inside the f-string's expressions, not its text parts
+            if isinstance(part, ast.FormattedValue):
+                self.visit(part)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         self._add(node)
