@@ -44,3 +44,10 @@ def test_accuracy_study(outcomes: dict[str, object]) -> None:
     costs = out.costs
     # at 300 windows/node the LTE tail paid every round makes FL the costlier one
     assert costs["federated"].energy_total_j > costs["central"].energy_total_j
+
+
+def test_cheap_energy_value_matches_the_study(outcomes: dict[str, object],
+                                              params: Registry) -> None:
+    study, out = outcomes["fl-vs-central.energy-saving"]  # type: ignore[misc]
+    cheap = study.modelled(RunContext("quick", np.random.default_rng(0), params))
+    assert cheap == pytest.approx(out.value, rel=1e-9)

@@ -245,6 +245,15 @@ def _overhead_layers(data: FleetData, grid: Grid, energy: EnergyModel) -> list[d
     return out
 
 
+def _energy_value(ctx: RunContext) -> float:
+    """The study's value without training: the saving at the stated default point."""
+    grid = Grid.for_scale(ctx.quick)
+    data = _fleet(ctx, grid, grid.default_volume)
+    cmp = _comparison(data, grid.default_hidden, grid.default_rounds,
+                      EnergyModel.default(ctx.params, "lte"))
+    return cmp.saving(grid.default_volume)
+
+
 # --- claim 2: accuracy ----------------------------------------------------------------------
 
 def _accuracy_study(ctx: RunContext) -> Outcome:
@@ -368,6 +377,7 @@ STUDIES = [
                  "features/training/aggregation with PUE; not base stations, core network, "
                  "sensing or the nodes' board idle power",
         inputs_from_paper=("the 70% figure (compared against only)",),
+        modelled=_energy_value,
     ),
     Study(
         id="fl-vs-central.accuracy",
