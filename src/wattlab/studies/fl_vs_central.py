@@ -213,7 +213,10 @@ def _energy_study(ctx: RunContext) -> Outcome:
 
 
 def _cheaper(saving: float) -> str:
-    return "FL" if saving > 0 else ("equal" if saving == 0 else "central")
+    """Which architecture costs less (``break-even`` within 0.5% of each other)."""
+    if abs(saving) < 5e-3:
+        return "break-even"
+    return "FL" if saving > 0 else "central"
 
 
 def _sign_flip(cmp: Comparison, bits: float) -> list[dict[str, Any]]:
