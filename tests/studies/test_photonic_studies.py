@@ -33,10 +33,42 @@ def test_tops_per_w_reports_its_boundary() -> None:
     assert by == sorted(by)  # narrower boundary, higher TOPS/W
     assert "closest boundary" in " ".join(out.notes)
     assert "tops_per_w_sweep" in out.figures
-    here, accuracy_point = out.tables["operating_points"]
-    assert here["tops_per_w"] == out.value and accuracy_point["adc_bits"] == 12.0
-    assert accuracy_point["tops_per_w"] < out.value / 10  # the mismatch the notes report
-    assert any("NOT one operating point" in n for n in out.notes)
+    (op,) = out.tables["operating_point"]
+    assert op["tops_per_w"] == out.value
+
+
+def test_all_homodyne_studies_share_one_operating_point() -> None:
+    """TOPS/W and the accuracy studies read the same registry keys: changing the converter bits
+    moves the TOPS/W value and the accuracy studies' configuration together."""
+    from wattlab.studies.photonic import _operating_point, operating_point
+
+    p = default_registry()
+    cfg = operating_point(p)
+    assert _operating_point(p)[0] == cfg  # the TOPS/W study prices this exact config
+    assert cfg.adc_bits == cfg.dac_bits == p.value("pgemm.op_converter_bits")
+    assert cfg.fs_crest == p.value("pgemm.op_gain_headroom") and cfg.full_scale is None
+    assert cfg.laser_power == p.value("pgemm.laser_optical_power")
+    wider = p.with_value("pgemm.op_converter_bits", 12, "test")
+    assert operating_point(wider).adc_bits == 12.0
+    out, _ = run("homodyne-ptp.tops-per-w")
+    (op,) = out.tables["operating_point"]
+    assert op["adc_bits"] == cfg.adc_bits and op["laser_power_w"] == cfg.laser_power
+    assert 0 < op["noise_budget_enob"] < op["adc_bits"]
+
+
+def test_statistical_bits_of_a_known_error() -> None:
+    from wattlab.explore.photonic_models import statistical_bits
+
+    # range 64 * sqrt(12), RMS error 1 -> 6 bits exactly; error = LSB/sqrt(12) of a 6-bit ADC
+    assert statistical_bits([(64 * 12**0.5, 1.0), (8 * 12**0.5, 1.0)]) == pytest.approx([6, 3])
+
+
+def test_bootstrap_interval_contains_the_mean() -> None:
+    from wattlab.studies._photonic_outcomes import bootstrap_mean
+
+    x = np.random.default_rng(1).normal(2.0, 1.0, 200)
+    lo, hi = bootstrap_mean(x, np.random.default_rng(0))
+    assert lo < x.mean() < hi and hi - lo < 0.5
 
 
 def test_lightmat_exactness_is_judged_on_the_noisy_homodyne_core() -> None:
@@ -68,4 +100,6 @@ def test_embedding_study_runs_on_the_real_model() -> None:
     out, verdict = run("homodyne-ptp.near-digital-embeddings")
     assert out.value is not None, out.needs
     assert -1.0 <= out.value <= 1.0
+    lo, hi = out.interval
+    assert lo <= out.value <= hi
     assert verdict in ("reproduced", "not-reproduced")
