@@ -35,3 +35,14 @@ def test_bad_input_exits_2_naming_the_field(args: list[str], needle: str) -> Non
     r = _wattlab("compare", *args)
     assert r.returncode == 2, r.stderr
     assert needle in r.stderr + r.stdout
+
+
+def test_per_bit_only_drops_the_session_overheads(tmp_path: Path) -> None:
+    full, bare = tmp_path / "full.json", tmp_path / "bare.json"
+    base = ("compare", "--clients", "2", "--windows", "50", "--rounds", "3")
+    assert _wattlab(*base, "--json", str(full)).returncode == 0
+    assert _wattlab(*base, "--per-bit-only", "--json", str(bare)).returncode == 0
+    phases = {e["phase"] for e in json.loads(full.read_text())["federated"]["entries"]}
+    assert {"rrc-promotion", "rrc-tail", "listen", "uplink-retx"} <= phases
+    bare_phases = {e["phase"] for e in json.loads(bare.read_text())["federated"]["entries"]}
+    assert not bare_phases & {"rrc-promotion", "rrc-tail", "listen", "uplink-retx"}

@@ -19,12 +19,18 @@ def outcomes(params: Registry) -> dict[str, object]:
 
 def test_energy_saving_study(outcomes: dict[str, object]) -> None:
     study, out = outcomes["fl-vs-central.energy-saving"]  # type: ignore[misc]
-    assert 0.0 < out.value < 1.0
-    assert {"sweep", "break_even", "radios"} <= set(out.tables)
+    # With the LTE RRC tail charged per session, centralised training is cheaper at the
+    # stated setting (300 windows/node): the value is a negative saving.
+    assert -10.0 < out.value < 0.0
+    assert {"sweep", "break_even", "radios", "sign_flip", "overheads"} <= set(out.tables)
     assert {"energy_vs_volume", "accuracy_per_round"} <= set(out.figures)
-    savings = [r["saving"] for r in out.tables["sweep"]]
-    assert out.value <= max(savings)
-    assert min(savings) < 0.7 < max(savings)  # the sweep brackets the paper's 70%
+    flip = out.tables["sign_flip"]
+    cheaper = [r["cheaper"] for r in flip]
+    assert cheaper[0] == "central" and cheaper[-1] == "FL"  # the scan brackets the sign flip
+    savings = [r["saving"] for r in flip]
+    assert savings == sorted(savings)  # the saving grows with the volume
+    layers = {r["model"]: r["saving"] for r in out.tables["overheads"]}
+    assert layers["per-bit only"] > 0.5 > layers["+ listening between rounds (all)"]
     assert any("70%" in n for n in out.notes)
     assert study.claim.judge(out.value)[0] in ("reproduced", "trend-reproduced",
                                                "not-reproduced")
@@ -36,4 +42,12 @@ def test_accuracy_study(outcomes: dict[str, object]) -> None:
     assert out.value == pytest.approx(0.90, abs=0.1)
     assert study.evidence == "consistency"
     costs = out.costs
-    assert costs["federated"].energy_total_j < costs["central"].energy_total_j
+    # at 300 windows/node the LTE tail paid every round makes FL the costlier one
+    assert costs["federated"].energy_total_j > costs["central"].energy_total_j
+
+
+def test_cheap_energy_value_matches_the_study(outcomes: dict[str, object],
+                                              params: Registry) -> None:
+    study, out = outcomes["fl-vs-central.energy-saving"]  # type: ignore[misc]
+    cheap = study.modelled(RunContext("quick", np.random.default_rng(0), params))
+    assert cheap == pytest.approx(out.value, rel=1e-9)

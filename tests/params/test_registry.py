@@ -335,3 +335,12 @@ def test_an_h100_tdp_override_reaches_every_model_that_prices_an_h100(tmp_path):
     e = [request_cost("llama-3.2-1b", Device.from_registry("h100", r), 128, 32,
                       params=r).energy_total_j for r in (base, mine)]
     assert e[0] != e[1]
+
+
+def test_usage_scan_sees_keys_inside_fstring_expressions(tmp_path):
+    from wattlab.params.usage import readers_of, scan
+
+    pkg = tmp_path / "pkg2"
+    pkg.mkdir()
+    (pkg / "m.py").write_text("def a(p):\n    return f\"x = {p.value('bar.baz'):g}\"\n")
+    assert readers_of("bar.baz", scan(pkg)) == ["pkg2.m:a"]

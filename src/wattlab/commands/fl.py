@@ -36,6 +36,9 @@ def compare(
     radio: Annotated[str, typer.Option(help="Node radio: lte, ltem or nbiot.")] = "lte",
     central_upload: Annotated[str, typer.Option(
         help="What centralised training uploads: raw or features.")] = "raw",
+    per_bit_only: Annotated[bool, typer.Option(
+        "--per-bit-only", help="Drop the radio session overheads (LTE RRC promotion and "
+        "tail, listening between rounds, retransmissions): energy per bit only.")] = False,
     train: Annotated[bool, typer.Option(
         "--train", help="Also train both ways on synthetic data and report accuracy.")] = False,
     seed: Seed = 0,
@@ -48,6 +51,9 @@ def compare(
     """Energy by phase of both architectures, the saving, break-even and 70% volumes.
 
     Example: wattlab fl compare --clients 20 --radio nbiot --json ledgers.json
+
+    Session overheads (RRC promotion/tail per transfer session on lte, listening between
+    rounds, HARQ retransmissions at fl.radio.bler) are charged unless --per-bit-only.
     """
     import json
 
@@ -83,7 +89,7 @@ def compare(
     spec = RailSpec(n_clients=clients, samples_per_client=windows)
     fed = FedSpec(rounds=rounds)
     model = ModelSpec(N_FEATURES, len(CLASSES), hidden=hidden)
-    energy = EnergyModel.default(reg, radio)
+    energy = EnergyModel.default(reg, radio, overheads=not per_bit_only)
     raw_bits = spec.window * reg.value("fl.rail.adc_bits")
     flops = feature_flops(spec.window)
     counts = [windows] * clients

@@ -81,6 +81,9 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         self._add(node)
+        for part in node.values:  # keys inside the f-string's expressions, not its text parts
+            if isinstance(part, ast.FormattedValue):
+                self.visit(part)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         self._add(node)

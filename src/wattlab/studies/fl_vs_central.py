@@ -4,6 +4,12 @@ The paper reports that distributed models keep about 90% accuracy and cut overal
 use by up to 70%. Its model, data, radio and number of rounds are not public, so the saving is
 swept over raw-data volume, model size and rounds (energy from the ledger of each setting),
 and the accuracy is measured by really training both ways on synthetic railway vibration.
+
+The energy value is taken at one stated setting (the study's default point: 10 nodes, 300
+windows per node, hidden 32, 20 rounds) on the Huang et al. (2012) LTE model at its median
+throughputs, including the RRC promotion and tail of every transfer session, the nodes'
+listening power between rounds and HARQ retransmissions at the 10% BLER link-adaptation
+target; the sweep shows the volume below which centralised training is cheaper.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from wattlab.systems.fl import (
     run_fedavg,
     standardise,
 )
+from wattlab.systems.fl.energy import Sessions
 from wattlab.systems.fl.sweep import Comparison, compare
 
 PAPER = "Towards Energy Impact on AI-Powered 6G IoT Networks: Centralized vs. Decentralized"
@@ -117,8 +124,9 @@ def _energy_study(ctx: RunContext) -> Outcome:
                 rows.append({"hidden": h, "rounds": r, "windows_per_node": v,
                              "raw_MB_per_node": v * bits / 8e6,
                              "E_central_J": cmp.central(v), "E_federated_J": cmp.federated(v),
-                             "saving": cmp.saving(v), "acc_central": cl_acc[r],
-                             "acc_federated": fl_acc[r]})
+                             "saving": cmp.saving(v), "cheaper": _cheaper(cmp.saving(v)),
+                             "break_even_windows": cmp.break_even,
+                             "acc_central": cl_acc[r], "acc_federated": fl_acc[r]})
     ok = [r for r in rows if r["acc_federated"] >= r["acc_central"] - 0.03]
     best = max(ok, key=lambda r: r["saving"])
     near = [r for r in rows if abs(r["saving"] - TARGET_SAVING) <= 0.05]
@@ -134,14 +142,36 @@ def _energy_study(ctx: RunContext) -> Outcome:
                        "asymptotic_saving": cmp.asymptotic_saving,
                        "break_even_windows": cmp.break_even})
     feat = _comparison(data, grid.default_hidden, grid.default_rounds, energy, "features")
-    out = Outcome(best["saving"], tables={"sweep": rows, "break_even": be_rows,
-                                          "radios": radios})
+    value = default.saving(grid.default_volume)
+    flip = _sign_flip(default, bits)
+    layers = _overhead_layers(data, grid, energy)
+    out = Outcome(value, tables={"sweep": rows, "break_even": be_rows, "radios": radios,
+                                 "sign_flip": flip, "overheads": layers})
+    s = energy.sessions
     out.notes += [
-        f"Value: the largest saving 1 − E_FL/E_CL over the sweep (hidden {grid.hidden}, rounds "
-        f"{grid.rounds}, {grid.trained_volumes} windows per node, {grid.n_clients} nodes, LTE "
-        f"radio) among settings whose FL accuracy is within 3 points of centralised: "
-        f"{best['saving']:.1%} at hidden={best['hidden']}, rounds={best['rounds']}, "
-        f"{best['windows_per_node']} windows/node (FL accuracy {best['acc_federated']:.1%}).",
+        f"Value: the saving 1 − E_FL/E_CL at the stated setting: {grid.n_clients} nodes, "
+        f"{grid.default_volume} windows per node, hidden {grid.default_hidden}, "
+        f"{grid.default_rounds} rounds (the study's default point, assumed), LTE radio of "
+        "Huang et al. (2012) at its median throughputs with RRC promotion "
+        f"({s.promotion_j:.3g} J) and tail ({s.tail_j:.3g} J, {s.tail_s:.3g} s) per session, "
+        f"listening at {s.listen_w * 1e3:.3g} mW for {s.listen_s:.3g} s per round "
+        f"(fl.round.wait, assumed), BLER {s.bler:g} (TS 36.213 CQI target) and "
+        f"{s.batch_windows:g} raw windows per centralised upload session (assumed): "
+        f"{value:.1%} ({'FL' if value > 0 else 'centralised'} is cheaper). The largest "
+        f"saving over the sweep among settings whose FL accuracy is within 3 points of "
+        f"centralised is {best['saving']:.1%} at hidden={best['hidden']}, "
+        f"rounds={best['rounds']}, {best['windows_per_node']} windows/node.",
+        "Sign flip: centralised training is cheaper below the break-even volume and FL above "
+        "it; at the stated setting " + "; ".join(
+            f"{r['windows_per_node']} windows: {r['saving']:+.0%} ({r['cheaper']})"
+            for r in flip) + f". Break-even {_fmt_volume(default.break_even, bits)}.",
+        "What the session overheads do at the stated setting (saving as terms are added): "
+        + "; ".join(f"{r['model']}: {r['saving']:+.1%} (break-even "
+                    f"{_count(r['break_even_windows'])} windows)" for r in layers)
+        + ". The LTE tail (seconds at about 1 W after every transfer) dwarfs the bits of a "
+        "small model update, so FL pays it every round while centralised training pays it "
+        "once per upload batch. Promotion, tail and listening figures are the commonly quoted "
+        "Huang et al. values, not re-read from the paper (labelled assumed).",
         "Savings within ±5 points of 70% in the sweep: "
         + ("; ".join(f"h={r['hidden']}, R={r['rounds']}, {r['windows_per_node']} windows: "
                      f"{r['saving']:.0%}" for r in near[:8]) if near else "none")
@@ -159,6 +189,7 @@ def _energy_study(ctx: RunContext) -> Outcome:
         f"Saving at the default point ({grid.default_volume} windows/node) per radio: "
         + "; ".join(f"{r['radio']} ({r['uplink_J_per_bit'] * 1e9:.0f} nJ/bit up): "
                     f"{r['saving_at_default']:.1%}" for r in radios)
+        + " (promotion, tail and listening are charged on lte only; BLER on all)"
         + ". If centralised training uploaded on-node features instead "
         f"of raw windows, FL would save {feat.saving(grid.default_volume):.1%} at the default "
         f"point (break-even {_fmt_volume(feat.break_even, bits)}): the paper's gain hinges on "
@@ -167,15 +198,63 @@ def _energy_study(ctx: RunContext) -> Outcome:
         "non-IID nodes), the model (NumPy MLP), FedAvg with all nodes each round and one local "
         "epoch, centralised epochs = rounds, 16-bit raw samples, the edge board (6.4 W at an "
         "assumed 1 GFLOP/s), an A100 at TDP and 30% utilisation with PUE 1.58, node-side radio "
-        "energy only (base stations and core network not counted). Taken from the paper: only "
+        "energy only (base stations and core network not counted), a round's download and "
+        "upload sharing one RRC session when local training ends within the tail, "
+        "centralised uploads in batches of fl.central.batch_windows windows, the wait per "
+        "round (fl.round.wait), retransmissions until success. Taken from the paper: only "
         "the 70% figure compared against.",
-        "The value depends on the sweep's range: it is a maximum over chosen settings, and "
-        "settings exist on both sides of 70%; the verdict says whether the sweep reaches the "
-        "paper's order of saving, not that the paper's setting was recovered.",
+        "The paper's own setting (volume, model, rounds, radio) is not known: the value is at "
+        "the study's stated default point, and the sweep tables show settings on both sides "
+        "of the break-even; the verdict is for that point, not for the paper's setting.",
     ]
     out.figure("energy_vs_volume", _plot_energy(data, grid, energy))
     out.figure("accuracy_per_round", _plot_accuracy(curves, grid))
     return out
+
+
+def _cheaper(saving: float) -> str:
+    """Which architecture costs less (``break-even`` within 0.5% of each other)."""
+    if abs(saving) < 5e-3:
+        return "break-even"
+    return "FL" if saving > 0 else "central"
+
+
+def _sign_flip(cmp: Comparison, bits: float) -> list[dict[str, Any]]:
+    """Saving over a volume scan that brackets the break-even (the sign flip)."""
+    be = cmp.break_even
+    centre = be if math.isfinite(be) and be > 0 else 300.0
+    vols = sorted({max(1, round(centre * f)) for f in (0.01, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0,
+                                                        10.0, 100.0)})
+    return [{"windows_per_node": v, "raw_MB_per_node": v * bits / 8e6,
+             "E_central_J": cmp.central(v), "E_federated_J": cmp.federated(v),
+             "saving": cmp.saving(v), "cheaper": _cheaper(cmp.saving(v))} for v in vols]
+
+
+def _overhead_layers(data: FleetData, grid: Grid, energy: EnergyModel) -> list[dict[str, Any]]:
+    """The saving at the default point as the session overheads are added one by one."""
+    s = energy.sessions
+    steps = [("per-bit only", Sessions()),
+             ("+ retransmissions", Sessions(bler=s.bler, batch_windows=s.batch_windows)),
+             ("+ RRC promotion and tail", replace(s, listen_w=0.0)),
+             ("+ listening between rounds (all)", s)]
+    out = []
+    for name, sess in steps:
+        cmp = _comparison(data, grid.default_hidden, grid.default_rounds,
+                          replace(energy, sessions=sess))
+        out.append({"model": name, "saving": cmp.saving(grid.default_volume),
+                    "break_even_windows": cmp.break_even,
+                    "E_central_J": cmp.central(grid.default_volume),
+                    "E_federated_J": cmp.federated(grid.default_volume)})
+    return out
+
+
+def _energy_value(ctx: RunContext) -> float:
+    """The study's value without training: the saving at the stated default point."""
+    grid = Grid.for_scale(ctx.quick)
+    data = _fleet(ctx, grid, grid.default_volume)
+    cmp = _comparison(data, grid.default_hidden, grid.default_rounds,
+                      EnergyModel.default(ctx.params, "lte"))
+    return cmp.saving(grid.default_volume)
 
 
 # --- claim 2: accuracy ----------------------------------------------------------------------
@@ -188,7 +267,11 @@ def _accuracy_study(ctx: RunContext) -> Outcome:
     cl_acc, fl_acc, cl, fl = _curves(data, grid.default_hidden, grid.default_rounds, energy,
                                      seed)
     majority = float(np.mean(data.y_test == np.bincount(data.y_test).argmax()))
-    out = Outcome(fl_acc[-1], costs={"central": cl.ledger.to_cost(ctx.params),
+    from wattlab.systems.radio.montecarlo import wilson
+
+    n_test = len(data.y_test)
+    lo, hi = wilson(fl_acc[-1] * n_test, n_test)  # test windows as Bernoulli trials
+    out = Outcome(fl_acc[-1], interval=(lo, hi), costs={"central": cl.ledger.to_cost(ctx.params),
                                      "federated": fl.ledger.to_cost(ctx.params)},
                   tables={"accuracy_per_round": [
                       {"round": i, "acc_central": c, "acc_federated": f}
@@ -201,7 +284,7 @@ def _accuracy_study(ctx: RunContext) -> Outcome:
         f"Value: FedAvg test accuracy after {grid.default_rounds} rounds ({grid.n_clients} "
         f"non-IID nodes, {grid.default_volume} windows each, MLP with {grid.default_hidden} "
         f"hidden units); centralised training reaches {cl_acc[-1]:.1%}; always predicting "
-        f"'healthy' gives {majority:.1%}.",
+        f"'healthy' gives {majority:.1%}. Interval: 95% Wilson over the {n_test} test windows.",
         "Consistency check, not an independent reproduction: the generator's fault severity "
         "was chosen so that centralised training lands near 90%, the paper's figure. What the "
         f"run does show is the FL-to-central gap ({100 * (fl_acc[-1] - cl_acc[-1]):+.1f} points) "
@@ -284,15 +367,20 @@ STUDIES = [
         arxiv=ARXIV,
         claim=Claim(text="Distributed learning cuts overall electricity use by up to 70% "
                          "compared with centralised training",
-                    metric="largest energy saving 1 − E_FL/E_CL in the sweep", unit="1",
+                    metric="energy saving 1 − E_FL/E_CL at 10 nodes, 300 windows/node, "
+                           "hidden 32, 20 rounds, on the Huang et al. 2012 LTE model with "
+                           "RRC promotion/tail, listening and 10% BLER HARQ", unit="1",
                     paper_value=TARGET_SAVING, rel_tol=0.1, kind="approx",
                     trend_threshold=0.0),
         run=_energy_study,
         evidence="modelled",
-        boundary="node radio (raw upload or model exchange, both directions), node feature "
-                 "extraction and training, server features/training/aggregation with PUE; "
-                 "not base stations, core network, sensing or idle power",
+        boundary="node radio (raw upload or model exchange, both directions, with RRC "
+                 "promotion and tail per session, HARQ retransmissions, and FL nodes' "
+                 "listening between rounds), node feature extraction and training, server "
+                 "features/training/aggregation with PUE; not base stations, core network, "
+                 "sensing or the nodes' board idle power",
         inputs_from_paper=("the 70% figure (compared against only)",),
+        modelled=_energy_value,
     ),
     Study(
         id="fl-vs-central.accuracy",

@@ -4,7 +4,18 @@ Compute energy is ``FLOPs × J/FLOP`` of the device that runs them (edge node: b
 its effective FLOP rate; server: TDP over utilised peak, times PUE). Communication energy is
 ``bits × J/bit`` at the node's radio, uplink or downlink. The boundary is the nodes' radios and
 CPUs plus the server with its facility overhead; base stations, the core network, sensing
-and the nodes' idle power are the same in both architectures or outside it and are not counted.
+and the nodes' board idle power are the same in both architectures or outside it and are not
+counted.
+
+Radio session overheads (:class:`Sessions`, issue 10 part 6): every transfer session (each FL
+round's download and upload, the set-up exchanges, each centralised upload batch and the model
+push) pays the LTE RRC promotion and tail energy of the Huang et al. (2012) state machine; a
+federated node listens at the RRC_IDLE paging power while it waits for the next global model
+(``fl.round.wait`` minus the tail it already paid); and every transfer's airtime is multiplied
+by ``1 / (1 − BLER)`` (HARQ/ARQ retried until success), the extra charged as its own entry.
+Assumptions, stated: download and upload of a round are separate sessions (training is not
+assumed to fit inside the tail), and centralised uploads open ``v / batch`` sessions (a fluid
+approximation that keeps the ledgers affine in the volume ``v``).
 
 A :class:`Link` takes a fixed J/bit or any callable ``bits -> J`` (e.g. a closure over
 ``wattlab.systems.radio``'s energy per bit at a given distance), so a link model can be
@@ -33,17 +44,19 @@ class ComputeDevice:
     name: str
     j_per_flop: float
     sources: tuple[str, ...] = ()
+    s_per_flop: float = 0.0
 
     def __post_init__(self) -> None:
-        if not self.j_per_flop >= 0:
-            raise SpecError(f"ComputeDevice '{self.name}' field 'j_per_flop' is "
-                            f"{self.j_per_flop}; it must be >= 0")
+        for f in ("j_per_flop", "s_per_flop"):
+            if not getattr(self, f) >= 0:
+                raise SpecError(f"ComputeDevice '{self.name}' field '{f}' is "
+                                f"{getattr(self, f)}; it must be >= 0")
 
 
 def edge_device(params: Registry) -> ComputeDevice:
     """Wayside edge node: loaded board power over its effective FLOP rate."""
     power, flops = params.values("fl.edge.power", "fl.edge.flops")
-    return ComputeDevice("edge", power / flops, ("fl.edge.power", "fl.edge.flops"))
+    return ComputeDevice("edge", power / flops, ("fl.edge.power", "fl.edge.flops"), 1.0 / flops)
 
 
 def server_device(params: Registry) -> ComputeDevice:
@@ -111,16 +124,82 @@ def radio_link(name: str, params: Registry) -> Link:
 
 
 @dataclass(frozen=True)
+class Sessions:
+    """Per-session radio overheads: promotion and tail joules per session, listening power
+    between rounds, the wait per round, the block error rate and the centralised batch size."""
+
+    promotion_j: float = 0.0
+    tail_j: float = 0.0
+    tail_s: float = 0.0
+    listen_w: float = 0.0
+    wait_s: float = 0.0
+    bler: float = 0.0
+    batch_windows: float = 1.0
+    sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("promotion_j", "tail_j", "tail_s", "listen_w", "wait_s"):
+            v = getattr(self, name)
+            if not v >= 0:
+                raise SpecError(f"Sessions field '{name}' is {v!r}; it must be >= 0")
+        if not 0 <= self.bler < 1:
+            raise SpecError(f"Sessions field 'bler' is {self.bler!r}; give a block error rate "
+                            "in [0, 1)")
+        if not self.batch_windows > 0:
+            raise SpecError(f"Sessions field 'batch_windows' is {self.batch_windows!r}; "
+                            "give > 0 windows per upload session")
+
+    @property
+    def retx_factor(self) -> float:
+        """Expected extra airtime per unit of first-try airtime: ``1/(1 − BLER) − 1``."""
+        return 1.0 / (1.0 - self.bler) - 1.0
+
+    @property
+    def tail_w(self) -> float:
+        """Power in the tail (``tail_j / tail_s``; 0 without a tail)."""
+        return self.tail_j / self.tail_s if self.tail_s > 0 else 0.0
+
+    @property
+    def listen_s(self) -> float:
+        """Seconds a node listens per round after its tail, waiting for the next model."""
+        return max(0.0, self.wait_s - self.tail_s)
+
+    def source_keys(self, *names: str) -> tuple[str, ...]:
+        return tuple(k for k in self.sources if any(n in k for n in names))
+
+
+def lte_sessions(params: Registry, radio: str = "lte") -> Sessions:
+    """Session overheads from the registry. Promotion, tail and listening are the LTE state
+    machine's (Huang et al. 2012) and are charged for ``radio="lte"`` only; the block error
+    rate applies to every radio."""
+    bler_keys = ("fl.radio.bler", "fl.central.batch_windows")
+    bler, batch = params.values(*bler_keys)
+    if radio != "lte":
+        return Sessions(bler=bler, batch_windows=batch, sources=bler_keys)
+    keys = ("fl.lte.promotion_power", "fl.lte.promotion_time", "fl.lte.tail_power",
+            "fl.lte.tail_time", "fl.lte.listen_power", "fl.round.wait")
+    p_pro, t_pro, p_tail, t_tail, p_listen, wait = params.values(*keys)
+    return Sessions(p_pro * t_pro, p_tail * t_tail, t_tail, p_listen, wait, bler, batch,
+                    (*keys, *bler_keys))
+
+
+@dataclass(frozen=True)
 class EnergyModel:
-    """Who pays for what: the nodes' device, the server and the radio link."""
+    """Who pays for what: the nodes' device, the server, the radio link and its sessions."""
 
     client: ComputeDevice
     server: ComputeDevice
     link: Link
+    sessions: Sessions = Sessions()
 
     @classmethod
-    def default(cls, params: Registry, radio: str = "lte") -> EnergyModel:
-        return cls(edge_device(params), server_device(params), radio_link(radio, params))
+    def default(cls, params: Registry, radio: str = "lte",
+                overheads: bool = True) -> EnergyModel:
+        """The registry's devices and ``radio``; ``overheads=False`` drops the session
+        overheads (promotion, tail, listening, retransmissions: per-bit energy only)."""
+        sessions = lte_sessions(params, radio) if overheads else Sessions()
+        return cls(edge_device(params), server_device(params), radio_link(radio, params),
+                   sessions)
 
     # -- single events ------------------------------------------------------------------------
     def compute(self, ledger: EnergyLedger, phase: str, actor: str, flops: float,
@@ -129,9 +208,33 @@ class EnergyModel:
                          sources=device.sources))
 
     def send(self, ledger: EnergyLedger, phase: str, actor: str, bits: float, up: bool,
-             rnd: int = 0) -> None:
+             rnd: int = 0, sessions: float = 1.0, promotions: float | None = None,
+             tails: float | None = None) -> None:
+        """A transfer of ``bits`` over ``sessions`` RRC sessions: the first-try airtime, the
+        retransmissions (``BLER``) and each session's promotion and tail, as separate entries
+        (``promotions``/``tails`` override the count when a transfer joins an open session)."""
+        promotions = sessions if promotions is None else promotions
+        tails = sessions if tails is None else tails
         joules = self.link.uplink_j(bits) if up else self.link.downlink_j(bits)
         ledger.add(Entry("comm", phase, actor, rnd, joules, bits=bits, sources=self.link.sources))
+        s = self.sessions
+        if s.bler > 0:
+            ledger.add(Entry("comm", f"{phase}-retx", actor, rnd, joules * s.retx_factor,
+                             bits=bits * s.retx_factor,
+                             sources=(*self.link.sources, *s.source_keys("bler"))))
+        if promotions > 0 and s.promotion_j > 0:
+            ledger.add(Entry("radio-state", "rrc-promotion", actor, rnd,
+                             promotions * s.promotion_j, sources=s.source_keys("promotion")))
+        if tails > 0 and s.tail_j > 0:
+            ledger.add(Entry("radio-state", "rrc-tail", actor, rnd, tails * s.tail_j,
+                             sources=s.source_keys("tail")))
+
+    def listen(self, ledger: EnergyLedger, actor: str, rnd: int) -> None:
+        """A node attached and listening (RRC_IDLE paging) until the next global model."""
+        s = self.sessions
+        if s.listen_w > 0 and s.listen_s > 0:
+            ledger.add(Entry("idle", "listen", actor, rnd, s.listen_w * s.listen_s,
+                             sources=s.source_keys("listen", "wait", "tail_time")))
 
     # -- the phases shared by the engines and the planners ---------------------------------------
     def fl_setup(self, ledger: EnergyLedger, n_per_client: Sequence[int], n_features: int,
@@ -147,12 +250,27 @@ class EnergyModel:
     def fl_round(self, ledger: EnergyLedger, rnd: int, n_per_client: Sequence[int],
                  model: ModelSpec, epochs: int, down_bits: Sequence[float],
                  up_bits: Sequence[float]) -> None:
-        """One FedAvg round: broadcast, local training, upload, weighted averaging."""
+        """One FedAvg round: broadcast, local training, upload, weighted averaging.
+
+        RRC: the download opens a session. If local training ends before the tail timer
+        expires, the upload joins that session (no second promotion) and the radio spends the
+        training time in the tail state (charged at tail power, phase ``rrc-tail``); otherwise
+        the download's full tail is paid and the upload opens a new session."""
+        s = self.sessions
         for c, n in enumerate(n_per_client):
-            self.send(ledger, "downlink", f"client-{c}", down_bits[c], up=False, rnd=rnd)
-            self.compute(ledger, "client-train", f"client-{c}",
-                         epochs * n * model.train_flops_per_sample, self.client, rnd)
-            self.send(ledger, "uplink", f"client-{c}", up_bits[c], up=True, rnd=rnd)
+            flops = epochs * n * model.train_flops_per_sample
+            t_train = flops * self.client.s_per_flop
+            joined = t_train < s.tail_s
+            self.send(ledger, "downlink", f"client-{c}", down_bits[c], up=False, rnd=rnd,
+                      tails=0.0 if joined else 1.0)
+            self.compute(ledger, "client-train", f"client-{c}", flops, self.client, rnd)
+            if joined and s.tail_w > 0 and t_train > 0:
+                ledger.add(Entry("radio-state", "rrc-tail", f"client-{c}", rnd,
+                                 s.tail_w * t_train,
+                                 sources=(*s.source_keys("tail"), *self.client.sources)))
+            self.send(ledger, "uplink", f"client-{c}", up_bits[c], up=True, rnd=rnd,
+                      promotions=0.0 if joined else 1.0)
+            self.listen(ledger, f"client-{c}", rnd)
         self.compute(ledger, "aggregate", "server", 2.0 * len(n_per_client) * model.n_params,
                      self.server, rnd)
 
@@ -170,7 +288,8 @@ class EnergyModel:
                 self.compute(ledger, "client-features", f"client-{c}", n * feature_flops,
                              self.client)
             self.send(ledger, "feature-upload" if features_on_node else "raw-upload",
-                      f"client-{c}", n * sample_bits, up=True)
+                      f"client-{c}", n * sample_bits, up=True,
+                      sessions=n / self.sessions.batch_windows)
         if not features_on_node:
             self.compute(ledger, "server-features", "server", n_total * feature_flops,
                          self.server)

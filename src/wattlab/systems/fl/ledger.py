@@ -20,12 +20,14 @@ from wattlab.params import Registry
 if TYPE_CHECKING:
     import pandas as pd
 
-Kind = Literal["compute", "comm"]
+Kind = Literal["compute", "comm", "radio-state", "idle"]
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One event: ``kind`` compute (``flops`` > 0) or comm (``bits`` > 0)."""
+    """One event: ``kind`` compute (``flops`` > 0), comm (``bits`` > 0; a ``-retx`` phase holds
+    the retransmitted bits), radio-state (RRC promotion or tail of a session) or idle (a node
+    listening between rounds)."""
 
     kind: Kind
     phase: str

@@ -4,6 +4,12 @@ Both ledgers are affine in the samples per node ``v`` (every node holding ``v``)
 ``E(v) = a + b·v``. The break-even volume solves ``E_FL = E_CL``; the volume that reaches a
 saving ``s`` solves ``E_FL = (1 − s)·E_CL``; the saving tends to ``1 − b_FL / b_CL`` as ``v``
 grows. The coefficients come from two planned ledgers (``v = 0`` and ``v = 1``).
+
+With the radio session overheads the ledgers stay affine because centralised uploads open
+``v / batch`` sessions (fluid) and a round's download and upload share one RRC session while
+local training is shorter than the LTE tail; past the volume where training outlasts the tail
+(``t_train = epochs·v·FLOPs/rate > T_tail``, millions of windows at the default model) each
+round pays a second promotion and the affine fit from ``v ≤ 1`` underestimates FL's energy.
 """
 
 from __future__ import annotations
