@@ -95,10 +95,10 @@ def measure(
         buf = io.StringIO()
         fields = ["device", "energy_j", "time_s", "mean_power_w", "label", "covers", "method",
                   "complete", "note"] + (["co2_g"] if intensity is not None else [])
-        w = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
-        w.writeheader()
+        writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
         for row in data["readings"]:
-            w.writerow(row)
+            writer.writerow(row)
         atomic_write(csv_out, buf.getvalue())
     if json_out:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
