@@ -5,7 +5,8 @@
 (``scope="process"``, all threads, ``time.process_time``), this process plus its finished child
 processes (``scope="children"``, ``os.times``: what ``wattlab measure`` uses for a command it
 waited for) or the whole machine's busy time from ``/proc/stat`` (``scope="system"``), divided
-by wall time × the device's cores, clipped to 1. It is a model, never a measurement, and always labelled ``estimated:...``.
+by wall time × the device's cores, clipped to 1. It is a model, never a measurement, and always
+labelled ``estimated:...``.
 """
 
 from __future__ import annotations
