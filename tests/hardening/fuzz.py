@@ -42,6 +42,9 @@ BASE: dict[tuple[str, ...], dict[str, str]] = {
     ("photonic", "budget"): {"--m": "64", "--k": "64", "--n": "64"},
     ("deploy-eval",): {"--model": "smollm2-135m", "--device": "t4"},
     ("reproduce",): {"--only": "hostile.a-quick"},
+    ("imu", "evaluate"): {"--train": "4", "--test": "2", "--duration": "3", "--epochs": "1"},
+    ("ies", "dispatch"): {"--steps": "24"},
+    ("ies", "train"): {"--train-days": "3", "--test-days": "1", "--epochs": "1"},
     ("fpga", "sensor"): {"--steps": "5", "--samples": "300", "--layers": "1", "--neurons": "4",
                          "--bits": "8"},
     ("fpga", "lstm"): {"--hidden": "4"},
@@ -55,7 +58,7 @@ BASE_ARGS: dict[tuple[str, ...], list[str]] = {
 #: Commands that pass their child's exit code through (any code is theirs, not a crash).
 PASS_THROUGH = {("measure",)}
 #: Commands whose accepted input starts long work (model training/loading).
-HEAVY = {("moe", "speculate"), ("photonic", "fit")}
+HEAVY = {("moe", "speculate"), ("photonic", "fit"), ("imu", "evaluate"), ("ies", "train")}
 
 NUMBERS = ["nan", "inf", "-inf", "-1", "0", "1", "-0", "1e308", "-1e308", "1e-320", "1e12",
            "1e15", "1000000", "-99999", "1.5", "", " ", "abc", "0x10", "1e400", "NaN", "3"]
