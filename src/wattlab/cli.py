@@ -63,7 +63,7 @@ def reproduce(
         task = bar.add_task("studies", total=n)
 
         def done(rec: dict[str, Any], cached: bool) -> None:
-            tag = " (cached)" if cached else ""
+            tag = " (cached)" if cached else f" ({float(rec.get('wall_s') or 0.0):.1f} s)"
             bar.console.print(Text(f"{rec['id']}: {verdict_label(rec)}{tag}"))
             bar.advance(task)
 
