@@ -18,11 +18,10 @@ from typing import Annotated, Any
 import click
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from wattlab.commands._options import SEED_MAX, BoundedInt, harden
+from wattlab.commands._options import SEED_MAX, BoundedInt, add_json, harden
 from wattlab.errors import StudyError, WattlabError
 
 app = typer.Typer(help="wattlab: an energy-efficiency lab for AI/ML.", no_args_is_help=True,
@@ -50,7 +49,13 @@ def reproduce(
     cluster: Annotated[str | None, typer.Option(
         "--cluster", help="Ray cluster address (needs wattlab[dist]).")] = None,
 ) -> None:
-    """Run the studies and write report.md, report.html and results.json."""
+    """Run the studies and write report.md, report.html and results.json.
+
+    Each finished study prints its verdict and wall time; finished studies are cached in
+    OUT/.cache, so an interrupted run resumes with the same command.
+
+    Example: wattlab reproduce --quick --jobs 2 --only photonic --out wattlab-report
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from wattlab.report import verdict_label
@@ -78,7 +83,10 @@ def reproduce(
 
 @app.command()
 def studies() -> None:
-    """List the registered studies."""
+    """List the registered studies.
+
+    Example: wattlab studies --json
+    """
     from wattlab.study import all_studies
 
     t = Table("id", "arXiv", "claim", "evidence")
@@ -92,7 +100,10 @@ def params_list(
     prefix: Annotated[str, typer.Argument(help="Only keys starting with this.")] = "",
     params: ParamFiles = None,
 ) -> None:
-    """List parameters with value, evidence and source."""
+    """List parameters with value, evidence and source.
+
+    Example: wattlab params list dev.h100 --json
+    """
     from wattlab.params import load_registry
 
     reg = load_registry(params or [])
@@ -106,17 +117,23 @@ def params_list(
 
 @params_app.command("show")
 def params_show(key: str, params: ParamFiles = None) -> None:
-    """Show one parameter with its full provenance."""
+    """Show one parameter with its full provenance.
+
+    Example: wattlab params show grid.world_average_intensity
+    """
     from wattlab.params import describe, load_registry
 
     p = load_registry(params or [])[key]
+    t = Table("field", "value", show_header=False, box=None, title=key, title_justify="left")
+    t.columns[1].overflow = "fold"
     for k, v in describe(p).items():
-        console.print(f"[bold]{k}[/bold]: {escape(str(v))}")
+        t.add_row(Text(str(k), style="bold"), Text(str(v)))
     lo, hi = p.valid_range
     lo_s = "unbounded" if lo == -math.inf else f"{lo:g}"
     hi_s = "unbounded" if hi == math.inf else f"{hi:g}"
-    console.print(f"[bold]valid range (SI)[/bold]: {lo_s} .. {hi_s} {escape(p.unit)}")
-    console.print(f"[bold]file[/bold]: {escape(p.file)}")
+    t.add_row(Text("valid range (SI)", style="bold"), Text(f"{lo_s} .. {hi_s} {p.unit}"))
+    t.add_row(Text("file", style="bold"), Text(p.file))
+    console.print(t)
 
 
 @params_app.command("used-by")
@@ -184,8 +201,9 @@ _mount_commands()
 
 
 def command() -> click.Command:
-    """The click command tree with the house input checks applied (see commands._options)."""
-    return harden(typer.main.get_command(app))
+    """The click command tree with the house input checks applied and a ``--json`` flag on
+    every table-printing command (see commands._options)."""
+    return add_json(harden(typer.main.get_command(app)))
 
 
 INTERRUPTED = "interrupted; finished studies are kept: resume with the same command"

@@ -19,7 +19,10 @@ ParamFiles = Annotated[list[Path] | None, typer.Option(
 
 @app.command("list")
 def list_devices(params: ParamFiles = None) -> None:
-    """One line per device: peak of its default precision, bandwidth, memory, TDP."""
+    """One line per device: peak of its default precision, bandwidth, memory, TDP.
+
+    Example: wattlab devices list --json
+    """
     from wattlab.hardware import Device, known_devices
     from wattlab.params import load_registry
     from wattlab.units import format_si
@@ -38,7 +41,10 @@ def list_devices(params: ParamFiles = None) -> None:
 @app.command("show")
 def show(name: Annotated[str, typer.Argument(help="Device name, e.g. t4.")],
          params: ParamFiles = None) -> None:
-    """Every spec of one device with value, evidence and source, plus derived per-op energy."""
+    """Every spec of one device with value, evidence and source, plus derived per-op energy.
+
+    Example: wattlab devices show h100
+    """
     from wattlab.hardware import Device
     from wattlab.params import load_registry
     from wattlab.units import format_si
