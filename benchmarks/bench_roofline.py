@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from wattlab.substrates import Gemm
 from wattlab.hardware import Efficiency
+from wattlab.substrates import Gemm
 from wattlab.substrates.digital import DigitalSubstrate, Measurement, calibrate
 
 

@@ -142,13 +142,14 @@ def test_with_value_relabels_and_range_checks():
 
 # -- digest and tracking -------------------------------------------------------------------
 
-def test_digest_changes_with_values_only(tmp_path):
+def test_digest_covers_values_and_provenance(tmp_path):
+    """A cache keyed on the digest must not serve a record that quotes an old citation."""
     reg = default_registry()
     assert reg.digest() == load_registry().digest()
     assert reg.digest() != reg.with_value("op45.int8_add", 0.031e-12, "t").digest()
-    same = write(tmp_path, entry("op45.int8_add", source="horowitz2014", value=0.03,
-                                 locator="elsewhere", min=None, max=None))
-    assert load_registry([same]).digest() == reg.digest()
+    moved = write(tmp_path, entry("op45.int8_add", source="horowitz2014", value=0.03,
+                                  locator="elsewhere", min=None, max=None))
+    assert load_registry([moved]).digest() != reg.digest()
     assert re.fullmatch(r"[0-9a-f]{16}", reg.digest())
 
 

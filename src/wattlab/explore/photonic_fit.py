@@ -208,30 +208,63 @@ def design_space(params: Registry | None = None, *, gemm: Gemm | None = None,
                  homodyne: HomodyneConfig | None = None,
                  lightmat_hw: HomodyneConfig | None = None,
                  lightmat_enob: float = 8.0) -> list[dict[str, Any]]:
-    """TOPS/W vs precision bits for homodyne (ENOB), LightMat-HP (mantissa bits) and digital."""
+    """TOPS/W vs precision bits for homodyne (ENOB), LightMat-HP (mantissa bits) and digital.
+
+    Three one-dimensional spaces searched exhaustively with :func:`wattlab.explore.search`
+    (serial: each homodyne point bisects its laser power, a scalar solve per point)."""
+    from wattlab.explore.search import search
+    from wattlab.explore.space import Choice, Grid, Space
+
     params = params if params is not None else default_registry()
     gemm = gemm or Gemm(1024, 4096, 1024)
     homodyne = homodyne or HomodyneConfig()
     lightmat_hw = lightmat_hw or HomodyneConfig(rows=64, cols=64, baud=10e9)
+    hw, lm = homodyne, lightmat_hw
+
+    def homodyne_eval(c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        tpw, power = [], []
+        for e in c["bits"]:
+            cfg = replace(hw, adc_bits=float(math.ceil(e) + 1), dac_bits=math.ceil(e) + 1)
+            p = laser_power_for_enob(float(e), cfg, params)
+            power.append(math.nan if p is None else p)
+            tpw.append(HomodyneProcessor(replace(cfg, laser_power=p), params).cost(gemm).tops_per_w
+                       if p is not None else math.nan)
+        return {"tops_per_w": np.array(tpw), "laser_w": np.array(power)}
+
+    def lightmat_eval(c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        tpw, s, ka = [], [], []
+        for b in c["bits"]:
+            best = plan(int(b), lightmat_enob, gemm, block=32, hw=lm, params=params)[0]
+            tpw.append(2e-12 / best.energy_per_mac_j if best.exact else math.nan)
+            s.append(best.slice_bits)
+            ka.append(best.k_a)
+        return {"tops_per_w": np.array(tpw), "slice_bits": np.array(s), "k_a": np.array(ka)}
+
+    def digital_eval(c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {"tops_per_w": np.array([
+            digital_gemm_cost(gemm, str(p), params, rows=hw.rows,  # type: ignore[arg-type]
+                              cols=hw.cols).tops_per_w for p in c["precision"]])}
+
+    def tpw(v: Any) -> float | None:
+        return None if not math.isfinite(v) else float(v)
+
+    def run(space: Space, ev: Any) -> dict[str, np.ndarray]:
+        return search(space, ev, backend="serial", progress=False, allow_infeasible=True).columns
+
     rows: list[dict[str, Any]] = []
-    for e in enobs:
-        bits = math.ceil(e) + 1
-        cfg = replace(homodyne, adc_bits=float(bits), dac_bits=bits)
-        power = laser_power_for_enob(e, cfg, params)
-        tpw = (HomodyneProcessor(replace(cfg, laser_power=power), params).cost(gemm).tops_per_w
-               if power is not None else None)
-        rows.append({"substrate": "homodyne", "bits": e, "tops_per_w": tpw,
+    h = run(Space([Grid("bits", list(enobs))], name="homodyne-enob"), homodyne_eval)
+    for e, t, p in zip(h["bits"], h["tops_per_w"], h["laser_w"], strict=True):
+        rows.append({"substrate": "homodyne", "bits": e.item(), "tops_per_w": tpw(t),
                      "detail": f"{homodyne.rows}x{homodyne.cols} @ {homodyne.baud / 1e9:g} GBd, "
-                               f"laser {power or math.nan:.3g} W"})
-    for b in mant_bits:
-        best = plan(b, lightmat_enob, gemm, block=32, hw=lightmat_hw, params=params)[0]
-        rows.append({"substrate": "lightmat-bfp", "bits": b,
-                     "tops_per_w": 2e-12 / best.energy_per_mac_j if best.exact else None,
-                     "detail": f"s={best.slice_bits}, K_a={best.k_a}, core ENOB {lightmat_enob:g}"})
-    for prec, bits in DIGITAL:
-        c = digital_gemm_cost(gemm, prec, params, rows=homodyne.rows, cols=homodyne.cols)
-        rows.append({"substrate": f"digital-{prec}", "bits": bits, "tops_per_w": c.tops_per_w,
-                     "detail": "7 nm-scaled Horowitz MAC + TPUv4i SRAM"})
+                               f"laser {p if math.isfinite(p) else math.nan:.3g} W"})
+    b = run(Space([Grid("bits", list(mant_bits))], name="lightmat-bits"), lightmat_eval)
+    for bits, t, s, ka in zip(b["bits"], b["tops_per_w"], b["slice_bits"], b["k_a"], strict=True):
+        rows.append({"substrate": "lightmat-bfp", "bits": bits.item(), "tops_per_w": tpw(t),
+                     "detail": f"s={s}, K_a={ka}, core ENOB {lightmat_enob:g}"})
+    d = run(Space([Choice("precision", [p for p, _ in DIGITAL])], name="digital"), digital_eval)
+    for prec, t in zip(d["precision"], d["tops_per_w"], strict=True):
+        rows.append({"substrate": f"digital-{prec}", "bits": dict(DIGITAL)[str(prec)],  # type: ignore[index]
+                     "tops_per_w": float(t), "detail": "7 nm-scaled Horowitz MAC + TPUv4i SRAM"})
     return rows
 
 

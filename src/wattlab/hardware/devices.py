@@ -40,7 +40,7 @@ _PREFIX = "dev."
 #: The off-chip memory technology of each catalogue device (datasheets in devices.toml); its
 #: energy per bit is the memory catalogue's ``mem.<tech>.e_bit``. A device a user defines in a
 #: parameter file states ``dev.<name>.mem_energy`` instead.
-MEMORY_TECHNOLOGY = {"t4": "gddr6", "a100": "hbm2e", "h100": "hbm3", "h200": "hbm3e",
+MEMORY_TECHNOLOGY = {"t4": "gddr6", "v100": "hbm2", "a100": "hbm2e", "h100": "hbm3", "h200": "hbm3e",
                      "tpu_v6e": "hbm2e", "m2_max_gpu": "lpddr5", "m2_max_ane": "lpddr5",
                      "cpu_2core": "ddr5"}
 _EFF_KEYS = ("dev.roofline.compute_efficiency", "dev.roofline.bandwidth_efficiency")

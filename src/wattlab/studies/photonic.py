@@ -148,7 +148,7 @@ def _sweep_figure(sweep: list[dict[str, Any]]) -> Any:
 def _model_study(which: str) -> Any:
     def run(ctx: RunContext) -> Outcome:
         try:
-            from wattlab.explore import photonic_models as pm
+            from wattlab.studies import _photonic_outcomes as pm
             fn = pm.perplexity_outcome if which == "smollm2" else pm.embedding_outcome
             return fn(ctx, paper_array(ctx.params))
         except (ImportError, MissingDependencyError) as exc:

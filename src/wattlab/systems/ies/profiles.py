@@ -216,10 +216,11 @@ def eemeter_days(steps: int = 24, params: Registry | None = None,
     load, tf = read(cands[0]), read(temps[0])
     reg = params or default_registry()
     s = _site(reg)
+    zero_c = reg.value("phys.celsius_zero")  # the meter file gives °F; the site model works in K
     days: dict[str, list[tuple[int, float, float]]] = {}
     for k, v in load.items():
         if k in tf and math.isfinite(v) and math.isfinite(tf[k]):
-            days.setdefault(k[:10], []).append((int(k[11:13]), v, (tf[k] - 32) * 5 / 9))
+            days.setdefault(k[:10], []).append((int(k[11:13]), v, (tf[k] - 32) * 5 / 9 + zero_c))
     full = [(d, sorted(r)) for d, r in sorted(days.items()) if len(r) == 24]
     if not full:
         return None
