@@ -325,6 +325,7 @@ def _reproduce(studies: list[Study], scale: Scale, out: Path, jobs: int, seed: i
         if on_done:
             on_done(rec, False)
 
+    todo = longest_first(todo, cache)
     if cluster:
         _run_on_ray(todo, scale, seed, files, cluster, finished)
     else:
@@ -334,6 +335,25 @@ def _reproduce(studies: list[Study], scale: Scale, out: Path, jobs: int, seed: i
 
     write_report(ordered, Path(out), params)
     return ordered
+
+
+def last_wall_s(cache: Cache, study_id: str) -> float | None:
+    """The wall time an earlier run of the study took (any cache entry, even a stale one)."""
+    p = cache.path(study_id)
+    try:
+        if p.is_symlink() or not p.is_file() or p.stat().st_size > 64 * 2**20:
+            return None
+        wall = json.loads(p.read_text(encoding="utf-8"))["record"]["wall_s"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return float(wall) if isinstance(wall, int | float) and math.isfinite(wall) else None
+
+
+def longest_first(todo: list[Study], cache: Cache) -> list[Study]:
+    """Studies ordered longest first by their last wall time (unknown ones first, in their
+    order): with ``--jobs`` workers the run then ends soon after its longest study."""
+    known = {s.id: last_wall_s(cache, s.id) for s in todo}
+    return sorted(todo, key=lambda s: (known[s.id] is not None, -(known[s.id] or 0.0)))
 
 
 def _run_local(todo: list[Study], scale: Scale, seed: int, files: Sequence[str], jobs: int,
