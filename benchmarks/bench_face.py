@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -81,6 +82,7 @@ def report_rows() -> list[tuple[str, str]]:
     sys.path.insert(0, str(ROOT))
     from tests.report import chromium
     from tests.report.records import records
+
     from wattlab.params import default_registry
     from wattlab.report import write_report
 
@@ -147,11 +149,9 @@ def main() -> None:
             rows += quick_run(Path(d) / "cold", "as run")[0]
     load1 = os.getloadavg()
     cpu = platform.processor() or platform.machine()
-    try:
+    with contextlib.suppress(OSError, StopIteration):
         cpu = next(line.split(":", 1)[1].strip() for line in
                    Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     cmd = "PYTHONPATH=src python benchmarks/bench_face.py" + (" --quick-run" if args.quick_run
                                                              else "")
     lines = ["# The face: start-up, fast defaults, the report in a browser", "",
