@@ -65,7 +65,7 @@ def startup_rows() -> list[tuple[str, str]]:
     return [
         ("`import wattlab` vs `import numpy` (CPU, median of 7 fresh processes)",
          f"{wl:.3f} s vs {numpy:.3f} s = {wl / numpy:.2f}× (interpreter alone {base:.3f} s)"),
-        ("`import wattlab.cli` (every command module mounted)", f"{cli:.3f} s CPU"),
+        ("`import wattlab.cli` (commands mounted lazily)", f"{cli:.3f} s CPU"),
         ("`wattlab --help` / `wattlab measure --help`",
          f"{helps:.3f} s / {measure:.3f} s CPU"),
     ]

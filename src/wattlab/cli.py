@@ -20,12 +20,45 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from wattlab.commands._options import SEED_MAX, BoundedInt, add_json, harden
 from wattlab.errors import StudyError, WattlabError
 
+#: Command name -> module of the commands mounted lazily (filled by _mount_commands).
+LAZY: dict[str, str] = {}
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: ``wattlab.commands`` modules are imported on first use, then get
+    the house checks and ``--json`` like the rest of the tree (see :func:`command`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY and cmd_name not in self.commands:
+            self.commands[cmd_name] = _load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def load_all(self) -> None:
+        """Import every lazily mounted command (for tools that walk the whole tree)."""
+        for name in LAZY:
+            if name not in self.commands:
+                self.commands[name] = _load_command(name)
+
+
+def _load_command(name: str) -> click.Command:
+    mod = importlib.import_module(LAZY[name])
+    holder = typer.Typer()
+    holder.add_typer(mod.app, name=name)  # exactly as app.add_typer would mount it
+    group = typer.main.get_command(holder)
+    assert isinstance(group, click.Group)
+    return add_json(harden(group.commands[name]), (name,))
+
+
 app = typer.Typer(help="wattlab: an energy-efficiency lab for AI/ML.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+                  pretty_exceptions_enable=False, add_completion=False, cls=LazyGroup)
 params_app = typer.Typer(help="The parameter registry: values with their sources.",
                          no_args_is_help=True)
 app.add_typer(params_app, name="params")
@@ -188,13 +221,15 @@ def params_unused(params: ParamFiles = None) -> None:
 
 
 def _mount_commands() -> None:
+    """Register ``wattlab.commands.<name>`` modules by name; each is imported only when its
+    command is used (or for the full ``--help`` listing), so ``wattlab measure`` does not pay
+    for every command's imports."""
     import wattlab.commands as pkg
 
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):  # shared helpers such as _options
             continue
-        mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        app.add_typer(mod.app, name=info.name.replace("_", "-"))
+        LAZY[info.name.replace("_", "-")] = f"{pkg.__name__}.{info.name}"
 
 
 _mount_commands()

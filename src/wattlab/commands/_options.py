@@ -309,8 +309,12 @@ def add_json(cmd: click.Command, path: tuple[str, ...] = ()) -> click.Command:
 
 def iter_commands(cmd: click.Command, path: tuple[str, ...] = ()) -> Iterable[
         tuple[tuple[str, ...], click.Command]]:
-    """Every leaf command under ``cmd`` with its name path (for the fuzz suite and docs)."""
+    """Every leaf command under ``cmd`` with its name path (for the fuzz suite and docs);
+    lazily mounted commands are loaded first."""
     if isinstance(cmd, click.Group):
+        load_all = getattr(cmd, "load_all", None)
+        if load_all is not None:
+            load_all()
         if cmd.invoke_without_command and path:
             yield path, cmd
         for name, sub in sorted(cmd.commands.items()):

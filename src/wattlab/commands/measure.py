@@ -105,7 +105,7 @@ def measure(
     else:
         t = Table(title=f"wattlab measure: {' '.join(res.argv)}", title_justify="left")
         for col in ("device", "energy", "time", "mean power", "label"):
-            t.add_column(col)
+            t.add_column(col, overflow="fold")
         if intensity is not None:
             t.add_column("CO2")
         for r in res.readings:
