@@ -25,6 +25,8 @@ VERDICT_COLOURS = {
 #: Marker per evidence kind.
 EVIDENCE_MARKERS = {"measured": "circle", "modelled": "square", "identity": "diamond",
                     "consistency": "triangle", "paper-data": "cross"}
+#: Cost bars share one energy scale when their totals are within this factor.
+SAME_SCALE = 50.0
 #: Ratios beyond these ends are drawn at the end with an arrow.
 RATIO_MIN, RATIO_MAX = 1e-3, 1e3
 _PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
@@ -188,8 +190,10 @@ def _short(text: str, n: int) -> str:
 
 
 def cost_svg(costs: dict[str, dict[str, Any]], width: int = 760) -> str:
-    """One chart for one study's costs: a stacked bar per cost, segments = components' share
-    of that cost's energy; the total in joules at the end. '' when there is nothing to draw."""
+    """One chart for one study's costs: a stacked bar per cost, segments = its components'
+    energy, the total in joules at the end. Bar lengths are proportional to energy when the
+    totals are within :data:`SAME_SCALE` of each other; otherwise each bar is its own 100 %
+    (the chart then says so). '' when there is nothing to draw."""
     from wattlab.units import format_si
 
     bars = []
@@ -208,7 +212,9 @@ def cost_svg(costs: dict[str, dict[str, Any]], width: int = 760) -> str:
     label_w, right_w, bar_h, gap = 190, 90, 18, 6
     plot_w = width - label_w - right_w
     legend_rows = math.ceil(len(comps) / 4)
-    height = 8 + len(bars) * (bar_h + gap) + 16 + legend_rows * 16
+    biggest = max(b[2] for b in bars)
+    same = biggest / min(b[2] for b in bars) <= SAME_SCALE
+    height = 8 + len(bars) * (bar_h + gap) + 16 + legend_rows * 16 + 16
     out = [f'<svg class="cost-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
            f'viewBox="0 0 {width} {height}" width="100%" '
            f'style="max-width:{width}px;font:11px system-ui,sans-serif">']
@@ -216,17 +222,21 @@ def cost_svg(costs: dict[str, dict[str, Any]], width: int = 760) -> str:
     for name, parts, total, shown in bars:
         out.append(f'<text x="0" y="{y + 13}">{escape(_short(name, 30))}</text>')
         x = float(label_w)
+        length = plot_w * (total / biggest if same else 1.0)
         for k, v in parts.items():
-            w = v / total * plot_w
+            w = v / total * length
             out.append(f'<rect x="{x:.1f}" y="{y}" width="{max(w, 0.5):.1f}" height="{bar_h}" '
                        f'fill="{colour[k]}"><title>{escape(k)}: {escape(format_si(v, "J"))} '
                        f'({v / total:.1%})</title></rect>')
             x += w
         tot = shown if isinstance(shown, int | float) and math.isfinite(shown) else total
-        out.append(f'<text x="{label_w + plot_w + 6}" y="{y + 13}">'
+        out.append(f'<text x="{x + 6:.1f}" y="{y + 13}">'
                    f'{escape(format_si(float(tot), "J"))}</text>')
         y += bar_h + gap
-    y += 6
+    scale = ("bar length ∝ energy" if same else
+             f"each bar is 100 % of its own energy (totals differ by > {SAME_SCALE:g}×)")
+    out.append(f'<text x="0" y="{y + 10}" fill="#555">{escape(scale)}</text>')
+    y += 22
     for i, k in enumerate(comps):
         lx = (i % 4) * (width / 4)
         ly = y + (i // 4) * 16
