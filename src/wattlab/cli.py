@@ -276,7 +276,8 @@ def run(argv: list[str] | None = None) -> int:
     except MemoryError:
         error("the inputs ask for more memory than this machine has; use smaller sizes")
         return 2
-    if rc == 130:  # typer turns KeyboardInterrupt into Exit(130)
+    args = sys.argv[1:] if argv is None else argv
+    if rc == 130 and args[:1] != ["measure"]:  # typer turns KeyboardInterrupt into Exit(130)
         Console(stderr=True, highlight=False).print(Text(INTERRUPTED))
     return rc if isinstance(rc, int) else 0
 
