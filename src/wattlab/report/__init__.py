@@ -137,7 +137,10 @@ def gap_text(r: dict[str, Any]) -> str:
     gap = r.get("gap")
     if gap is None:
         return "—"
-    return f"{gap:+.1%}" if r.get("paper_value") else with_unit(gap, r.get("unit"))
+    if r.get("paper_value"):
+        return f"{gap:+.1%}"
+    u = unit_text(r.get("unit"))
+    return f"{gap:+.4g}×" if u == "×" else f"{gap:+.4g} {u}".strip()
 
 
 def paper_text(r: dict[str, Any]) -> str:
