@@ -158,3 +158,25 @@ def test_cli_bad_input_is_exit_2(no_nvml, capsys, argv, needle):
     cap = capsys.readouterr()
     assert rc == 2 and needle in cap.out + cap.err
     assert "Traceback" not in cap.out + cap.err
+
+
+def test_ctrl_c_is_passed_to_the_command_and_gives_130_with_readings(tmp_path):
+    import os
+    import signal
+    import subprocess
+
+    marker = tmp_path / "started"
+    child = f"open({str(marker)!r}, 'w').close(); import time; time.sleep(60)"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(__file__).resolve().parents[2] / "src"), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([PY, "-m", "wattlab", "measure", "--devices", "estimate", "--",
+                             PY, "-c", child], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert marker.exists(), proc.communicate()
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "incomplete" in err and "estimated:" in err and "resume" not in err
