@@ -102,7 +102,7 @@ def reproduce(
 
         def done(rec: dict[str, Any], cached: bool) -> None:
             tag = " (cached)" if cached else f" ({float(rec.get('wall_s') or 0.0):.1f} s)"
-            bar.console.print(Text(f"{rec['id']}: {verdict_label(rec)}{tag}"))
+            bar.console.print(Text(f"{rec['id']}: {verdict_label(rec)}{tag}"), soft_wrap=True)
             bar.advance(task)
 
         records = run(only, scale="quick" if quick else "full", out=out, jobs=jobs, seed=seed,
