@@ -115,16 +115,28 @@ def reproduce(
 
 
 @app.command()
-def studies() -> None:
-    """List the registered studies.
+def studies(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the registered studies with their kind of evidence.
 
     Example: wattlab studies --json
     """
+    import json
+
     from wattlab.study import all_studies
 
+    rows = [{"id": s.id, "arxiv": s.arxiv, "claim": s.claim.text, "evidence": s.evidence,
+             "paper_value": s.claim.paper_value, "unit": s.claim.unit, "claim_kind": s.claim.kind,
+             "trend_threshold": s.claim.trend_threshold, "trend_factor": s.claim.trend_factor,
+             "direction_from_setup": s.claim.direction_from_setup,
+             "modelled_path": s.modelled is not None} for s in all_studies().values()]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
     t = Table("id", "arXiv", "claim", "evidence")
-    for s in all_studies().values():
-        t.add_row(s.id, s.arxiv, s.claim.text, s.evidence or "")
+    for r in rows:
+        t.add_row(str(r["id"]), str(r["arxiv"]), str(r["claim"]), str(r["evidence"] or ""))
     console.print(t)
 
 

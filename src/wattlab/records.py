@@ -4,8 +4,10 @@
 **sensitivity pass**: for every registry key the study read whose evidence is ``assumed``, the
 study's value is recomputed with that key at ×0.5 and ×2 (clipped to the key's valid range; a
 key at 0 uses the range's ends) and judged again. The pass uses the study's cheap ``modelled``
-path when it declares one, else reruns ``run`` when that fits :data:`RUN_BUDGET_S`, else says it
-was not assessed. A key whose change flips the verdict is listed in ``decided_by``.
+path when it declares one, else reruns ``run``, within a time budget per study (the larger of
+:data:`BUDGET_MIN_S` and :data:`BUDGET_FRACTION` of the study's run): keys the budget does not
+reach are named in the record as not assessed, never silently dropped. A key whose change flips
+the verdict is listed in ``decided_by``.
 
 ``results.json`` is a list of :class:`StudyRecord` serialised by :meth:`StudyRecord.to_json`;
 :func:`json_schema` is its schema, written beside the report as ``results.schema.json``.
@@ -28,9 +30,10 @@ from wattlab.errors import MissingDependencyError, StudyError
 from wattlab.params import Param, Registry, describe
 from wattlab.study import RunContext, Scale, Study, figures_enabled
 
-#: Longest (estimated) total time the pass may spend rerunning a study's full ``run`` when it
-#: declares no ``modelled`` path; beyond it the pass is skipped and the record says so.
-RUN_BUDGET_S = 2.0
+#: The sensitivity pass's time budget per study: max(BUDGET_MIN_S, BUDGET_FRACTION x its run).
+#: It keeps the pass within +30% of ``reproduce --quick`` (docs/benchmarks/verdicts.md).
+BUDGET_MIN_S = 5.0
+BUDGET_FRACTION = 0.5
 #: Record format version (bump when a field changes meaning).
 RECORD_VERSION = 1
 
@@ -166,6 +169,8 @@ def sensitivity_pass(
     if not keys:
         return [], [], "", None, []
     notes: list[str] = []
+    budget = max(BUDGET_MIN_S, BUDGET_FRACTION * run_s)
+    t_start = time.perf_counter()
     if study.modelled is not None:
         path_name = "modelled"
         modelled = study.modelled
@@ -176,6 +181,7 @@ def sensitivity_pass(
         tracked = params.tracking()
         with _quiet():
             nominal = path(tracked)
+        per_call = t_first = time.perf_counter() - t_start
         keys = assumed(set(tracked.used or ()))  # the keys the modelled value depends on
         if not keys:
             if nominal is not None and math.isnan(float(nominal)):
@@ -186,13 +192,13 @@ def sensitivity_pass(
                 "sensitivity: the study's modelled path reads no assumed parameter, so none "
                 "can move the value"]
     else:
-        estimate = 2 * len(keys) * run_s
-        if estimate > RUN_BUDGET_S:
+        if 2 * run_s > budget:
             return [], [], "", None, [
                 f"sensitivity not assessed: {len(keys)} assumed keys ({', '.join(keys)}) would "
-                f"need {2 * len(keys)} reruns of a {run_s:.1f} s run (budget {RUN_BUDGET_S:g} s); "
+                f"need {2 * len(keys)} reruns of a {run_s:.1f} s run (budget {budget:.0f} s); "
                 "the study should declare a cheap `modelled` path"]
         path_name = "run"
+        per_call, t_first = run_s, 0.0
 
         def path(reg: Registry) -> float | None:
             return study.run(make_ctx(reg)).value
@@ -217,7 +223,18 @@ def sensitivity_pass(
     base = study.claim.assess(nominal, None, evidence).verdict
     points: list[SensitivityPoint] = []
     decided: list[str] = []
-    for k in keys:
+    calls = 0
+    for i, k in enumerate(keys):
+        elapsed = time.perf_counter() - t_start
+        if calls:  # the mean time of the calls so far (after the nominal one, if any)
+            per_call = (elapsed - t_first) / calls
+        if elapsed + 2 * per_call > budget:
+            rest = keys[i:]
+            notes.append(f"sensitivity not assessed for {len(rest)} of {len(keys)} assumed keys "
+                         f"({', '.join(rest)}): the pass's budget of {budget:.0f} s (max of "
+                         f"{BUDGET_MIN_S:g} s and {BUDGET_FRACTION:g} x the run) was reached; a "
+                         "cheaper `modelled` path would cover them")
+            break
         p = params.params[k]
         ends = _ends(p)
         if ends is None:
@@ -226,6 +243,7 @@ def sensitivity_pass(
         vals: list[float | None] = []
         verdicts: list[str] = []
         for x in ends:
+            calls += 1
             try:
                 with _quiet():
                     reg = params.with_value(k, x, "sensitivity pass")
@@ -347,7 +365,7 @@ def run_study(study: Study, scale: Scale, seed_seq: list[int], params: Registry,
         j.straddles, j.verdict, j.gap, j.direction_holds)
     rec.needs = out.needs
     rec.notes = list(out.notes) + list(j.notes) + [f"warning: {w.message}" for w in caught]
-    rec.tables = out.tables
+    rec.tables = _plain(out.tables)
     rec.costs = {k: c.to_dict() for k, c in out.costs.items()}
     rec.figures = {k: v.hex() for k, v in out.figures.items()}
     used_keys = set(tracked.used or ())
@@ -384,6 +402,17 @@ def run_study(study: Study, scale: Scale, seed_seq: list[int], params: Registry,
         rec.sensitivity_s = time.perf_counter() - t1
     rec.wall_s = time.perf_counter() - t0
     return rec
+
+
+def _plain(obj: Any) -> Any:
+    """Tables as plain JSON types (NumPy scalars become Python numbers and booleans)."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
 
 
 _NUM = {"type": ["number", "null"]}
@@ -448,5 +477,5 @@ def json_schema() -> dict[str, Any]:
     }
 
 
-__all__ = ["RUN_BUDGET_S", "SensitivityPoint", "StudyRecord", "json_schema", "run_study",
+__all__ = ["BUDGET_FRACTION", "BUDGET_MIN_S", "SensitivityPoint", "StudyRecord", "json_schema", "run_study",
            "sensitivity_pass", "tornado"]

@@ -140,11 +140,11 @@ class Claim:
         gap = (value - p) / abs(p) if p else value
         lo, hi = self.band()
         notes: list[str] = []
-        ok = lo <= value <= hi
+        ok = bool(lo <= value <= hi)
         straddles = False
         if interval is not None:
             ilo, ihi = interval
-            overlaps = ilo <= hi and ihi >= lo
+            overlaps = bool(ilo <= hi and ihi >= lo)
             ok = ok and overlaps
             straddles = overlaps and not (lo <= ilo and ihi <= hi)
             if straddles:
@@ -153,7 +153,8 @@ class Claim:
                              f"[{lo:.4g}, {hi:.4g}]: the value lies {side} it, but the verdict "
                              "could go either way at this sample size")
         t = self.trend_threshold
-        holds = None if t is None else (value - t) * (p - t) > 0
+        value = float(value)
+        holds = None if t is None else bool((value - t) * (p - t) > 0)
         verdict: Verdict
         if ok:
             verdict = "reproduced"
@@ -259,7 +260,7 @@ class Study:
     evidence: Evidence | None = None
     boundary: str = ""
     inputs_from_paper: Sequence[str] = ()
-    modelled: Callable[[RunContext], float] | None = None
+    modelled: Callable[[RunContext], float | None] | None = None
     version: int = 1
 
     def __post_init__(self) -> None:

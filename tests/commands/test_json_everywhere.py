@@ -22,7 +22,6 @@ def test_every_command_has_json_and_an_example(path, cmd):
 
 
 @pytest.mark.parametrize("argv, column", [
-    (["studies", "--json"], "id"),
     (["devices", "list", "--json"], "device"),
     (["params", "list", "phys.", "--json"], "key"),
     (["params", "show", "phys.boltzmann", "--json"], "field"),
@@ -34,6 +33,12 @@ def test_json_is_one_document_on_stdout(argv, column, capsys):
     (table,) = data["tables"]
     assert column in table["columns"] and table["rows"]
     assert all(set(row) == set(table["columns"]) for row in table["rows"])
+
+
+def test_commands_with_their_own_json_keep_it(capsys):
+    assert run(["studies", "--json"]) == 0  # its own --json: a list of studies
+    rows = json.loads(capsys.readouterr().out)
+    assert isinstance(rows, list) and rows and "id" in rows[0]
 
 
 def test_json_cells_are_plain_text_without_markup(capsys):

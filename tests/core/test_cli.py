@@ -35,3 +35,16 @@ def test_malformed_param_file_names_entry_and_field(tmp_path):
     text = " ".join(r.stderr.split())
     assert r.returncode == 2
     assert "phys.room_temperature" in text and "evidence" in text and str(f) in text
+
+
+def test_studies_json_names_each_kind_of_evidence():
+    import json
+
+    r = wattlab("studies", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = {row["id"]: row for row in json.loads(r.stdout)}
+    assert rows["homodyne-ptp.throughput"]["evidence"] == "identity"
+    assert rows["edge-eval.energy-ratio"]["direction_from_setup"] is True
+    assert rows["npumoe.energy"]["modelled_path"] is True
+    assert {row["evidence"] for row in rows.values()} <= {
+        "measured", "modelled", "identity", "consistency", "paper-data"}

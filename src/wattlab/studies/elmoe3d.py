@@ -65,7 +65,7 @@ def measure(quick: bool, params: Registry, cached_fraction: float) -> dict[str, 
                     "perplexity": perplexity(moe, tok, texts, max_tokens=n_ppl).value})
     set_top_k(moe, info.top_k)
     ids = token_ids(tok, "eval", 4000)
-    n_prompts, n_new, plen = (3, 24, 24) if quick else (8, 64, 32)
+    n_prompts, n_new, plen = (1, 24, 24) if quick else (8, 64, 32)
     prompts = [ids[i * 997: i * 997 + plen] for i in range(n_prompts)]
     cap = max(1, round(cached_fraction * info.n_experts))
     popularity = calibrate(moe, torch.tensor([token_ids(tok, "train", 256)]), 256).popularity
@@ -108,8 +108,8 @@ def measure(quick: bool, params: Registry, cached_fraction: float) -> dict[str, 
     return res
 
 
-def _modelled(ctx: RunContext, alpha: float, seed: int, sweep: bool = True
-              ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _modelled(ctx: RunContext, alpha: float, seed: int, sweep: bool = True,
+              passes: int | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Modelled batches 1-16: the HB expert cache's hit rate per verification size is simulated
     with ``ExpertCache`` (LFU) on Zipf routing of the modelled MoE. Each row also prices a
     hybrid-bonded, non-speculative step (dense weights and cached experts in the HB stack, one
@@ -127,7 +127,8 @@ def _modelled(ctx: RunContext, alpha: float, seed: int, sweep: bool = True
 
     def hit_rate(n: int) -> float:
         if n not in hits:
-            hits[n] = simulate_hit_rate(pop, shape.top_k, n, cap, rng, passes=20 if ctx.quick else 80,
+            hits[n] = simulate_hit_rate(pop, shape.top_k, n, cap, rng,
+                                        passes=passes or (20 if ctx.quick else 80),
                                         warmup=30, policy="lfu")
         return hits[n]
 
@@ -273,7 +274,9 @@ def _value(ctx: RunContext, metric: str) -> float:
         probe = DecodeModel(moe_model(ctx.params), Stack.from_params(ctx.params),
                             np.ones(1))
         _ALPHA[ctx.quick] = measure(ctx.quick, ctx.params, probe.cached_fraction())["alpha"]
-    rows, _ = _modelled(ctx, _ALPHA[ctx.quick], seed, sweep=False)
+    # fewer cache-simulation passes than the run: flips are judged against this path's own
+    # nominal value, which the record shows beside the run's
+    rows, _ = _modelled(ctx, _ALPHA[ctx.quick], seed, sweep=False, passes=4 if ctx.quick else 20)
     return float(np.mean([r[metric] for r in rows]))
 
 

@@ -139,6 +139,17 @@ def run_fading_floor(ctx: RunContext) -> Outcome:
     return out
 
 
+def _crossover_ratio(ctx: RunContext) -> float | None:
+    """d*(highest carrier) / d*(lowest) at the registry's path-loss exponent (the sensitivity
+    pass's path); None when one radio wins at every distance."""
+    p = ctx.params
+    k0 = p.value("radio.path_loss_exponent")
+    d = [crossover_distance("noisemod", "bpsk", params=p, target_ber=TARGET_BER,
+                            link=LinkBudget.from_params(p, carrier_hz=f, path_loss_exponent=k0))
+         for f in (FREQUENCIES_HZ[0], FREQUENCIES_HZ[-1])]
+    return None if d[0] is None or d[1] is None else d[1] / d[0]
+
+
 def run_crossover(ctx: RunContext) -> Outcome:
     p = ctx.params
     kappas = (2.0, 3.0, p.value("radio.path_loss_exponent"))
@@ -276,6 +287,7 @@ STUDIES = [
             kind="at_most",
         ),
         run=run_crossover,
+        modelled=_crossover_ratio,
         boundary="PA supply + TX/RX circuit blocks + ADC/DAC per bit",
         inputs_from_paper=("BPSK as the coherent reference", "carrier frequencies swept"),
         paper=PAPER,

@@ -51,12 +51,6 @@ FIELDS = ("e_bit", "bw", "capacity", "static_power")
 CONFIG_COLUMNS = ("me", "clock", "onchip", "onchip_mb", "offchip", "units", "devices")
 
 
-def _si_bytes(params: Registry, key: str) -> float:
-    """A capacity or bandwidth entry in bytes (the registry stores 'B' as 8 bits)."""
-    p = params[key]
-    return p.value / 8.0 if p.unit.startswith("bit") else p.value
-
-
 def memory_table(params: Registry, techs: Sequence[str]) -> dict[str, dict[str, float]]:
     """``{tech: {e_bit J/bit, bw B/s, capacity B, static_power W}}`` from ``mem.<tech>.*``."""
     out: dict[str, dict[str, float]] = {}
@@ -68,8 +62,7 @@ def memory_table(params: Registry, techs: Sequence[str]) -> dict[str, dict[str, 
                      if all(memory(params, m).has(f) for f in FIELDS)]
             raise SpecError(f"memory technology '{t}' lacks catalogue entries {missing}; "
                             f"complete technologies: {known}. Add them in a parameter file")
-        out[spec.name] = {"e_bit": spec.e_bit, "bw": _si_bytes(params, spec.key("bw")),
-                          "capacity": _si_bytes(params, spec.key("capacity")),
+        out[spec.name] = {"e_bit": spec.e_bit, "bw": spec.bw, "capacity": spec.capacity,
                           "static_power": spec.static_power}
     return out
 

@@ -1,0 +1,3 @@
+import pytest
+
+pytest.importorskip("torch", reason="the spiking substrate needs torch (pip install 'wattlab[torch]')")
