@@ -391,24 +391,28 @@ def _run_local(todo: list[Study], scale: Scale, seed: int, files: Sequence[str],
     if not todo:
         return
     import multiprocessing
-    import queue as queue_mod
 
     ctx = multiprocessing.get_context("spawn")
-    results = ctx.Queue()
+    # a SimpleQueue writes in put() itself (no feeder thread), so a record sent just before the
+    # worker dies is not lost
+    results = ctx.SimpleQueue()
     groups = paper_groups(todo)
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(groups)), max_tasks_per_child=1,
                                mp_context=ctx, initializer=_init_worker, initargs=(results,))
     seen: set[str] = set()
 
     def drain(block_s: float) -> None:
+        deadline = time.monotonic() + block_s
         while True:
-            try:
-                rec = results.get(timeout=block_s)
-            except queue_mod.Empty:
+            got = False
+            while not results.empty():
+                rec = results.get()
+                seen.add(rec["id"])
+                finished(rec)
+                got = True
+            if got or time.monotonic() >= deadline:
                 return
-            seen.add(rec["id"])
-            finished(rec)
-            block_s = 0.0
+            time.sleep(0.02)
 
     try:
         futures: dict[Future[int], list[str]] = {
