@@ -81,7 +81,7 @@ def test_fuzz_every_command_and_option(world, data):
     _check(world, data, bound_s=60, heavy_bound_s=5)  # a hang is minutes; the machine is shared
 
 
-@pytest.mark.slow
+@pytest.mark.soak
 @LONG
 @given(data=st.data())
 def test_fuzz_every_command_and_option_long(world, data):
@@ -180,7 +180,7 @@ def test_fuzz_parameter_loader(text):
     _check_loader(text)
 
 
-@pytest.mark.slow
+@pytest.mark.soak
 @settings(max_examples=3000, deadline=None, database=None)
 @given(text=toml_files())
 def test_fuzz_parameter_loader_long(text):
