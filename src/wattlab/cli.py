@@ -18,15 +18,47 @@ from typing import Annotated, Any
 import click
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
-from wattlab.commands._options import SEED_MAX, BoundedInt, harden
+from wattlab.commands._options import SEED_MAX, BoundedInt, add_json, harden
 from wattlab.errors import StudyError, WattlabError
 
+#: Command name -> module of the commands mounted lazily (filled by _mount_commands).
+LAZY: dict[str, str] = {}
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: ``wattlab.commands`` modules are imported on first use, then get
+    the house checks and ``--json`` like the rest of the tree (see :func:`command`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY and cmd_name not in self.commands:
+            self.commands[cmd_name] = _load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def load_all(self) -> None:
+        """Import every lazily mounted command (for tools that walk the whole tree)."""
+        for name in LAZY:
+            if name not in self.commands:
+                self.commands[name] = _load_command(name)
+
+
+def _load_command(name: str) -> click.Command:
+    mod = importlib.import_module(LAZY[name])
+    holder = typer.Typer()
+    holder.add_typer(mod.app, name=name)  # exactly as app.add_typer would mount it
+    group = typer.main.get_command(holder)
+    assert isinstance(group, click.Group)
+    return add_json(harden(group.commands[name]), (name,))
+
+
 app = typer.Typer(help="wattlab: an energy-efficiency lab for AI/ML.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+                  pretty_exceptions_enable=False, add_completion=False, cls=LazyGroup)
 params_app = typer.Typer(help="The parameter registry: values with their sources.",
                          no_args_is_help=True)
 app.add_typer(params_app, name="params")
@@ -50,7 +82,13 @@ def reproduce(
     cluster: Annotated[str | None, typer.Option(
         "--cluster", help="Ray cluster address (needs wattlab[dist]).")] = None,
 ) -> None:
-    """Run the studies and write report.md, report.html and results.json."""
+    """Run the studies and write report.md, report.html and results.json.
+
+    Each finished study prints its verdict and wall time; finished studies are cached in
+    OUT/.cache, so an interrupted run resumes with the same command.
+
+    Example: wattlab reproduce --quick --jobs 2 --only photonic --out wattlab-report
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from wattlab.report import verdict_label
@@ -63,8 +101,8 @@ def reproduce(
         task = bar.add_task("studies", total=n)
 
         def done(rec: dict[str, Any], cached: bool) -> None:
-            tag = " (cached)" if cached else ""
-            bar.console.print(Text(f"{rec['id']}: {verdict_label(rec)}{tag}"))
+            tag = " (cached)" if cached else f" ({float(rec.get('wall_s') or 0.0):.1f} s)"
+            bar.console.print(Text(f"{rec['id']}: {verdict_label(rec)}{tag}"), soft_wrap=True)
             bar.advance(task)
 
         records = run(only, scale="quick" if quick else "full", out=out, jobs=jobs, seed=seed,
@@ -107,7 +145,10 @@ def params_list(
     prefix: Annotated[str, typer.Argument(help="Only keys starting with this.")] = "",
     params: ParamFiles = None,
 ) -> None:
-    """List parameters with value, evidence and source."""
+    """List parameters with value, evidence and source.
+
+    Example: wattlab params list dev.h100 --json
+    """
     from wattlab.params import load_registry
 
     reg = load_registry(params or [])
@@ -121,17 +162,23 @@ def params_list(
 
 @params_app.command("show")
 def params_show(key: str, params: ParamFiles = None) -> None:
-    """Show one parameter with its full provenance."""
+    """Show one parameter with its full provenance.
+
+    Example: wattlab params show grid.world_average_intensity
+    """
     from wattlab.params import describe, load_registry
 
     p = load_registry(params or [])[key]
+    t = Table("field", "value", show_header=False, box=None, title=key, title_justify="left")
+    t.columns[1].overflow = "fold"
     for k, v in describe(p).items():
-        console.print(f"[bold]{k}[/bold]: {escape(str(v))}")
+        t.add_row(Text(str(k), style="bold"), Text(str(v)))
     lo, hi = p.valid_range
     lo_s = "unbounded" if lo == -math.inf else f"{lo:g}"
     hi_s = "unbounded" if hi == math.inf else f"{hi:g}"
-    console.print(f"[bold]valid range (SI)[/bold]: {lo_s} .. {hi_s} {escape(p.unit)}")
-    console.print(f"[bold]file[/bold]: {escape(p.file)}")
+    t.add_row(Text("valid range (SI)", style="bold"), Text(f"{lo_s} .. {hi_s} {p.unit}"))
+    t.add_row(Text("file", style="bold"), Text(p.file))
+    console.print(t)
 
 
 @params_app.command("used-by")
@@ -186,21 +233,24 @@ def params_unused(params: ParamFiles = None) -> None:
 
 
 def _mount_commands() -> None:
+    """Register ``wattlab.commands.<name>`` modules by name; each is imported only when its
+    command is used (or for the full ``--help`` listing), so ``wattlab measure`` does not pay
+    for every command's imports."""
     import wattlab.commands as pkg
 
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):  # shared helpers such as _options
             continue
-        mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        app.add_typer(mod.app, name=info.name.replace("_", "-"))
+        LAZY[info.name.replace("_", "-")] = f"{pkg.__name__}.{info.name}"
 
 
 _mount_commands()
 
 
 def command() -> click.Command:
-    """The click command tree with the house input checks applied (see commands._options)."""
-    return harden(typer.main.get_command(app))
+    """The click command tree with the house input checks applied and a ``--json`` flag on
+    every table-printing command (see commands._options)."""
+    return add_json(harden(typer.main.get_command(app)))
 
 
 INTERRUPTED = "interrupted; finished studies are kept: resume with the same command"
@@ -266,7 +316,8 @@ def run(argv: list[str] | None = None) -> int:
     except MemoryError:
         error("the inputs ask for more memory than this machine has; use smaller sizes")
         return 2
-    if rc == 130:  # typer turns KeyboardInterrupt into Exit(130)
+    args = sys.argv[1:] if argv is None else argv
+    if rc == 130 and args[:1] != ["measure"]:  # typer turns KeyboardInterrupt into Exit(130)
         Console(stderr=True, highlight=False).print(Text(INTERRUPTED))
     return rc if isinstance(rc, int) else 0
 

@@ -1,4 +1,4 @@
-"""``wattlab reproduce``: run the studies, one process each, cache every finished result, report.
+"""``wattlab reproduce``: run the studies, one process per paper, cache every finished result, report.
 
 Each finished study is written to ``OUT/.cache/<id>.json`` at once (atomically, with a checksum),
 so an interrupted run resumes where it stopped. A cache entry is reused only when its key (study
@@ -23,7 +23,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -327,6 +327,7 @@ def _reproduce(studies: list[Study], scale: Scale, out: Path, jobs: int, seed: i
         if on_done:
             on_done(rec, False)
 
+    todo = longest_first(todo, cache)
     if cluster:
         _run_on_ray(todo, scale, seed, files, cluster, finished)
     else:
@@ -338,20 +339,103 @@ def _reproduce(studies: list[Study], scale: Scale, out: Path, jobs: int, seed: i
     return ordered
 
 
+def last_wall_s(cache: Cache, study_id: str) -> float | None:
+    """The wall time an earlier run of the study took (any cache entry, even a stale one)."""
+    p = cache.path(study_id)
+    try:
+        if p.is_symlink() or not p.is_file() or p.stat().st_size > 64 * 2**20:
+            return None
+        wall = json.loads(p.read_text(encoding="utf-8"))["record"]["wall_s"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return float(wall) if isinstance(wall, int | float) and math.isfinite(wall) else None
+
+
+def longest_first(todo: list[Study], cache: Cache) -> list[Study]:
+    """Studies ordered longest first by their last wall time (unknown ones first, in their
+    order): with ``--jobs`` workers the run then ends soon after its longest study."""
+    known = {s.id: last_wall_s(cache, s.id) for s in todo}
+    return sorted(todo, key=lambda s: (known[s.id] is not None, -(known[s.id] or 0.0)))
+
+
+#: The queue a worker process sends each finished record to (set by the pool's initializer).
+_RESULTS: Any = None
+
+
+def _init_worker(queue: Any) -> None:
+    global _RESULTS
+    _RESULTS = queue
+
+
+def run_group(ids: Sequence[str], scale: Scale, seed: int, param_files: Sequence[str]) -> int:
+    """Run the studies of one paper in this (worker) process, one after the other, sending each
+    record to the results queue as it finishes; they share what the process has loaded (a
+    model, imported libraries). Returns how many ran."""
+    for sid in ids:
+        _RESULTS.put(run_one(sid, scale, seed, param_files))
+    return len(ids)
+
+
+def paper_groups(todo: list[Study]) -> list[list[Study]]:
+    """``todo`` split by paper (the id's prefix before the first '.'), groups in the order of
+    their first study (so a longest-first order of studies stays longest first)."""
+    groups: dict[str, list[Study]] = {}
+    for s in todo:
+        groups.setdefault(s.id.split(".", 1)[0], []).append(s)
+    return list(groups.values())
+
+
 def _run_local(todo: list[Study], scale: Scale, seed: int, files: Sequence[str], jobs: int,
                finished: Callable[[dict[str, Any]], None]) -> None:
-    """One fresh process per study (its memory is freed when it ends), ``jobs`` at a time."""
+    """One fresh process per paper (its memory is freed when the paper's studies end; studies of
+    one paper share a loaded model), ``jobs`` at a time; each study's record is reported as soon
+    as it finishes. A worker that dies fails the studies it had not finished."""
     if not todo:
         return
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), max_tasks_per_child=1)
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    # a SimpleQueue writes in put() itself (no feeder thread), so a record sent just before the
+    # worker dies is not lost
+    results = ctx.SimpleQueue()
+    groups = paper_groups(todo)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(groups)), max_tasks_per_child=1,
+                               mp_context=ctx, initializer=_init_worker, initargs=(results,))
+    seen: set[str] = set()
+
+    def drain(block_s: float) -> None:
+        deadline = time.monotonic() + block_s
+        while True:
+            got = False
+            while not results.empty():
+                rec = results.get()
+                seen.add(rec["id"])
+                finished(rec)
+                got = True
+            if got or time.monotonic() >= deadline:
+                return
+            time.sleep(0.02)
+
     try:
-        futures: dict[Future[dict[str, Any]], str] = {
-            pool.submit(run_one, s.id, scale, seed, files): s.id for s in todo}
-        for fut in as_completed(futures):
-            try:
-                finished(fut.result())
-            except Exception as exc:  # the worker process itself died
-                finished({"id": futures[fut], "error": f"worker failed: {exc!r}"})
+        futures: dict[Future[int], list[str]] = {
+            pool.submit(run_group, [s.id for s in g], scale, seed, files): [s.id for s in g]
+            for g in groups}
+        pending = set(futures)
+        while pending:
+            drain(0.2)
+            for fut in [f for f in pending if f.done()]:
+                pending.discard(fut)
+                exc = fut.exception()
+                # records put before the worker returned may still be in the queue's pipe
+                deadline = time.monotonic() + (30.0 if exc is None else 0.0)
+                drain(0.0)
+                while any(i not in seen for i in futures[fut]) and time.monotonic() < deadline:
+                    drain(0.2)
+                for sid in futures[fut]:
+                    if sid not in seen:  # the worker died (or never sent it)
+                        seen.add(sid)
+                        finished({"id": sid, "error": f"worker failed: {exc!r}"})
+        drain(0.0)
     except BaseException:  # Ctrl-C: stop at once; what finished is already cached
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             proc.terminate()
@@ -427,4 +511,4 @@ def _with_timeout(fn: Callable[[], Any], message: str,
     return box.get("value")
 
 
-__all__ = ["reproduce", "run_one"]
+__all__ = ["paper_groups", "reproduce", "run_group", "run_one"]

@@ -27,6 +27,7 @@ BASE_UNITS: dict[str, tuple[float, str]] = {
     "F": (1.0, "F"), "C": (1.0, "C"), "Ohm": (1.0, "Ohm"), "ops": (1.0, "op"), "op": (1.0, "op"),
     "FLOPS": (1.0, "op/s"), "OPS": (1.0, "op/s"), "flop": (1.0, "op"), "MAC": (1.0, "MAC"),
     "USD": (1.0, "USD"), "1": (1.0, "1"), "%": (0.01, "1"),
+    "gCO2": (1e-3, "kgCO2"),  # mass of CO2(-equivalent) emitted; SI base is the kilogram
 }
 
 #: Units whose prefix must not be split off (they start with a letter that is also a prefix).

@@ -215,10 +215,106 @@ def harden(cmd: click.Command) -> click.Command:
     return cmd
 
 
+#: Commands that print no table (progress or files only): no generic ``--json``.
+NO_TABLES = {"reproduce"}
+
+
+def _cell(value: Any) -> Any:
+    """A rich table cell as plain JSON: the text as shown without markup (a number the command
+    added as a number stays one)."""
+    from rich.errors import MarkupError
+    from rich.text import Text
+
+    if isinstance(value, Text):
+        return value.plain
+    if isinstance(value, str):
+        try:
+            return Text.from_markup(value).plain
+        except MarkupError:
+            return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return str(value)
+
+
+def table_json(table: Any) -> dict[str, Any]:
+    """A ``rich.table.Table`` as {"title", "columns", "rows": [{column: cell}]}."""
+    cols = [str(getattr(c.header, "plain", c.header)) for c in table.columns]
+    cells = [list(c._cells) for c in table.columns]
+    n = max((len(c) for c in cells), default=0)
+    rows = [{cols[j]: _cell(cells[j][i]) if i < len(cells[j]) else None
+             for j in range(len(cols))} for i in range(n)]
+    title = table.title
+    return {"title": str(getattr(title, "plain", title)) if title else "", "columns": cols,
+            "rows": rows}
+
+
+def _json_tables(callback: Any) -> Any:
+    """Wrap a command callback: with ``--json`` its rich tables become one JSON document on
+    stdout; everything else it prints goes to stderr."""
+    import contextlib
+    import functools
+    import json
+    import sys
+
+    @functools.wraps(callback)
+    def inner(*args: Any, json_tables_: bool = False, **kwargs: Any) -> Any:
+        if not json_tables_:
+            return callback(*args, **kwargs)
+        from rich.console import Console
+        from rich.table import Table
+
+        tables: list[dict[str, Any]] = []
+        real_print = Console.print
+
+        def print_(self: Console, *objects: Any, **kw: Any) -> None:
+            rest = []
+            for o in objects:
+                if isinstance(o, Table):
+                    tables.append(table_json(o))
+                else:
+                    rest.append(o)
+            if rest:
+                real_print(self, *rest, **kw)
+
+        out = sys.stdout
+        with contextlib.redirect_stdout(sys.stderr):
+            Console.print = print_  # type: ignore[method-assign]
+            try:
+                result = callback(*args, **kwargs)
+            finally:
+                Console.print = real_print  # type: ignore[method-assign]
+        out.write(json.dumps({"tables": tables}, indent=2) + "\n")
+        return result
+
+    return inner
+
+
+def add_json(cmd: click.Command, path: tuple[str, ...] = ()) -> click.Command:
+    """Give every leaf command without its own ``--json`` a ``--json`` flag that prints its
+    tables as JSON (see :func:`_json_tables`), in place."""
+    if isinstance(cmd, click.Group) and (cmd.commands or not cmd.invoke_without_command):
+        for name, sub in cmd.commands.items():
+            add_json(sub, (*path, name))
+        return cmd
+    if (path and path[-1] in NO_TABLES) or cmd.callback is None:
+        return cmd
+    if any("--json" in getattr(p, "opts", ()) for p in cmd.params):
+        return cmd
+    cmd.params.append(click.Option(["--json", "json_tables_"], is_flag=True, default=False,
+                                   help="Print the tables as JSON on stdout instead of text."))
+    cmd.callback = _json_tables(cmd.callback)
+    return cmd
+
+
 def iter_commands(cmd: click.Command, path: tuple[str, ...] = ()) -> Iterable[
         tuple[tuple[str, ...], click.Command]]:
-    """Every leaf command under ``cmd`` with its name path (for the fuzz suite and docs)."""
+    """Every leaf command under ``cmd`` with its name path (for the fuzz suite and docs);
+    lazily mounted commands are loaded first."""
     if isinstance(cmd, click.Group):
+        load_all = getattr(cmd, "load_all", None)
+        if load_all is not None:
+            load_all()
         if cmd.invoke_without_command and path:
             yield path, cmd
         for name, sub in sorted(cmd.commands.items()):
@@ -228,5 +324,5 @@ def iter_commands(cmd: click.Command, path: tuple[str, ...] = ()) -> Iterable[
 
 
 __all__ = ["SEED_MAX", "BoundedInt", "FiniteFloat", "OutFile", "Probability", "Seed",
-           "check_out_file", "count", "finite", "harden", "iter_commands",
+           "add_json", "check_out_file", "count", "finite", "harden", "iter_commands",
            "out_file", "parse_grid"]

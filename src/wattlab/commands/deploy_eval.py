@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from wattlab.commands._options import BoundedInt, FiniteFloat
 
 app = typer.Typer(help="EDGE-EVAL deployment metrics (energy/request, N_break, IPJ, rho_sys, "
-                       "C_tax, Q_ret) for a model config on a device.", invoke_without_command=True)
+                       "C_tax, Q_ret) for a model config on a device.", invoke_without_command=True,
+                  epilog="Example: wattlab deploy-eval --model smollm2-135m --device t4")
 
 
 @app.callback()
@@ -33,14 +33,24 @@ def deploy_eval(
     score_ref: Annotated[float | None, typer.Option(
         click_type=FiniteFloat(0, 1), help="Reference (FP16) score for Q_ret.")] = None,
 ) -> None:
-    """Print the metrics, each labelled with how it was obtained."""
+    """Print the metrics, each labelled with how it was obtained.
+
+    Example: wattlab deploy-eval --model smollm2-135m --device t4
+    """
     from wattlab.systems.deploy_eval import evaluate
 
     metrics = evaluate(model, device, n_in=n_in, n_out=n_out, batch=batch, weight_bits=weight_bits,
                        train_tokens=train_tokens, score=score, score_ref=score_ref)
+    from rich.table import Table
+    from rich.text import Text
+
     console = Console()
-    console.print(f"[bold]{escape(model)} on {escape(device)}[/bold] (boundary: the device's "
-                  "compute, memory and static power; no host, network or PUE)")
+    t = Table("metric", "value", "unit", "basis", "note", box=None, title_justify="left",
+              title=Text(f"{model} on {device} (boundary: the device's compute, memory and "
+                         "static power; no host, network or PUE)"))
+    t.columns[1].justify = "right"
+    t.columns[0].no_wrap = t.columns[3].no_wrap = True
     for m in metrics:
         value = "—" if m.value is None else f"{m.value:.4g}"
-        console.print(f"  {m.name:<20} {value:>10} {m.unit:<12} [{m.basis}] {m.note}", markup=False)
+        t.add_row(*(Text(str(x)) for x in (m.name, value, m.unit, f"[{m.basis}]", m.note)))
+    console.print(t)

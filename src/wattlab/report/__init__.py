@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader
 
 from wattlab.files import atomic_write, umask
 from wattlab.params import Registry
+from wattlab.report import charts
 
 #: The fields every ``results.json`` record has (see ``wattlab.records.StudyRecord``).
 RESULT_FIELDS = ("id", "paper", "arxiv", "metric", "unit", "paper_value", "value", "interval",
@@ -48,11 +49,57 @@ def verdict_label(r: dict[str, Any]) -> str:
     return f"{v} ({'; '.join(extra)})" if extra else v
 
 
+def unit_text(unit: Any) -> str:
+    """A unit as people write it: nothing for a dimensionless '1', '×' for a factor."""
+    u = str(unit or "").strip()
+    if u in ("1", ""):
+        return ""
+    if u in ("x", "×", "X"):
+        return "×"
+    return u
+
+
+def with_unit(x: Any, unit: Any) -> str:
+    """A number and its unit: '3.2 J', '10×', '0.5' (dimensionless)."""
+    u = unit_text(unit)
+    if x is None:
+        return "—"
+    if u == "×":
+        return f"{fmt(x)}×"
+    return f"{fmt(x)} {u}".strip()
+
+
 def value_text(r: dict[str, Any]) -> str:
     """The value with its unit and, when estimated from samples, its interval."""
     iv = r.get("interval")
-    text = f"{fmt(r.get('value'))} {r.get('unit', '')}".strip()
+    text = with_unit(r.get("value"), r.get("unit"))
     return f"{text} [{fmt(iv[0])}, {fmt(iv[1])}]" if iv else text
+
+
+def rerun_command(r: dict[str, Any], out: str = "wattlab-report") -> str:
+    """The command that reruns one study alone (its traceback is then in the report)."""
+    return f"wattlab reproduce --only {r['id']} --jobs 1 --out {out}"
+
+
+def error_help(r: dict[str, Any]) -> str:
+    """What to do about a failed study, in one sentence (the command is :func:`rerun_command`)."""
+    err = str(r.get("error", ""))
+    if err.startswith("worker failed") or "BrokenProcessPool" in err:
+        return ("The worker process died (often out of memory): rerun it alone; if it dies "
+                "again, free memory or use a larger machine.")
+    if "MemoryError" in err:
+        return "It ran out of memory: close other work and rerun it alone."
+    if "ModuleNotFoundError" in err or "ImportError" in err:
+        return ("A package it needs is missing or broken: install wattlab's extras "
+                "(pip install -e '.[all]') and rerun it.")
+    return ("This is a bug in the study or its inputs, not a verdict: rerun it alone and "
+            "report it with the traceback.")
+
+
+def traceback_tail(r: dict[str, Any], lines: int = 12) -> str:
+    """The last lines of a failed study's traceback ('' when there is none)."""
+    tb = str(r.get("traceback") or "").rstrip().splitlines()
+    return "\n".join(tb[-lines:])
 
 
 def summary_line(records: Sequence[dict[str, Any]]) -> str:
@@ -90,13 +137,16 @@ def gap_text(r: dict[str, Any]) -> str:
     gap = r.get("gap")
     if gap is None:
         return "—"
-    return f"{gap:+.1%}" if r.get("paper_value") else f"{gap:+.4g} {r.get('unit', '')}".strip()
+    if r.get("paper_value"):
+        return f"{gap:+.1%}"
+    u = unit_text(r.get("unit"))
+    return f"{gap:+.4g}×" if u == "×" else f"{gap:+.4g} {u}".strip()
 
 
 def paper_text(r: dict[str, Any]) -> str:
     """The paper's value with its kind: '≥ 10 x' for a lower bound, '≤ 1 x' for an upper one."""
     sign = {"at_least": "≥ ", "at_most": "≤ "}.get(str(r.get("claim_kind")), "")
-    return f"{sign}{fmt(r.get('paper_value'))} {r.get('unit', '')}".strip()
+    return f"{sign}{with_unit(r.get('paper_value'), r.get('unit'))}"
 
 
 def slug(name: str) -> str:
@@ -172,7 +222,25 @@ def _env(html: bool = True) -> Environment:
     env.globals["paper_text"] = paper_text
     env.globals["value_text"] = value_text
     env.globals["sensitivity_rows"] = sensitivity_rows
+    env.globals["unit_text"] = unit_text
+    env.globals["with_unit"] = with_unit
+    env.globals["error_help"] = error_help
+    env.globals["rerun_command"] = rerun_command
+    env.globals["traceback_tail"] = traceback_tail
+    env.globals["group_by_paper"] = charts.group_by_paper
+    env.globals["cost_svg"] = charts.cost_svg
+    env.globals["ratio"] = charts.ratio
+    env.globals["cost_components"] = cost_components
     return env
+
+
+def cost_components(costs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One study's costs as one table: a row per component, a column per cost (joules)."""
+    comps: list[str] = []
+    for c in costs.values():
+        comps += [k for k in (c.get("energy_j") or {}) if k not in comps]
+    return [{"component": k, **{name: (c.get("energy_j") or {}).get(k) for name, c in
+                                costs.items()}} for k in comps]
 
 
 def sources_used(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -203,7 +271,9 @@ def write_report(records: Sequence[dict[str, Any]], out: Path, params: Registry)
             figures[Path(rid) / f"{slug(name)}.png"] = bytes.fromhex(hexpng)
     counts = summary_counts(records)
     ctx = {"records": records, "sources": sources_used(records), "counts": counts,
-           "summary": summary_line(records),
+           "summary": summary_line(records), "papers": charts.group_by_paper(records),
+           "summary_svg": charts.summary_svg(records), "out": str(out),
+           "total_wall_s": sum(float(r.get("wall_s") or 0.0) for r in records),
            "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
            "params_digest": params.digest()}
     from wattlab.records import json_schema
