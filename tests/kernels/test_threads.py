@@ -9,9 +9,12 @@ from wattlab.kernels._threads import single_blas
 
 
 def _blas_threads() -> int:
+    """Threads of NumPy's own BLAS (other packages may load single-threaded BLAS builds)."""
     from threadpoolctl import threadpool_info
 
-    return min(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    mine = [i for i in blas if "numpy" in i["filepath"]] or blas
+    return min(i["num_threads"] for i in mine)
 
 
 def test_single_blas_limits_inside_and_restores_after(monkeypatch):
