@@ -19,7 +19,6 @@ import math
 import os
 import shutil
 import socket
-import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wattlab.cluster import probe
 from wattlab.errors import SpecError, StudyError, WattlabError
 from wattlab.files import atomic_write
 from wattlab.params import Registry, load_registry
@@ -36,7 +36,6 @@ from wattlab.study import Scale, Study, all_studies, select
 SEED_MAX = 2**32 - 1
 MAX_JOBS = 256
 #: Seconds to wait for a Ray cluster before giving up with a message.
-RAY_CONNECT_TIMEOUT_S = 15.0
 #: Longest path component an output folder may have (most filesystems allow 255 bytes).
 _NAME_MAX = 255
 
@@ -449,14 +448,12 @@ def _run_on_ray(todo: list[Study], scale: Scale, seed: int, files: Sequence[str]
     from wattlab.errors import require
 
     ray = require("ray", extra="dist", purpose="--cluster")
-    t0 = time.monotonic()
-    _probe_cluster(address)
-    left = max(1.0, RAY_CONNECT_TIMEOUT_S - (time.monotonic() - t0))
-    _with_timeout(lambda: ray.init(address=address, ignore_reinit_error=True,
-                                   log_to_driver=False),
-                  f"--cluster {address}: no Ray cluster answered within "
-                  f"{RAY_CONNECT_TIMEOUT_S:g} s; check the address (host:port of the head node, "
-                  "'auto', or 'local') and that the cluster is running", timeout=left)
+    probe(address)  # a wrong host:port fails within CONNECT_TIMEOUT_S, before ray.init
+    try:
+        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+    except Exception as exc:
+        raise SpecError(f"--cluster {address}: Ray could not connect ({exc}); check the address "
+                        "(host:port of the head node, 'auto' or 'local')") from None
     try:
         task = ray.remote(run_one)
         pending = {task.remote(s.id, scale, seed, list(files)): s.id for s in todo}
@@ -470,45 +467,6 @@ def _run_on_ray(todo: list[Study], scale: Scale, seed: int, files: Sequence[str]
                 finished({"id": sid, "error": f"ray task failed: {exc!r}"})
     finally:
         ray.shutdown()
-
-
-def _probe_cluster(address: str) -> None:
-    """Fail fast (within RAY_CONNECT_TIMEOUT_S) when a host:port address does not answer."""
-    if address in ("auto", "local") or address.startswith("local"):
-        return
-    hostport = address.split("://", 1)[-1].rstrip("/")
-    host, sep, port_s = hostport.rpartition(":")
-    if not sep or not port_s.isdigit() or not 0 < int(port_s) < 65536 or not host:
-        raise SpecError(f"--cluster '{address}': give host:port of the Ray head node "
-                        "(e.g. 10.0.0.5:6379), 'auto' or 'local'")
-    try:
-        with socket.create_connection((host.strip("[]"), int(port_s)),
-                                      timeout=RAY_CONNECT_TIMEOUT_S):
-            pass
-    except OSError as exc:
-        raise SpecError(f"--cluster {address}: cannot reach the Ray head node ({exc}); check the "
-                        "address and that the cluster is running") from None
-
-
-def _with_timeout(fn: Callable[[], Any], message: str,
-                  timeout: float = RAY_CONNECT_TIMEOUT_S) -> Any:
-    """Run ``fn`` in a daemon thread; SpecError(message) if it has not returned in ``timeout``."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # handed to the caller
-            box["error"] = exc
-
-    t = threading.Thread(target=target, daemon=True)
-    t.start()
-    t.join(timeout)
-    if t.is_alive():
-        raise SpecError(message)
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
 
 
 __all__ = ["paper_groups", "reproduce", "run_group", "run_one"]

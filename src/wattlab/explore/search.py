@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from wattlab.cluster import probe
 from wattlab.errors import SpecError
 from wattlab.explore.pareto import pareto_mask
 from wattlab.explore.space import Columns, Space
@@ -584,35 +585,13 @@ def _run_pool(todo: list[Any], workers: int, finished: Callable[..., None]) -> N
                     pending.add(pool.submit(_run_chunk, nxt))
 
 
-RAY_CONNECT_TIMEOUT_S = 30.0
-
-
-def _reachable(address: str, timeout: float) -> None:
-    """A TCP connect to ``host:port`` of a Ray address (``ray://host:port`` or ``host:port``)
-    within ``timeout``, so an address that never answers fails fast instead of hanging."""
-    import socket
-
-    if address in ("auto", "local"):
-        return
-    hostport = address.split("://", 1)[-1].rsplit("/", 1)[0]
-    host, _, port = hostport.rpartition(":")
-    if not host or not port.isdigit():
-        raise SpecError(f"Ray cluster address {address!r} must look like host:port or ray://host:port")
-    try:
-        with socket.create_connection((host, int(port)), timeout=timeout):
-            pass
-    except OSError as exc:
-        raise SpecError(f"Ray cluster {address!r} does not answer ({exc}); check the address, or "
-                        "use backend='process'") from exc
-
-
 def _run_ray(todo: list[Any], workers: int, cluster: str | None, finished: Callable[..., None]) -> None:
     from wattlab.errors import require
 
     ray = require("ray", extra="dist", purpose="backend='ray'")
     started = False
     if cluster is not None:
-        _reachable(cluster, RAY_CONNECT_TIMEOUT_S)
+        probe(cluster)
     if not ray.is_initialized():
         kw: dict[str, Any] = {"address": cluster, "ignore_reinit_error": True,
                               "log_to_driver": False, "include_dashboard": False}
