@@ -256,23 +256,28 @@ class EnergyModel:
         expires, the upload joins that session (no second promotion) and the radio spends the
         training time in the tail state (charged at tail power, phase ``rrc-tail``); otherwise
         the download's full tail is paid and the upload opens a new session."""
-        s = self.sessions
         for c, n in enumerate(n_per_client):
-            flops = epochs * n * model.train_flops_per_sample
-            t_train = flops * self.client.s_per_flop
-            joined = t_train < s.tail_s
-            self.send(ledger, "downlink", f"client-{c}", down_bits[c], up=False, rnd=rnd,
-                      tails=0.0 if joined else 1.0)
-            self.compute(ledger, "client-train", f"client-{c}", flops, self.client, rnd)
-            if joined and s.tail_w > 0 and t_train > 0:
-                ledger.add(Entry("radio-state", "rrc-tail", f"client-{c}", rnd,
-                                 s.tail_w * t_train,
-                                 sources=(*s.source_keys("tail"), *self.client.sources)))
-            self.send(ledger, "uplink", f"client-{c}", up_bits[c], up=True, rnd=rnd,
-                      promotions=0.0 if joined else 1.0)
-            self.listen(ledger, f"client-{c}", rnd)
+            self.client_round(ledger, rnd, f"client-{c}", epochs * n * model.train_flops_per_sample,
+                              down_bits[c], up_bits[c])
         self.compute(ledger, "aggregate", "server", 2.0 * len(n_per_client) * model.n_params,
                      self.server, rnd)
+
+    def client_round(self, ledger: EnergyLedger, rnd: int, client: str, flops: float,
+                     down_bits: float, up_bits: float) -> None:
+        """One client's part of a round (see :meth:`fl_round`): download, local training,
+        upload, and listening until the next round."""
+        s = self.sessions
+        t_train = flops * self.client.s_per_flop
+        joined = t_train < s.tail_s
+        self.send(ledger, "downlink", client, down_bits, up=False, rnd=rnd,
+                  tails=0.0 if joined else 1.0)
+        self.compute(ledger, "client-train", client, flops, self.client, rnd)
+        if joined and s.tail_w > 0 and t_train > 0:
+            ledger.add(Entry("radio-state", "rrc-tail", client, rnd, s.tail_w * t_train,
+                             sources=(*s.source_keys("tail"), *self.client.sources)))
+        self.send(ledger, "uplink", client, up_bits, up=True, rnd=rnd,
+                  promotions=0.0 if joined else 1.0)
+        self.listen(ledger, client, rnd)
 
     def central(self, ledger: EnergyLedger, n_per_client: Sequence[int], sample_bits: float,
                 feature_flops: float, model: ModelSpec, epochs: int, model_bits: float,

@@ -96,11 +96,8 @@ def run_flower(data: FleetData, model: ModelSpec, fed: FedSpec, energy: EnergyMo
                     cast(float, m["train-flops"]))
             for cid in sorted(by_client):
                 up, flops = by_client[cid]
-                energy.send(ledger, "downlink", f"client-{cid}", self.down_bits, up=False,
-                            rnd=server_round)
-                energy.compute(ledger, "client-train", f"client-{cid}", flops, energy.client,
-                               server_round)
-                energy.send(ledger, "uplink", f"client-{cid}", up, up=True, rnd=server_round)
+                energy.client_round(ledger, server_round, f"client-{cid}", flops, self.down_bits,
+                                    up)
             energy.compute(ledger, "aggregate", "server", 2.0 * k * model.n_params,
                            energy.server, server_round)
             return super().aggregate_train(server_round, replies)
