@@ -31,6 +31,7 @@ from wattlab.systems.sched import (
     simulate,
     synthetic,
 )
+from wattlab.systems.sched.engine import _take_low as take_low
 
 
 def simpy_fcfs(jobs: list[Job], cluster: Cluster) -> dict[str, Any]:
@@ -67,15 +68,6 @@ def simpy_fcfs(jobs: list[Job], cluster: Cluster) -> dict[str, Any]:
             tl_b.append(st[1])
             tl_p.append(st[0])
 
-    def take_low(mask: int, k: int) -> int:
-        out = 0
-        while k:
-            low = mask & -mask
-            out |= low
-            mask ^= low
-            k -= 1
-        return out
-
     def run(i: int, n: int, mask: int) -> Any:
         j = jobs[i]
         t = j.runtime
@@ -98,7 +90,7 @@ def simpy_fcfs(jobs: list[Job], cluster: Cluster) -> dict[str, Any]:
             g = jobs[i].gpus
             for n in range(len(free)):
                 if nfree[n] >= g:
-                    mask = take_low(free[n], g)
+                    mask = take_low(free[n], g)  # the engine's own GPU pick
                     free[n] &= ~mask
                     nfree[n] -= g
                     queue.popleft()
