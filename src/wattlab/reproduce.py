@@ -14,11 +14,14 @@ stops at once and keeps the studies that finished.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import math
 import os
+import pkgutil
 import shutil
 import socket
+import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -351,19 +354,73 @@ def last_wall_s(cache: Cache, study_id: str) -> float | None:
 
 
 def longest_first(todo: list[Study], cache: Cache) -> list[Study]:
-    """Studies ordered longest first by their last wall time (unknown ones first, in their
-    order): with ``--jobs`` workers the run then ends soon after its longest study."""
-    known = {s.id: last_wall_s(cache, s.id) for s in todo}
-    return sorted(todo, key=lambda s: (known[s.id] is not None, -(known[s.id] or 0.0)))
+    """Studies ordered paper by paper, the paper that takes longest first (and in it its longest
+    study): a study's expected time is its last wall time, else (a first run) its declared
+    ``expected_s``. With ``--jobs`` workers the run then ends soon after its longest paper."""
+    def paper(s: Study) -> str:
+        return s.id.split(".", 1)[0]
+
+    expect = {s.id: last_wall_s(cache, s.id) for s in todo}
+    expect = {s.id: s.expected_s if expect[s.id] is None else expect[s.id] for s in todo}
+    per_paper: dict[str, float] = {}
+    for s in todo:
+        per_paper[paper(s)] = per_paper.get(paper(s), 0.0) + expect[s.id]  # type: ignore[operator]
+    return sorted(todo, key=lambda s: (-per_paper[paper(s)], -expect[s.id]))  # type: ignore[operator]
 
 
 #: The queue a worker process sends each finished record to (set by the pool's initializer).
 _RESULTS: Any = None
 
 
-def _init_worker(queue: Any) -> None:
+#: Modules the fork server imports once, so each paper's fresh worker starts with them loaded (one
+#: that is missing is skipped): the study modules always; the heavy libraries several papers need
+#: when there are more papers than workers (else each worker imports them once, in parallel).
+_PRELOAD = ("wattlab.records", "matplotlib.pyplot")
+_PRELOAD_HEAVY = ("scipy.stats", "torch", "transformers.models.llama.modeling_llama")
+#: The thread-count variables of OpenMP (PyTorch), OpenBLAS, MKL and numexpr.
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def _worker_context(workers: int, papers: int) -> tuple[Any, int]:
+    """The multiprocessing context for ``workers`` processes running ``papers`` papers (a fork
+    server that has imported the modules they share, where the platform has one; else spawn) and
+    each worker's thread count: its share of this process's cores. Without the share, ``--jobs 2``
+    on 2 cores runs two 2-thread PyTorch pools and spinning OpenMP threads slow both several-fold."""
+    import multiprocessing
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    threads = max(1, cores // max(workers, 1))
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn"), threads
+    from wattlab.study import BUILTIN
+
+    ctx = multiprocessing.get_context("forkserver")
+    studies = importlib.util.find_spec(BUILTIN)
+    names = [f"{BUILTIN}.{m.name}" for m in pkgutil.iter_modules(
+        studies.submodule_search_locations if studies else [])]
+    ctx.set_forkserver_preload([*_PRELOAD, *(_PRELOAD_HEAVY if papers > workers else ()), *names])
+    return ctx, threads
+
+
+def _init_worker(queue: Any, environ: dict[str, str], threads: int) -> None:
+    """A worker starts with the parent's environment as it is now (a fork server's is the one it
+    started with) and its share of the cores as its thread limit (a limit the user set is kept)."""
     global _RESULTS
     _RESULTS = queue
+    os.environ.clear()
+    os.environ.update(environ)
+    user_set = any(v in environ for v in _THREAD_VARS)
+    for v in _THREAD_VARS:
+        os.environ.setdefault(v, str(threads))
+    if user_set:
+        return
+    if "torch" in sys.modules:  # loaded by the fork server before the limit was known
+        sys.modules["torch"].set_num_threads(threads)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(threads)
 
 
 def run_group(ids: Sequence[str], scale: Scale, seed: int, param_files: Sequence[str]) -> int:
@@ -377,7 +434,7 @@ def run_group(ids: Sequence[str], scale: Scale, seed: int, param_files: Sequence
 
 def paper_groups(todo: list[Study]) -> list[list[Study]]:
     """``todo`` split by paper (the id's prefix before the first '.'), groups in the order of
-    their first study (so a longest-first order of studies stays longest first)."""
+    their first study (so the order of :func:`longest_first` is kept)."""
     groups: dict[str, list[Study]] = {}
     for s in todo:
         groups.setdefault(s.id.split(".", 1)[0], []).append(s)
@@ -391,15 +448,15 @@ def _run_local(todo: list[Study], scale: Scale, seed: int, files: Sequence[str],
     as it finishes. A worker that dies fails the studies it had not finished."""
     if not todo:
         return
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
+    groups = paper_groups(todo)
+    workers = min(jobs, len(groups))
+    ctx, threads = _worker_context(workers, len(groups))
     # a SimpleQueue writes in put() itself (no feeder thread), so a record sent just before the
     # worker dies is not lost
     results = ctx.SimpleQueue()
-    groups = paper_groups(todo)
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(groups)), max_tasks_per_child=1,
-                               mp_context=ctx, initializer=_init_worker, initargs=(results,))
+    pool = ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=1, mp_context=ctx,
+                               initializer=_init_worker,
+                               initargs=(results, dict(os.environ), threads))
     seen: set[str] = set()
 
     def drain(block_s: float) -> None:

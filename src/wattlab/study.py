@@ -249,7 +249,9 @@ class Study:
     ``evidence``: what the value is (see the module docstring). ``boundary``: what the energy
     figure includes and excludes. ``inputs_from_paper`` names every input taken from the paper
     it checks. ``modelled``: an optional cheap ``fn(ctx) -> float`` computing the same value from
-    the model, used by the sensitivity pass instead of rerunning a costly ``run``.
+    the model, used by the sensitivity pass instead of rerunning a costly ``run``. ``expected_s``:
+    a rough quick-scale wall time on 2 cores, which orders a first run longest first (later runs
+    use the measured time); only a study that takes several seconds needs one.
     """
 
     id: str
@@ -262,6 +264,7 @@ class Study:
     inputs_from_paper: Sequence[str] = ()
     modelled: Callable[[RunContext], float | None] | None = None
     version: int = 1
+    expected_s: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.id or not all(c.isalnum() or c in "-_." for c in self.id) \

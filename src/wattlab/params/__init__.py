@@ -80,6 +80,7 @@ class Registry(Mapping[str, Param]):
     params: Mapping[str, Param] = field(default_factory=dict)
     #: When set, every key looked up is recorded here (the report lists the sources used).
     used: set[str] | None = field(default=None, compare=False, repr=False)
+    _digest: list[str] = field(default_factory=list, init=False, compare=False, repr=False)
 
     def __getitem__(self, key: str) -> Param:
         try:
@@ -129,12 +130,16 @@ class Registry(Mapping[str, Param]):
 
     def tracking(self) -> Registry:
         """A view that records every key looked up in ``.used``."""
-        return Registry(self.params, set())
+        view = Registry(self.params, set())
+        view._digest[:] = self._digest  # the same parameters: the same digest
+        return view
 
     def digest(self) -> str:
         """A stable hash of every parameter's value, unit *and* provenance (citation, URL,
         locator, evidence, note, file, range), for caches: a changed citation in a user's file
-        invalidates cached records that quote it."""
+        invalidates cached records that quote it. Computed once per registry."""
+        if self._digest:
+            return self._digest[0]
         import json
 
         h = hashlib.sha256()
@@ -142,7 +147,8 @@ class Registry(Mapping[str, Param]):
             p = self.params[k]
             d = {**describe(p), "file": p.file, "valid_range": [repr(x) for x in p.valid_range]}
             h.update(json.dumps(d, sort_keys=True, default=repr).encode())
-        return h.hexdigest()[:16]
+        self._digest.append(h.hexdigest()[:16])
+        return self._digest[0]
 
 
 def _check_range(key: str, value: float, rng: tuple[float, float], where: str) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from wattlab.params import Registry
+from wattlab.params.memo import memoized
 from wattlab.study import Claim, Outcome, RunContext, Study
 from wattlab.systems.sched import (
     Cluster,
@@ -60,8 +61,11 @@ def _policies(params: Registry, **eco: Any) -> dict[str, Scheduler]:
             "ecosched": EcoSched.from_params(params, **eco)}
 
 
+@memoized()
 def _run_system(params: Registry, device: str, jobs: int, seed: int,
                 itf_scale: float = 1.0, **eco: Any) -> dict[str, SimResult]:
+    """Every policy on one synthetic trace (memoized: the three studies and their sensitivity
+    passes repeat the same simulations)."""
     cluster = _cluster(params, device)
     rng = np.random.default_rng(seed)
     trace = synthetic(jobs, cluster, rng, params)
@@ -219,6 +223,7 @@ def _make(metric: str, text: str, paper: float) -> Study:
 
     return Study(
         id=f"ecosched.{metric}",
+        expected_s=6,
         paper=PAPER,
         arxiv=ARXIV,
         claim=Claim(text, f"{metric} improvement vs the best baseline (max over H100/A100/V100)", "%",

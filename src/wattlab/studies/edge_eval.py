@@ -256,5 +256,6 @@ STUDIES = [
           _adaptation, "measured",
           "CPU package, estimated as idle + (TDP − idle) × this process's utilisation (no RAPL here)",
           inputs_from_paper=("LoRA config r=16, alpha=16, all projections",
-                             "released training times and powers (shown, not used in the value)")),
+                             "released training times and powers (shown, not used in the value)"),
+          expected_s=14),
 ]

@@ -362,7 +362,7 @@ def _plot_accuracy(curves: dict[tuple[int, int], tuple[list[float], list[float]]
 
 STUDIES = [
     Study(
-        id="fl-vs-central.energy-saving",
+        id="fl-vs-central.energy-saving", expected_s=9,
         paper=PAPER,
         arxiv=ARXIV,
         claim=Claim(text="Distributed learning cuts overall electricity use by up to 70% "
@@ -383,7 +383,7 @@ STUDIES = [
         modelled=_energy_value,
     ),
     Study(
-        id="fl-vs-central.accuracy",
+        id="fl-vs-central.accuracy", expected_s=5,
         paper=PAPER,
         arxiv=ARXIV,
         claim=Claim(text="Distributed models keep about 90% accuracy",

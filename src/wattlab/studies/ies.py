@@ -187,7 +187,7 @@ def _heat_recovery(ctx: RunContext) -> Outcome:
 def _s(slug: str, claim: Claim, run: Any, inputs: tuple[str, ...], modelled: Any = None) -> Study:
     return Study(id=f"ies.{slug}", paper=PAPER, arxiv=ARXIV, claim=claim, run=run,
                  evidence="modelled", boundary=BOUNDARY, inputs_from_paper=inputs,
-                 modelled=modelled)
+                 modelled=modelled, expected_s=6)
 
 
 STUDIES = [

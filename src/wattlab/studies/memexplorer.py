@@ -15,9 +15,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from wattlab.params import Registry
+from wattlab.params.memo import memoized
 from wattlab.study import Claim, Outcome, RunContext, Study
 from wattlab.systems.memexplorer import PhaseResult, explore_phase
 from wattlab.systems.memexplorer.search import preference_flips
+
+#: the design-space search, once per process for each parameter set (the five studies and their
+#: sensitivity passes repeat the same searches)
+_explore = memoized()(explore_phase)
 
 PAPER = ("MemExplorer: heterogeneous memory design space exploration for agentic-inference NPUs "
          "(Wu et al.)")
@@ -41,7 +46,7 @@ def _models(ctx: RunContext) -> Sequence[str]:
 
 
 def _phase(ctx: RunContext, phase: str) -> list[tuple[str, PhaseResult]]:
-    return [(m, explore_phase(m, phase, ctx.params, backend="serial")) for m in _models(ctx)]  # type: ignore[arg-type]
+    return [(m, _explore(m, phase, ctx.params, backend="serial")) for m in _models(ctx)]  # type: ignore[arg-type]
 
 
 def _ratio(ctx: RunContext, phase: str, against: str) -> float:
@@ -127,8 +132,8 @@ DECODE_SCAN = ("mem.lpddr5x.e_bit", "mem.lpddr5x.static_power", "mem.hbm3e.e_bit
 
 
 def _preferences(params: Registry, model: str) -> tuple[str, str, int]:
-    p = explore_phase(model, "prefill", params, backend="serial").best_vs_npu["onchip"]
-    d = explore_phase(model, "decode", params, backend="serial").best_vs_npu["offchip"]
+    p = _explore(model, "prefill", params, backend="serial").best_vs_npu["onchip"]
+    d = _explore(model, "decode", params, backend="serial").best_vs_npu["offchip"]
     return str(p), str(d), int(p == "sram3d") + int(d.startswith("lpddr"))
 
 
@@ -153,8 +158,8 @@ def _preference_run(ctx: RunContext) -> Outcome:
         for fu in (1.0, 0.25, 0.07):
             reg = ctx.params.with_value(e_key, ctx.params[e_key].value * fe, "joint scan")
             reg = reg.with_value(u_key, ctx.params[u_key].value * fu, "joint scan")
-            row[f"{u_key} x{fu:g}"] = explore_phase(model, "decode", reg,
-                                                    backend="serial").best_vs_npu["offchip"]
+            row[f"{u_key} x{fu:g}"] = _explore(model, "decode", reg,
+                                                backend="serial").best_vs_npu["offchip"]
         joint.append(row)
     return Outcome(
         value=float(n),

@@ -211,7 +211,7 @@ STUDIES = [
           boundary="laser wall-plug, modulators+DACs, detectors+TIAs, ADCs, SRAM operand/result "
                    "traffic, digital accumulation, static bias",
           inputs_from_paper=("array 256x100", "baud 128 GBd", "6-bit accuracy")),
-    Study(id="homodyne-ptp.six-bit-accuracy", paper=PAPER, arxiv=ARXIV,
+    Study(id="homodyne-ptp.six-bit-accuracy", expected_s=6, paper=PAPER, arxiv=ARXIV,
           claim=Claim(text="6-bit statistical accuracy across 256x100 channels (at the same "
                            "operating point as the TOPS/W figure)",
                       metric="statistical accuracy log2(output range / (sqrt(12) RMS error)) "
@@ -221,7 +221,7 @@ STUDIES = [
           boundary="accuracy only: every Linear of MiniLM-L6 on the homodyne model at the "
                    "shared operating point",
           inputs_from_paper=("6-bit statistical accuracy", "array 256x100", "128 GBd")),
-    Study(id="homodyne-ptp.near-digital-perplexity", paper=PAPER, arxiv=ARXIV,
+    Study(id="homodyne-ptp.near-digital-perplexity", expected_s=6, paper=PAPER, arxiv=ARXIV,
           claim=Claim(text="an LLM run on the processor 'generates accurate tokens' at its "
                            "6-bit operating point (paper: Qwen2.5-0.5B; here SmolLM2-135M)",
                       metric="NLL increase ln(ppl_photonic/ppl_digital) at the shared "
@@ -230,7 +230,7 @@ STUDIES = [
           run=_model_study("smollm2"), evidence="modelled",
           boundary="accuracy only: every Linear of SmolLM2-135M on the homodyne model",
           inputs_from_paper=("6-bit accuracy", "array 256x100", "128 GBd")),
-    Study(id="homodyne-ptp.near-digital-embeddings", paper=PAPER, arxiv=ARXIV,
+    Study(id="homodyne-ptp.near-digital-embeddings", expected_s=5, paper=PAPER, arxiv=ARXIV,
           claim=Claim(text="near-digital accuracy at the 6-bit operating point, tested on "
                            "sentence embeddings (all-MiniLM-L6-v2; the paper used Qwen2.5-0.5B)",
                       metric="mean cosine to digital embeddings at the shared operating point",

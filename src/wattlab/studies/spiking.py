@@ -61,8 +61,6 @@ def _needs_models(exc: BaseException) -> Outcome:
 # --------------------------------------------------------------------------- near-FP16
 def _near_fp16(ctx: RunContext) -> Outcome:
     try:
-        import torch
-
         from wattlab.nn.corpus import load_corpus
         from wattlab.nn.spiking import (
             SpikingConfig,
@@ -77,7 +75,6 @@ def _near_fp16(ctx: RunContext) -> Outcome:
         model, tok = load_smollm2()
     except ImportError as exc:
         return _needs_models(exc)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     max_tokens, window, stride = (256, 128, 64) if ctx.quick else (4096, 256, 128)
     grid: list[tuple[Any, int]] = ([("ternary_bitwise", 4), ("ternary_bitwise", 7)] if ctx.quick else
             [("ternary_bitwise", t) for t in (3, 4, 5, 6, 7)] + [("bitwise", t) for t in (4, 6, 8)]
@@ -399,7 +396,7 @@ def _asn_accuracy(ctx: RunContext) -> Outcome:
 
 
 STUDIES = [
-    Study(id="spikemllm.near-fp16", paper=SPIKEMLLM, arxiv="2604.18610",
+    Study(id="spikemllm.near-fp16", expected_s=8, paper=SPIKEMLLM, arxiv="2604.18610",
           claim=Claim(text="near-FP16 performance with spiking activations (average gap 0.72% "
                            "on InternVL2-8B, 1.19% on Qwen2VL-72B) at T_t=4",
                       metric="SmolLM2 perplexity gap vs its own unquantised baseline at "
@@ -409,7 +406,7 @@ STUDIES = [
           boundary="accuracy only (every decoder Linear spiking; attention products, norms, "
                    "softmax, embeddings and lm_head dense)",
           inputs_from_paper=("T_t = 4", "1.19% gap")),
-    Study(id="spikemllm.msts", paper=SPIKEMLLM, arxiv="2604.18610",
+    Study(id="spikemllm.msts", expected_s=4, paper=SPIKEMLLM, arxiv="2604.18610",
           claim=Claim(text="modality-specific timesteps (T_v/T_t = 3/4) beat one shared T "
                            "[MSTS reconstructed; toy two-modality test bed]",
                       metric="error of allocated T / uniform-T error at the same spikes",
@@ -430,7 +427,7 @@ STUDIES = [
           run=_throughput, evidence="modelled", boundary=HW_BOUNDARY,
           modelled=lambda ctx: _hardware(ctx)["throughput_ratio"],
           inputs_from_paper=("T_v/T_t = 3/4",)),
-    Study(id="asn.energy", paper=ASN_PAPER, arxiv="2604.12365",
+    Study(id="asn.energy", expected_s=3, paper=ASN_PAPER, arxiv="2604.12365",
           claim=Claim(text="-93% energy vs Qwen-1.5B while keeping accuracy [roundup figure, "
                            "not in the abstract]",
                       metric="ASN char-LM energy reduction vs its integer-ReLU ANN twin "
@@ -440,7 +437,7 @@ STUDIES = [
           boundary="operations only: encoding-layer MACs + SOPs x E_AC + neuron updates "
                    "(fp32, Horowitz 45 nm) vs the ANN's MACs x E_MAC; no memory",
           inputs_from_paper=()),
-    Study(id="asn.accuracy", paper=ASN_PAPER, arxiv="2604.12365",
+    Study(id="asn.accuracy", expected_s=5, paper=ASN_PAPER, arxiv="2604.12365",
           claim=Claim(text="adaptive spiking neurons keep ANN accuracy [ASN reconstructed]",
                       metric="digits accuracy, ASN minus integer-ReLU ANN", unit="pp",
                       paper_value=0.0, rel_tol=1.0, kind="at_least"),

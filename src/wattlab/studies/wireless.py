@@ -612,7 +612,7 @@ def run_agent(ctx: RunContext) -> Outcome:
 
 STUDIES = [
     Study(
-        id="wireless.ris-ee-gain",
+        id="wireless.ris-ee-gain", expected_s=8,
         paper=RIS_PAPER,
         arxiv="2604.14309",
         claim=Claim(
@@ -636,7 +636,7 @@ STUDIES = [
         ),
     ),
     Study(
-        id="wireless.cellfree-generative",
+        id="wireless.cellfree-generative", expected_s=7,
         paper=CF_PAPER + " (reconstructed from the title; paper not found)",
         arxiv="",
         claim=Claim(
@@ -656,7 +656,7 @@ STUDIES = [
         inputs_from_paper=("title only: cell-free, delay-deterministic, generative learning",),
     ),
     Study(
-        id="wireless.agent-csi",
+        id="wireless.agent-csi", expected_s=5,
         paper=AGENT_PAPER,
         arxiv="2604.17440",
         claim=Claim(

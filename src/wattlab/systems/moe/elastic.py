@@ -211,8 +211,9 @@ class ExpertCache:
                 if self.policy == "lru":
                     resident.popitem(last=False)
                 else:
-                    victim = min(resident, key=lambda x: self.freq[layer, x])
-                    del resident[victim]
+                    # least frequently used; ties to the least recently used (the first)
+                    order = np.fromiter(resident, dtype=np.intp, count=len(resident))
+                    del resident[int(order[np.argmin(self.freq[layer, order])])]
             resident[e] = None
 
     def access_pass(self, routed: list[np.ndarray]) -> None:
