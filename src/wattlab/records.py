@@ -28,7 +28,7 @@ import numpy as np
 
 from wattlab.errors import MissingDependencyError, StudyError
 from wattlab.params import Param, Registry, describe
-from wattlab.study import RunContext, Scale, Study, figures_enabled
+from wattlab.study import RunContext, Scale, Study, figures_enabled, seed_sequence
 
 #: The sensitivity pass's time budget per study: max(BUDGET_MIN_S, BUDGET_FRACTION x its run).
 #: It keeps the pass within +30% of ``reproduce --quick`` (docs/benchmarks/verdicts.md).
@@ -329,9 +329,11 @@ def run_study(study: Study, scale: Scale, seed_seq: list[int], params: Registry,
               seed: int = 0, sensitivity: bool = True) -> StudyRecord:
     """Run ``study`` with ``params`` (untracked), judge it and run the sensitivity pass."""
     tracked = params.tracking()
+    paper_seed = seed_sequence(seed, study.id.split(".", 1)[0])
 
     def make_ctx(reg: Registry) -> RunContext:
-        return RunContext(scale=scale, rng=np.random.default_rng(seed_seq), params=reg)
+        return RunContext(scale=scale, rng=np.random.default_rng(seed_seq), params=reg,
+                          paper_seed=paper_seed)
 
     t0 = time.perf_counter()
     rec = StudyRecord(id=study.id, paper=study.paper, arxiv=study.arxiv, claim=study.claim.text,

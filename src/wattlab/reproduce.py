@@ -34,7 +34,7 @@ from wattlab.cluster import probe
 from wattlab.errors import SpecError, StudyError, WattlabError
 from wattlab.files import atomic_write
 from wattlab.params import Registry, load_registry
-from wattlab.study import Scale, Study, all_studies, select
+from wattlab.study import Scale, Study, all_studies, seed_sequence, select
 
 SEED_MAX = 2**32 - 1
 MAX_JOBS = 256
@@ -65,12 +65,6 @@ def check_out_dir(path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def study_seed(seed: int, study_id: str) -> list[int]:
-    """A per-study seed sequence: stable across runs and independent of study order."""
-    digest = hashlib.sha256(study_id.encode()).digest()
-    return [seed, int.from_bytes(digest[:8], "little")]
-
-
 def _cache_key(study: Study, scale: Scale, seed: int, params: Registry) -> str:
     from wattlab import __version__
     from wattlab.records import RECORD_VERSION
@@ -91,7 +85,7 @@ def run_one(study_id: str, scale: Scale, seed: int, param_files: Sequence[str]) 
 
     params = load_registry(param_files)
     study = all_studies()[study_id]
-    return run_study(study, scale, study_seed(seed, study_id), params, seed=seed).to_dict()
+    return run_study(study, scale, seed_sequence(seed, study_id), params, seed=seed).to_dict()
 
 
 _NUM = (int, float)

@@ -23,6 +23,7 @@ The framework, not the study, computes every verdict:
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import io
 import math
@@ -229,13 +230,28 @@ class Outcome:
         return out
 
 
+def seed_sequence(seed: int, name: str) -> list[int]:
+    """The seed sequence of a study or paper ``name``: stable across runs, independent of the
+    order studies run in."""
+    digest = hashlib.sha256(name.encode()).digest()
+    return [seed, int.from_bytes(digest[:8], "little")]
+
+
 @dataclass(frozen=True)
 class RunContext:
-    """What a study run gets: the scale, its own random generator and the parameters."""
+    """What a study run gets: the scale, its own random generator, the parameters, and the seed
+    of its paper's shared draws (see :meth:`paper_rng`)."""
 
     scale: Scale
     rng: np.random.Generator
     params: Registry
+    paper_seed: Sequence[int] = (0,)
+
+    def paper_rng(self) -> np.random.Generator:
+        """A fresh generator whose draws are the same in every study of the paper: studies that
+        report different metrics of one experiment run the same experiment (and share what they
+        simulate). ``run_study`` seeds it from the run's seed and the paper's name."""
+        return np.random.default_rng(list(self.paper_seed))
 
     @property
     def quick(self) -> bool:

@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 
 from wattlab.params import default_registry
-from wattlab.reproduce import study_seed
-from wattlab.study import RunContext, all_studies
+from wattlab.study import RunContext, all_studies, seed_sequence
 
 P = default_registry()
 DET = 1e-6  # deterministic model or seeded simulation
@@ -86,7 +85,7 @@ TIMED = {
 
 def run(sid: str):
     s = all_studies()[sid]
-    out = s.run(RunContext("quick", np.random.default_rng(study_seed(0, sid)), P))
+    out = s.run(RunContext("quick", np.random.default_rng(seed_sequence(0, sid)), P))
     return out, s.assess(out)
 
 
@@ -161,7 +160,7 @@ def test_the_assumed_batch_decides_the_density_verdict():
     from wattlab.records import run_study
 
     s = all_studies()["edge-eval.density"]
-    rec = run_study(s, "quick", study_seed(0, s.id), P)
+    rec = run_study(s, "quick", seed_sequence(0, s.id), P)
     assert rec.verdict == "reproduced" and "edge_eval.batch" in rec.decided_by
     (pt,) = [p for p in rec.sensitivity if p.key == "edge_eval.batch"]
     assert (pt.low, pt.high) == (8.0, 32.0) and pt.verdict_low == "not-reproduced"

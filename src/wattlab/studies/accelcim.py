@@ -10,6 +10,7 @@ and interconnect figures (``accelcim.*``, all ``assumed``); the sensitivity pass
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ def _scan(ctx: RunContext, keys: tuple[str, ...], fn: Callable[[RunContext], flo
             v = p.value * f
             if lo <= v <= hi:
                 reg = ctx.params.with_value(key, v, f"flip scan x{f:g}")
-                row[f"x{f:g}"] = round(fn(RunContext(ctx.scale, ctx.rng, reg)), 3)
+                row[f"x{f:g}"] = round(fn(replace(ctx, params=reg)), 3)
         rows.append(row)
     return rows
 
