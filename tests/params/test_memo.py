@@ -45,3 +45,16 @@ def test_the_least_recently_used_result_is_dropped_first():
     for x in (1, 2, 1, 3, 1, 2):  # 2 is the least recent when 3 arrives
         double(reg, x)
     assert calls == [1, 2, 3, 2]
+
+
+def test_a_prefix_view_reads_only_its_keys_and_records_them():
+    import pytest
+
+    from wattlab.errors import ParamError
+
+    reg = default_registry().tracking()
+    phys = reg.only("phys.")
+    assert phys.value("phys.boltzmann") == reg.value("phys.boltzmann")
+    assert "phys.boltzmann" in reg.used  # recorded in the parent's set
+    with pytest.raises(ParamError):
+        phys.value("fl.rail.adc_bits")

@@ -128,6 +128,11 @@ class Registry(Mapping[str, Param]):
                       given=f"{value:g} {p.unit} (set: {why})")
         return Registry({**self.params, key: new}, self.used)
 
+    def only(self, prefix: str) -> Registry:
+        """A view of the keys that start with ``prefix`` (lookups still recorded in ``used``): a
+        function given it can read nothing else, so a memo keyed on its values is exact."""
+        return Registry({k: p for k, p in self.params.items() if k.startswith(prefix)}, self.used)
+
     def tracking(self) -> Registry:
         """A view that records every key looked up in ``.used``."""
         view = Registry(self.params, set())
