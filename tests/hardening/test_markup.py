@@ -288,3 +288,14 @@ def test_commands_print_only_through_the_literal_console():
                     if not isinstance(arg, ast.Constant):  # markup only on constant text
                         bad.append(f"{f.name}:{node.lineno} markup=True on built text")
     assert not bad
+
+
+def test_explore_progress_shows_the_space_name_as_data():
+    """A space file's name is the progress bar's label: neither markup nor a format string."""
+    from wattlab.explore.search import _progress
+
+    bar = _progress(True, 3, "[/x] [bold]s[/bold] {oops")
+    try:
+        assert bar.columns[0].render(bar.tasks[0]).plain == "[/x] [bold]s[/bold] {oops"
+    finally:
+        bar.stop()
