@@ -17,12 +17,12 @@ from typing import Annotated, Any
 
 import click
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
 from wattlab.commands._options import SEED_MAX, BoundedInt, add_json, harden
+from wattlab.commands._output import literal_console
 from wattlab.errors import StudyError, WattlabError
 
 #: Command name -> module of the commands mounted lazily (filled by _mount_commands).
@@ -62,7 +62,8 @@ app = typer.Typer(help="wattlab: an energy-efficiency lab for AI/ML.", no_args_i
 params_app = typer.Typer(help="The parameter registry: values with their sources.",
                          no_args_is_help=True)
 app.add_typer(params_app, name="params")
-console = Console()
+#: Prints user and data text literally (see commands._output); markup only where asked for.
+console = literal_console()
 
 ParamFiles = Annotated[list[Path] | None, typer.Option(
     "--params", help="A TOML parameter file layered over the defaults (repeatable).")]
@@ -80,7 +81,7 @@ def reproduce(
         help="Base seed (0 .. 2**32-1); each study derives its own.")] = 0,
     params: ParamFiles = None,
     cluster: Annotated[str | None, typer.Option(
-        "--cluster", help="Ray cluster address (needs wattlab[dist]).")] = None,
+        "--cluster", help="Ray cluster address (needs wattlab\\[dist]).")] = None,
 ) -> None:
     """Run the studies and write report.md, report.html and results.json.
 
@@ -96,8 +97,8 @@ def reproduce(
     from wattlab.study import select
 
     n = len(select(only))
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                  MofNCompleteColumn(), console=console, transient=True) as bar:
         task = bar.add_task("studies", total=n)
 
         def done(rec: dict[str, Any], cached: bool) -> None:
@@ -212,7 +213,7 @@ def params_used_by(
         studies = [r["id"] for r in records if key in r.get("params", ())]
     except (ValueError, KeyError, TypeError) as exc:
         raise StudyError(f"{results} is not a wattlab results.json ({exc}); rerun reproduce") from None
-    console.print(f"[bold]studies[/bold] that read it in {results}:", markup=True)
+    console.print(Text.assemble(("studies", "bold"), f" that read it in {results}:"))
     for sid in studies or ["(none)"]:
         console.print(f"  {sid}", markup=False)
 
@@ -258,38 +259,14 @@ INTERRUPTED = "interrupted; finished studies are kept: resume with the same comm
 
 def error(message: str) -> None:
     """Print ``error: message`` to stderr, literally (no markup parsing)."""
-    Console(stderr=True, highlight=False, soft_wrap=True).print(
+    literal_console(stderr=True, highlight=False, soft_wrap=True).print(
         Text.assemble(("error: ", "red"), str(message)))
-
-
-def _lenient_markup() -> None:
-    """A safety net for every command: text that is not valid rich markup (a user's ``[/x]`` in a
-    path or name interpolated into a message) prints literally instead of raising MarkupError.
-    Commands should still escape user text (``rich.markup.escape``) so ``[bold]`` stays literal."""
-    import rich.console
-    import rich.markup
-    from rich.errors import MarkupError
-
-    original = rich.markup.render
-    if getattr(rich.console.render_markup, "_wattlab_lenient", False):
-        return
-
-    def render(markup: str, style: Any = "", emoji: bool = True,
-               emoji_variant: Any = None) -> Text:
-        try:
-            return original(markup, style, emoji, emoji_variant)
-        except MarkupError:
-            return Text(markup, style=style)
-
-    render._wattlab_lenient = True  # type: ignore[attr-defined]
-    rich.console.render_markup = render
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code: 0, 1 (a study failed), 2 (bad input), 130."""
     import click
 
-    _lenient_markup()
     os.environ.setdefault("TQDM_DISABLE", "1")  # third-party per-tensor bars; read at tqdm import
     try:
         rc = command().main(args=argv, prog_name="wattlab", standalone_mode=False)
@@ -318,7 +295,7 @@ def run(argv: list[str] | None = None) -> int:
         return 2
     args = sys.argv[1:] if argv is None else argv
     if rc == 130 and args[:1] != ["measure"]:  # typer turns KeyboardInterrupt into Exit(130)
-        Console(stderr=True, highlight=False).print(Text(INTERRUPTED))
+        literal_console(stderr=True, highlight=False).print(Text(INTERRUPTED))
     return rc if isinstance(rc, int) else 0
 
 

@@ -93,11 +93,8 @@ def test_hint_keeps_its_brackets():
 def test_invalid_markup_in_any_command_message_prints_literally():
     import io
 
-    from rich.console import Console
+    from wattlab.commands._output import literal_console
 
-    from wattlab.cli import _lenient_markup
-
-    _lenient_markup()
     buf = io.StringIO()
-    Console(file=buf, width=200).print("written to [/x]/ and [bold]done[/bold]")
-    assert "written to [/x]/ and [bold]done[/bold]" in buf.getvalue()
+    literal_console(file=buf, width=200).print("written to [/x]/ and [bold]done[/bold] :smile:")
+    assert "written to [/x]/ and [bold]done[/bold] :smile:" in buf.getvalue()

@@ -220,18 +220,15 @@ NO_TABLES = {"reproduce"}
 
 
 def _cell(value: Any) -> Any:
-    """A rich table cell as plain JSON: the text as shown without markup (a number the command
-    added as a number stays one)."""
-    from rich.errors import MarkupError
+    """A rich table cell as plain JSON: the text as shown, without its styles (a number the
+    command added as a number stays one). A string cell is literal text, as the commands print
+    it (commands._output.literal_console reads no markup), so a user's ``[bold]`` stays."""
     from rich.text import Text
 
     if isinstance(value, Text):
         return value.plain
     if isinstance(value, str):
-        try:
-            return Text.from_markup(value).plain
-        except MarkupError:
-            return value
+        return value
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return value
     return str(value)

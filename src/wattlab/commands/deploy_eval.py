@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from wattlab.commands._options import BoundedInt, FiniteFloat
+from wattlab.commands._output import literal_console
 
 app = typer.Typer(help="EDGE-EVAL deployment metrics (energy/request, N_break, IPJ, rho_sys, "
                        "C_tax, Q_ret) for a model config on a device.", invoke_without_command=True,
@@ -44,7 +44,7 @@ def deploy_eval(
     from rich.table import Table
     from rich.text import Text
 
-    console = Console()
+    console = literal_console()
     t = Table("metric", "value", "unit", "basis", "note", box=None, title_justify="left",
               title=Text(f"{model} on {device} (boundary: the device's compute, memory and "
                          "static power; no host, network or PUE)"))

@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from wattlab.commands._output import literal_console
 
 app = typer.Typer(help="The hardware catalogue: compute devices, other devices (FPGAs, sensors, "
                        "SoC engines) and memory technologies, with sources.", no_args_is_help=True)
-console = Console()
+console = literal_console()
 
 ParamFiles = Annotated[list[Path] | None, typer.Option(
     "--params", help="A TOML parameter file layered over the defaults (repeatable).")]

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from wattlab.commands._options import BoundedInt
+from wattlab.commands._output import literal_console
 
 if TYPE_CHECKING:
     from wattlab.explore import SearchResult, Space
@@ -19,11 +19,11 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Design-space search with Pareto fronts, constraints, sensitivities and "
                        "resumable checkpoints (memory: MemExplorer's NPU; cim: AccelCIM's arrays).",
                   no_args_is_help=True)
-console = Console()
+console = literal_console()
 
 SpaceOpt = Annotated[Path | None, typer.Option(
-    "--space", help="A TOML space file ([dims], [fixed], [constraints]); default: the shipped "
-                    "example (see `wattlab explore example memory`).")]
+    "--space", help="A TOML space file (\\[dims], \\[fixed], \\[constraints]); default: the "
+                    "shipped example (see `wattlab explore example memory`).")]
 ObjOpt = Annotated[list[str] | None, typer.Option(
     "--objective", help="'min:metric' or 'max:metric' (repeatable).")]
 ConsOpt = Annotated[list[str] | None, typer.Option(

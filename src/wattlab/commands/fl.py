@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from wattlab.commands._options import BoundedInt, OutFile, Seed
+from wattlab.commands._output import literal_console
 from wattlab.errors import SpecError
 
 app = typer.Typer(help="Centralised vs federated learning: energy ledgers and break-even.",
                   no_args_is_help=True)
-console = Console()
+console = literal_console()
 
 #: --train generates clients x windows raw windows of 4096 float64 samples (32 kB each):
 #: 20 000 of them are ~0.7 GB and a few minutes of training on one core.

@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from wattlab.commands._options import Seed, count, finite
+from wattlab.commands._output import literal_console
 from wattlab.errors import SpecError
 
 app = typer.Typer(help="Embedded FPGAs: bit-true LSTM/MLP accelerators, VHDL + GHDL, soft "
                        "sensors, On-Off vs Idle-Waiting.", no_args_is_help=True)
-console = Console(highlight=False)
+console = literal_console(highlight=False)
 
 
 def _say(text: str) -> None:
@@ -375,8 +376,9 @@ def sensor(
             "ice40up5k_latency_us", "pareto")
     console.print(_table(f"{task.name}: candidates (bit-true integer accuracy)",
                          [{k: r[k] for k in keep} for r in res.rows]))
-    console.print(f"chosen for {target}: [bold]{chosen['model']}[/bold], MAPE "
-                  f"{chosen['mape_pct']:.2f} %, {chosen[f'{target}_energy_uJ']:.4g} uJ/inference")
+    console.print(Text.assemble(f"chosen for {target}: ", (str(chosen["model"]), "bold"),
+                                f", MAPE {chosen['mape_pct']:.2f} %, "
+                                f"{chosen[f'{target}_energy_uJ']:.4g} uJ/inference"))
     if "export" in report and "mismatches" in report["export"]:
         ex = report["export"]
         console.print(f"GHDL: {ex['vectors']} vectors, {ex['mismatches']} mismatches; cycles "

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from wattlab.commands._options import Seed, count, out_file
+from wattlab.commands._output import literal_console
 
 app = typer.Typer(help="Integrated energy system: dispatch LP, decision-focused forecasting.",
                   no_args_is_help=True)
-console = Console()
+console = literal_console()
 
 ParamsOpt = Annotated[list[Path] | None, typer.Option(
     "--params", help="A TOML parameter file layered over the defaults (repeatable).")]

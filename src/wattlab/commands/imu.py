@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from wattlab.commands._options import BoundedInt, Seed, count, finite, out_file
+from wattlab.commands._output import literal_console
 
 app = typer.Typer(help="IMU-only human sensing: accuracy, and energy against a camera.",
                   no_args_is_help=True)
-console = Console()
+console = literal_console()
 
 ParamsOpt = Annotated[list[Path] | None, typer.Option(
     "--params", help="A TOML parameter file layered over the defaults (repeatable).")]
@@ -211,7 +212,8 @@ def energy(
     for pl in (imu, cam):
         for k, v in pl.per_hour.items():
             t.add_row(pl.name, k, f"{v:.3f}", f"{v / 3.6:.3f}")
-        t.add_row(pl.name, "[b]total[/b]", f"{pl.total_j:.2f}", f"{pl.mean_power_w * 1e3:.2f}")
+        t.add_row(pl.name, Text("total", style="bold"), f"{pl.total_j:.2f}",
+                  f"{pl.mean_power_w * 1e3:.2f}")
         t.add_row(pl.name, "(outside: device idle floor)", f"{pl.idle_floor_j:.0f}", "")
     console.print(t)
     console.print(f"camera / IMU: {res['camera_over_imu']:.1f}x "

@@ -6,15 +6,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from wattlab.commands._options import BoundedInt, FiniteFloat
+from wattlab.commands._output import literal_console
 
 app = typer.Typer(help="LLM architecture configs: parameters, FLOPs, and a request's cost on a "
                   "device (roofline model).", no_args_is_help=True)
-console = Console()
+console = literal_console()
 
 ParamFiles = Annotated[list[Path] | None, typer.Option(
     "--params", help="A TOML parameter file layered over the defaults (repeatable).")]
@@ -71,10 +71,10 @@ def cost(
     c = llm_config(model).with_bits(weight_bits, kv_bits)
     dev = Device.from_registry(device, reg)
     r = request_cost(c, dev, n_in, n_out, batch=batch, params=reg)
-    console.print(f"[bold]{escape(c.name)}[/bold] ({c.weight_bits:g}-bit weights, "
-                  f"{format_si(weight_bytes(c), 'B')}) on [bold]{escape(dev.name)}[/bold], "
-                  f"batch {batch}, "
-                  f"{n_in} in + {n_out} out tokens — modelled (roofline), not measured")
+    console.print(Text.assemble(
+        (c.name, "bold"), f" ({c.weight_bits:g}-bit weights, {format_si(weight_bytes(c), 'B')}) on ",
+        (dev.name, "bold"), f", batch {batch}, {n_in} in + {n_out} out tokens — modelled "
+        "(roofline), not measured"))
     console.print(r)
     console.print(f"latency {format_si(r.latency_s, 's')} (first token "
                   f"{format_si(r.counts['prefill_s'], 's')}); energy per request "

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from wattlab.commands._options import FiniteFloat, OutFile
+from wattlab.commands._output import literal_console
 
 app = typer.Typer(help="Measure the energy of any command (NVML, RAPL or a labelled estimate).",
                   no_args_is_help=False)
@@ -83,7 +83,7 @@ def measure(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = measure_command(args, devs, interval_s=interval, grid=intensity)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = literal_console(stderr=True, highlight=False, soft_wrap=True)
     for w in caught:
         err.print(Text(f"warning: {w.message}", style="yellow"))
     data = res.to_dict()

@@ -8,15 +8,15 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from wattlab.commands._options import BoundedInt, FiniteFloat, Seed
+from wattlab.commands._output import literal_console
 from wattlab.errors import SpecError
 
 app = typer.Typer(help="MoE serving: NPUMoE-style runtime (modelled) and self-speculative decoding.",
                   no_args_is_help=True)
-console = Console()
+console = literal_console()
 
 
 def _tiers(text: str, chunk: int) -> tuple[int, ...]:

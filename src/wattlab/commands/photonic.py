@@ -19,18 +19,19 @@ app = typer.Typer(help="Homodyne photonic GEMM and LightMat-HP sliced BFP: what 
 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from wattlab.commands._output import literal_console
 
     t = Table(title=title)
     if not rows:
-        Console().print(f"{title}: (no rows)")
+        literal_console().print(f"{title}: (no rows)")
         return
     for col in rows[0]:
         t.add_column(str(col))
     for r in rows:
         t.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r.values()))
-    Console().print(t)
+    literal_console().print(t)
 
 
 def _save(fig: Any, out: Path | None) -> None:
@@ -55,8 +56,7 @@ def budget(rows: int = count(1, 4096, "array rows", default=256),
 
     Example: wattlab photonic budget --rows 64 --cols 64 --laser-power 0.5
     """
-    from rich.console import Console
-
+    from wattlab.commands._output import literal_console
     from wattlab.substrates.photonic import HomodyneConfig, HomodyneProcessor
     from wattlab.workloads.gemm import Gemm
 
@@ -73,7 +73,7 @@ def budget(rows: int = count(1, 4096, "array rows", default=256),
     typer.echo(f"ENOB {nb.enob:.2f} bits, full-scale SNR {nb.snr_db:.1f} dB, "
                f"peak {proc.config.peak_ops_per_s / 1e12:.4g} TOPS")
     cost = proc.cost(Gemm(m, k, n))
-    Console().print(cost)
+    literal_console().print(cost)
 
 
 @app.command("plan")

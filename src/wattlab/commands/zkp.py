@@ -89,9 +89,9 @@ def bench(
     Example: wattlab zkp bench --field bn254 --log-n 12 --kernel ntt --reps 1
     """
     import numpy as np
-    from rich.console import Console
     from rich.table import Table
 
+    from wattlab.commands._output import literal_console
     from wattlab.kernels import engine_cost as ec
     from wattlab.kernels.fields import get_field
     from wattlab.params import default_registry
@@ -107,7 +107,7 @@ def bench(
         raise SpecError(f"--kernel msm --log-n {log_n}: the pure-Python MSM takes about "
                         f"{_msm_seconds(log_n):.0f} s here; use --log-n <= {MSM_MAX_LOG_N}")
     _check_device(backend, device)
-    rng, params, con = np.random.default_rng(seed), default_registry(), Console()
+    rng, params, con = np.random.default_rng(seed), default_registry(), literal_console()
     table = Table(title=f"zkp {kernel}: {field}, 2^{log_n}" + (f" x{batch}" if batch > 1 else ""))
     for col in ("what", "basis", "seconds", "throughput"):
         table.add_column(col)

@@ -420,7 +420,8 @@ def _progress(enabled: bool | None, total: int, what: str) -> Any:
         return None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    p = Progress(TextColumn(f"[bold]{what}"), BarColumn(), MofNCompleteColumn(),
+    p = Progress(TextColumn("{task.description}", style="bold", markup=False), BarColumn(),
+                 MofNCompleteColumn(),
                  TimeRemainingColumn(), transient=True)
     p.start()
     p.add_task(what, total=total)
