@@ -13,14 +13,12 @@ as in bench_patch.py.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import sys
-from pathlib import Path
 
-if "--threads" in sys.argv:  # must precede the first NumPy import to reach OpenBLAS
-    os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[sys.argv.index("--threads") + 1]
+from _timing import blas_threads_env, parse_with_threads, save_result
+
+os.environ.update(blas_threads_env())  # must precede the first NumPy import to reach OpenBLAS
 
 import numpy as np
 import torch
@@ -34,10 +32,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--seq-len", type=int, default=64)
     ap.add_argument("--batch", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=0)
-    args = ap.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args = parse_with_threads(ap)
     model, tok = load_smollm2()
     runs: dict[str, list] = {"lora": [], "qlora": []}
     for r in range(args.rounds):
@@ -70,10 +65,7 @@ def main() -> None:
               f"  loss {row['losses'][0][0]:.3f} -> {row['losses'][0][-1]:.3f}")
     print(f"QLoRA/LoRA time per step: {ratio:.2f}x; QLoRA's extra {extra:.3f} s/step vs "
           f"{deq_per_step:.3f} s/step spent dequantising")
-    name = f"bench_finetune_{args.batch}x{args.seq_len}.json"
-    path = Path(__file__).parent / "results" / name
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(out, indent=2))
+    save_result(f"bench_finetune_{args.batch}x{args.seq_len}.json", out)
 
 
 if __name__ == "__main__":

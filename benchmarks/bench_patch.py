@@ -16,17 +16,15 @@ uses 1.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import resource
 import statistics
-import sys
 import time
-from pathlib import Path
 
-if "--threads" in sys.argv:  # must precede the first NumPy import to reach OpenBLAS
-    os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[sys.argv.index("--threads") + 1]
+from _timing import blas_threads_env, parse_with_threads, save_result
+
+os.environ.update(blas_threads_env())  # must precede the first NumPy import to reach OpenBLAS
 
 import torch
 
@@ -39,11 +37,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tokens", type=int, default=128)
     ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=0,
-                    help="torch and OpenBLAS threads (0: the libraries' defaults)")
-    args = ap.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args = parse_with_threads(ap)
     t0 = time.perf_counter()
     model, tok = load_smollm2()
     load_s = time.perf_counter() - t0
@@ -80,10 +74,7 @@ def main() -> None:
     for m, row in rows.items():
         print(f"{m:<14}{row['median_s']:>10.3f}{row['min_s']:>10.3f}"
               f"{row['ratio_median']:>10.3f}{row['ratio_min']:>8.3f}")
-    name = f"bench_patch_{ids.shape[1]}tok_{torch.get_num_threads()}thr.json"
-    path = Path(__file__).parent / "results" / name
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(out, indent=2))
+    save_result(f"bench_patch_{ids.shape[1]}tok_{torch.get_num_threads()}thr.json", out)
 
 
 if __name__ == "__main__":

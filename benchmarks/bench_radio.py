@@ -73,6 +73,13 @@ def peak_rss(max_bits: float) -> tuple[float, float]:
     return float(kb) / 1024, float(secs)
 
 
+def md_table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
+    """A Markdown table whose first ``left`` columns are left-aligned and the others right-aligned."""
+    align = ["---"] * left + ["---:"] * (len(header) - left)
+    return "\n".join([f"| {' | '.join(header)} |", f"|{'|'.join(align)}|",
+                      *(f"| {' | '.join(cells)} |" for cells in rows)])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--billion", action="store_true", help="also run the 1e9-bit memory check")
@@ -96,42 +103,24 @@ def main() -> None:
         im.append((s.name, bits / dt, bits / s.bits_per_frame / dt))
     budgets = [1e7, 1e8] + ([1e9] if args.billion else [])
     mem = [(b, *peak_rss(b)) for b in budgets]
-    lines = [
+    command = "PYTHONPATH=src python benchmarks/bench_radio.py" + (" --billion" if args.billion else "")
+    blocks = [
         "# Radio link simulator benchmarks",
-        "",
-        "Command: `PYTHONPATH=src python benchmarks/bench_radio.py"
-        + (" --billion`" if args.billion else "`"),
+        f"Command: `{command}`\n"
         f"(BPSK, AWGN, Eb/N0 = {EBN0_DB} dB; best of repeats; all peers in the same run).",
-        "",
-        "| simulator | bits/s | BER | speed vs bare loop |",
-        "|---|---:|---:|---:|",
-    ]
-    lines += [f"| {name} | {r:.3g} | {b:.4g} | {r / r_bare:.2f}× |" for name, r, b in rows]
-    lines += [
-        "",
+        md_table(["simulator", "bits/s", "BER", "speed vs bare loop"],
+                 [[name, f"{r:.3g}", f"{b:.4g}", f"{r / r_bare:.2f}×"] for name, r, b in rows]),
         f"wattlab vs bare loop: **{r_ours / r_bare:.2f}×** (target ≥ 0.5×); "
         f"wattlab vs scikit-commpy: **{r_ours / r_commpy:.0f}×** (target ≥ 50×).",
-        "",
         "Index-modulation detector (Eb/N0 10 dB, 7 bits/frame, vectorised over frames and codes):",
-        "",
-        "| scheme | bits/s | frames/s |",
-        "|---|---:|---:|",
-    ]
-    lines += [f"| {n_} | {b:.3g} | {f:.3g} |" for n_, b, f in im]
-    lines += [
-        "",
+        md_table(["scheme", "bits/s", "frames/s"], [[n_, f"{b:.3g}", f"{f:.3g}"] for n_, b, f in im]),
         "Peak resident memory of a whole run (fresh process, includes the interpreter and NumPy):",
-        "",
-        "| bit budget | peak RSS (MiB) | wall time (s) |",
-        "|---:|---:|---:|",
-    ]
-    lines += [f"| {b:.0e} | {m:.0f} | {s:.1f} |" for b, m, s in mem]
-    lines += [
-        "",
+        md_table(["bit budget", "peak RSS (MiB)", "wall time (s)"],
+                 [[f"{b:.0e}", f"{m:.0f}", f"{s:.1f}"] for b, m, s in mem], left=0),
         "Memory is set by the chunk size (2^21 working elements), not by the budget: "
         "the peak stays flat as the budget grows.",
     ]
-    text = "\n".join(lines) + "\n"
+    text = "\n\n".join(blocks) + "\n"
     print(text)
     out = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / "radio.md"
     out.parent.mkdir(parents=True, exist_ok=True)

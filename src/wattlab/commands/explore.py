@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 from rich.table import Table
@@ -58,67 +63,98 @@ def example(kind: Annotated[str, typer.Argument(help="memory or cim.")]) -> None
     typer.echo(_example(kind).read_text())
 
 
-def _run(space: Space, ev: Any, objectives: list[str], constraints: list[str], out: Path,
-         method: str, n: int | None, backend: str, cluster: str | None, as_json: bool,
-         target: str | None, color: str | None) -> SearchResult:
-    from wattlab.explore import search
+@dataclass(frozen=True)
+class _Search:
+    """The options that every search command takes after its own, and the search they run."""
 
-    res = search(space, ev, objectives=objectives, constraints=constraints, method=method,  # type: ignore[arg-type]
-                 n=n, checkpoint=out / "checkpoint", backend="ray" if cluster else backend,  # type: ignore[arg-type]
-                 cluster=cluster, progress=None if not as_json else False)
-    import io
+    objective: ObjOpt = None
+    constraint: ConsOpt = None
+    out: OutOpt = Path()  # replaced by explore-<command> (see _search_command)
+    method: MethodOpt = "grid"
+    n: NOpt = None
+    backend: BackendOpt = "process"
+    cluster: ClusterOpt = None
+    as_json: JsonOpt = False
+    params: ParamFiles = None
 
-    import pandas as pd
+    def run(self, space: Space, ev: Any, objectives: list[str], constraints: list[str],
+            focus: str) -> SearchResult:
+        """Search ``space`` (``objectives`` unless --objective, ``constraints`` after any
+        --constraint), write the files to --out and print them; ``focus``, a dimension, is the
+        sensitivity target and the figure's colour when the space has it."""
+        from wattlab.explore import search
 
-    from wattlab.files import atomic_write
+        out, as_json = self.out, self.as_json
+        res = search(space, ev, objectives=self.objective or objectives,
+                     constraints=[*(self.constraint or []), *constraints], method=self.method,  # type: ignore[arg-type]
+                     n=self.n, checkpoint=out / "checkpoint",
+                     backend="ray" if self.cluster else self.backend,  # type: ignore[arg-type]
+                     cluster=self.cluster, progress=None if not as_json else False)
+        import io
 
-    atomic_write(out / "results.csv", res.to_pandas().to_csv(index=False))
-    front = res.table()
-    atomic_write(out / "front.csv", pd.DataFrame(front).to_csv(index=False))
-    sens = res.sensitivity(target=target)
-    atomic_write(out / "sensitivity.txt", sens.text() + "\n")
-    if len(res.objectives) >= 2:
-        buf = io.BytesIO()
-        res.figure(color=color).savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        atomic_write(out / "pareto.png", buf.getvalue())
-    summary = {**res.summary(), "objectives": [str(o) for o in res.objectives],
-               "constraints": [lim.describe() for lim in res.limits], "sensitivity": {
-                   "optimum": sens.optimum, "importance": [
-                       {k: v for k, v in r.items() if k != "best_by_value"} for r in sens.importance],
-                   "flips": sens.flips}}
-    atomic_write(out / "summary.json", json.dumps(summary, indent=1, default=str))
-    if as_json:
-        typer.echo(json.dumps({"summary": summary, "front": front}, default=str))
+        import pandas as pd
+
+        from wattlab.files import atomic_write
+
+        atomic_write(out / "results.csv", res.to_pandas().to_csv(index=False))
+        front = res.table()
+        atomic_write(out / "front.csv", pd.DataFrame(front).to_csv(index=False))
+        target = focus if focus in space.names else None
+        sens = res.sensitivity(target=target)
+        atomic_write(out / "sensitivity.txt", sens.text() + "\n")
+        if len(res.objectives) >= 2:
+            buf = io.BytesIO()
+            res.figure(color=target).savefig(buf, format="png", dpi=110, bbox_inches="tight")
+            atomic_write(out / "pareto.png", buf.getvalue())
+        summary = {**res.summary(), "objectives": [str(o) for o in res.objectives],
+                   "constraints": [lim.describe() for lim in res.limits], "sensitivity": {
+                       "optimum": sens.optimum, "importance": [
+                           {k: v for k, v in r.items() if k != "best_by_value"} for r in sens.importance],
+                       "flips": sens.flips}}
+        atomic_write(out / "summary.json", json.dumps(summary, indent=1, default=str))
+        if as_json:
+            typer.echo(json.dumps({"summary": summary, "front": front}, default=str))
+            return res
+        shown = [*space.names, *[o.metric for o in res.objectives],
+                 *[lim.metric for lim in res.limits if lim.metric not in {o.metric for o in res.objectives}]]
+        t = Table(*shown, title=f"Pareto front: {len(front)} of {int(res.feasible.sum())} feasible "
+                                f"({res.n} evaluated, {res.resumed_chunks} chunk(s) resumed)")
+        for row in front[:15]:
+            t.add_row(*(f"{row[k]:.3g}" if isinstance(row[k], float) else str(row[k]) for k in shown))
+        console.print(t)
+        if len(front) > 15:
+            console.print(f"... {len(front) - 15} more in {out / 'front.csv'}")
+        console.print(sens.text())
+        console.print(f"written to {out}/ (results.csv, front.csv, sensitivity.txt, summary.json"
+                      f"{', pareto.png' if len(res.objectives) >= 2 else ''})")
         return res
-    shown = [*space.names, *[o.metric for o in res.objectives],
-             *[lim.metric for lim in res.limits if lim.metric not in {o.metric for o in res.objectives}]]
-    t = Table(*shown, title=f"Pareto front: {len(front)} of {int(res.feasible.sum())} feasible "
-                            f"({res.n} evaluated, {res.resumed_chunks} chunk(s) resumed)")
-    for row in front[:15]:
-        t.add_row(*(f"{row[k]:.3g}" if isinstance(row[k], float) else str(row[k]) for k in shown))
-    console.print(t)
-    if len(front) > 15:
-        console.print(f"... {len(front) - 15} more in {out / 'front.csv'}")
-    console.print(sens.text())
-    console.print(f"written to {out}/ (results.csv, front.csv, sensitivity.txt, summary.json"
-                  f"{', pareto.png' if len(res.objectives) >= 2 else ''})")
-    return res
 
 
-@app.command()
+def _search_command(fn: Callable[..., None]) -> Callable[..., None]:
+    """Register ``fn(<its own options>, search: _Search)`` as a command whose options are its own
+    followed by :class:`_Search`'s, with --out defaulting to explore-<command>."""
+    hints = get_type_hints(_Search, include_extras=True)
+    out = Path(f"explore-{fn.__name__}")
+    shared = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, annotation=hints[f.name],
+                                default=out if f.name == "out" else f.default)
+              for f in dataclasses.fields(_Search)]
+    own = [p for p in inspect.signature(fn, eval_str=True).parameters.values() if p.name != "search"]
+
+    @functools.wraps(fn)
+    def command(**kw: Any) -> None:
+        mine = {p.name: kw.pop(p.name) for p in own}
+        fn(**mine, search=_Search(**kw))
+
+    command.__signature__ = inspect.Signature([*own, *shared])  # type: ignore[attr-defined]
+    return app.command()(command)
+
+
+@_search_command
 def memory(
     space_file: SpaceOpt = None,
     model: Annotated[str, typer.Option(help="LLM config name or JSON/TOML file.")] = "llama-3.1-8b",
     phase: Annotated[str, typer.Option(help="prefill or decode.")] = "decode",
-    objective: ObjOpt = None,
-    constraint: ConsOpt = None,
-    out: OutOpt = Path("explore-memory"),
-    method: MethodOpt = "grid",
-    n: NOpt = None,
-    backend: BackendOpt = "process",
-    cluster: ClusterOpt = None,
-    as_json: JsonOpt = False,
-    params: ParamFiles = None,
+    *, search: _Search,
 ) -> None:
     """Search an NPU memory design space for one phase of an agentic trace (MemExplorer model).
 
@@ -136,7 +172,7 @@ def memory(
 
     if phase not in ("prefill", "decode"):
         raise SpecError(f"--phase must be prefill or decode, got {phase!r}")
-    reg = load_registry(params or [])
+    reg = load_registry(search.params or [])
     sp = Space.from_file(space_file or _example("memory"))
     extra = [c for need, c in (({"onchip", "onchip_mb"}, onchip_cap(reg)),
                                ({"offchip", "units"}, stack_cap(reg))) if need <= set(sp.names)]
@@ -144,26 +180,16 @@ def memory(
     ev = NpuModel(model, phase, reg)  # type: ignore[arg-type]
     assert not isinstance(ev.model, str) and ev.trace is not None
     _check_fits(ev.model, sp, reg, phase, ev.trace)  # type: ignore[arg-type]
-    cons = [*(constraint or []), f"{CAPACITY.name}: mem_fit >= 1"]
-    _run(sp, ev, objective or ["max:tokens_per_j", "max:tokens_per_s"], cons, out, method, n,
-         backend, cluster, as_json, "offchip" if "offchip" in sp.names else None,
-         "offchip" if "offchip" in sp.names else None)
+    search.run(sp, ev, ["max:tokens_per_j", "max:tokens_per_s"],
+               [f"{CAPACITY.name}: mem_fit >= 1"], "offchip")
 
 
-@app.command()
+@_search_command
 def cim(
     space_file: SpaceOpt = None,
     model: Annotated[str, typer.Option(help="LLM whose layer GEMMs are the workload.")] = "llama-3.1-8b",
     macro: Annotated[str, typer.Option(help="Reference macro (registry cim.<name>.*).")] = "trancim",
-    objective: ObjOpt = None,
-    constraint: ConsOpt = None,
-    out: OutOpt = Path("explore-cim"),
-    method: MethodOpt = "grid",
-    n: NOpt = None,
-    backend: BackendOpt = "process",
-    cluster: ClusterOpt = None,
-    as_json: JsonOpt = False,
-    params: ParamFiles = None,
+    *, search: _Search,
 ) -> None:
     """Search a CIM macro/array design space (AccelCIM model: macro size, SCR, array, broadcast or
     systolic inputs, tree or chain reduction, prefill or decode layer GEMMs).
@@ -178,12 +204,10 @@ def cim(
     from wattlab.params import load_registry
     from wattlab.systems.accelcim import CimEvaluator
 
-    reg = load_registry(params or [])
+    reg = load_registry(search.params or [])
     sp = Space.from_file(space_file or _example("cim"))
     ev = CimEvaluator(model=model, ref=macro, params=reg)
-    _run(sp, ev, objective or ["min:energy_j", "min:area_mm2"], constraint or [], out, method, n,
-         backend, cluster, as_json, "interconnect" if "interconnect" in sp.names else None,
-         "interconnect" if "interconnect" in sp.names else None)
+    search.run(sp, ev, ["min:energy_j", "min:area_mm2"], [], "interconnect")
 
 
 @app.command("cim-model")
