@@ -75,7 +75,10 @@ def reproduce(
     only: Annotated[list[str] | None, typer.Option(
         "--only", help="Study id or paper prefix to run (repeatable); all by default.")] = None,
     out: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path("wattlab-report"),
-    jobs: Annotated[int, typer.Option("--jobs", help="Studies run in parallel processes.")] = 1,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", show_default=False,
+        help="Papers run in parallel processes \\[default: one per core, at most one per 2 GiB "
+             "of memory].")] = None,
     seed: Annotated[int, typer.Option(
         "--seed", click_type=BoundedInt(0, SEED_MAX),
         help="Base seed (0 .. 2**32-1); each study derives its own.")] = 0,

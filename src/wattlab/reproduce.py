@@ -266,7 +266,7 @@ def reproduce(
     *,
     scale: Scale = "quick",
     out: Path = Path("wattlab-report"),
-    jobs: int = 1,
+    jobs: int | None = None,
     seed: int = 0,
     param_files: Sequence[str] = (),
     cluster: str | None = None,
@@ -279,6 +279,7 @@ def reproduce(
     naming the holder). ``on_done(record, from_cache)`` is called as each study finishes.
     Returns the records.
     """
+    jobs = default_jobs() if jobs is None else jobs
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SpecError(f"--jobs must be >= 1, got {jobs}")
     if jobs > MAX_JOBS:
@@ -298,6 +299,25 @@ def reproduce(
     with RunLock(Path(out)):
         ordered = _reproduce(studies, scale, Path(out), jobs, seed, files, params, cluster, on_done)
     return ordered
+
+
+#: Memory a worker may need at its peak (a paper's process with SmolLM2 loaded stays below ~1.5 GiB).
+WORKER_MEMORY = 2 * 2**30
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def default_jobs() -> int:
+    """Workers when the user names none: one per usable core, at most one per
+    :data:`WORKER_MEMORY` of physical memory."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): cores alone
+        return usable_cores()
+    return max(1, min(usable_cores(), memory // WORKER_MEMORY))
 
 
 def _reproduce(studies: list[Study], scale: Scale, out: Path, jobs: int, seed: int,
@@ -382,8 +402,7 @@ def _worker_context(workers: int, papers: int) -> tuple[Any, int]:
     on 2 cores runs two 2-thread PyTorch pools and spinning OpenMP threads slow both several-fold."""
     import multiprocessing
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    threads = max(1, cores // max(workers, 1))
+    threads = max(1, usable_cores() // max(workers, 1))
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn"), threads
     from wattlab.study import BUILTIN

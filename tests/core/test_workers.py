@@ -53,3 +53,14 @@ def test_each_worker_gets_its_share_of_the_cores(plugin, monkeypatch):
     monkeypatch.setenv("WATTLAB_TEST_MARK", "second")
     values, marks = _run(plugin, "b")
     assert values == [3.0] * 3 and marks == ["second"] * 3
+
+
+def test_default_jobs_is_one_per_core_within_the_memory(monkeypatch):
+    from wattlab import reproduce as rp
+
+    page = 4096
+    monkeypatch.setattr(rp, "usable_cores", lambda: 8)
+    for gib, jobs in ((64, 8), (6, 3), (1, 1)):
+        monkeypatch.setattr(rp.os, "sysconf", lambda name, gib=gib: (
+            page if name == "SC_PAGE_SIZE" else gib * 2**30 // page))
+        assert rp.default_jobs() == jobs
