@@ -4,7 +4,10 @@ pinning and result files."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -47,3 +50,33 @@ def save_result(name: str, data: dict[str, Any]) -> None:
     path = Path(__file__).parent / "results" / name
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(data, indent=2))
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (a fork server's workers included)."""
+    out = [pid]
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split():
+                out += _tree(int(child))
+    return out
+
+
+def _pss_kib(pid: int) -> int:
+    with contextlib.suppress(OSError, StopIteration, ValueError):
+        return int(next(line.split()[1] for line in
+                        Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+                        if line.startswith("Pss:")))
+    return 0
+
+
+def run_with_memory(argv: list[str], env: dict[str, str]) -> tuple[float, int, float]:
+    """Wall seconds, exit code and the peak summed PSS (GiB) of the process tree, sampled every
+    0.25 s (shared pages counted once, split between the processes sharing them)."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, sum(_pss_kib(p) for p in _tree(proc.pid)))
+        time.sleep(0.25)
+    return time.perf_counter() - t, proc.returncode, peak / 2**20
