@@ -374,12 +374,15 @@ def longest_first(todo: list[Study], cache: Cache) -> list[Study]:
     def paper(s: Study) -> str:
         return s.id.split(".", 1)[0]
 
-    expect = {s.id: last_wall_s(cache, s.id) for s in todo}
-    expect = {s.id: s.expected_s if expect[s.id] is None else expect[s.id] for s in todo}
+    def expected(s: Study) -> float:
+        wall = last_wall_s(cache, s.id)
+        return s.expected_s if wall is None else wall
+
+    expect = {s.id: expected(s) for s in todo}
     per_paper: dict[str, float] = {}
     for s in todo:
-        per_paper[paper(s)] = per_paper.get(paper(s), 0.0) + expect[s.id]  # type: ignore[operator]
-    return sorted(todo, key=lambda s: (-per_paper[paper(s)], -expect[s.id]))  # type: ignore[operator]
+        per_paper[paper(s)] = per_paper.get(paper(s), 0.0) + expect[s.id]
+    return sorted(todo, key=lambda s: (-per_paper[paper(s)], -expect[s.id]))
 
 
 #: The queue a worker process sends each finished record to (set by the pool's initializer).
