@@ -110,10 +110,13 @@ def measure(quick: bool, params: Registry, cached_fraction: float) -> dict[str, 
 
 @cache
 def _popularity(experts: int, seed: int) -> np.ndarray:
-    """Zipf expert popularity of the modelled MoE (the first draw of the seed's generator)."""
+    """Zipf expert popularity of the modelled MoE (the first draw of the seed's generator;
+    shared, so read-only)."""
     from wattlab.systems.moe.calibrate import zipf_popularity
 
-    return zipf_popularity(experts, ZIPF_S, np.random.default_rng(seed), 1)[0]
+    pop = zipf_popularity(experts, ZIPF_S, np.random.default_rng(seed), 1)[0]
+    pop.setflags(write=False)
+    return pop
 
 
 @cache
