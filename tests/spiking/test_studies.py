@@ -63,6 +63,8 @@ def test_asn_energy_prints_the_budget_and_is_pinned():
     assert any("0.358 spikes per neuron" in n for n in out.notes)
     assert out.value == pytest.approx(ASN_ENERGY, abs=5.0)
     assert {r["variant"] for r in out.tables["char_lm"]} == {"ann", "lif", "asn", "nasn"}
+    lo, hi = out.interval  # over chunks of the evaluation text, which sum to the whole run
+    assert lo < out.value < hi and hi - lo < 5.0
 
 
 @pytest.mark.slow
