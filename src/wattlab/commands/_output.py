@@ -15,9 +15,11 @@ Module names starting with ``_`` are not mounted as commands.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from rich.console import Console
+from rich.table import Table
 
 
 def literal_console(*, stderr: bool = False, **kw: Any) -> Console:
@@ -31,4 +33,16 @@ def literal_console(*, stderr: bool = False, **kw: Any) -> Console:
     return Console(stderr=stderr, **kw)
 
 
-__all__ = ["literal_console"]
+def rows_table(title: str, rows: Sequence[dict[str, Any]],
+               justify: Literal["left", "right"] = "left") -> Table:
+    """A table of ``rows`` (dicts with the first row's keys as columns), floats to 4 significant
+    digits; no rows: the title and "(no rows)"."""
+    t = Table(title=title, caption=None if rows else "(no rows)")
+    for col in rows[0] if rows else ():
+        t.add_column(str(col), justify=justify)
+    for r in rows:
+        t.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r.values()))
+    return t
+
+
+__all__ = ["literal_console", "rows_table"]

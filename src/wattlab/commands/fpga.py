@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from wattlab.commands._options import Seed, count, finite
-from wattlab.commands._output import literal_console
+from wattlab.commands._output import literal_console, rows_table
 from wattlab.errors import SpecError
 
 app = typer.Typer(help="Embedded FPGAs: bit-true LSTM/MLP accelerators, VHDL + GHDL, soft "
@@ -131,17 +130,6 @@ def _need_ghdl() -> None:
 
     if vhdl.ghdl_path() is None:
         raise vhdl.GHDLMissingError()
-
-
-def _table(title: str, rows: list[dict[str, Any]]) -> Table:
-    t = Table(title=title)
-    if not rows:
-        return t
-    for k in rows[0]:
-        t.add_column(str(k))
-    for r in rows:
-        t.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r.values()))
-    return t
 
 
 @app.command()
@@ -270,14 +258,14 @@ def lstm(
                       f"RMSE {report['training']['rmse']:.4f}")
     show = ("device", "cycles", "latency_us", "energy_uJ", "static_uJ", "dynamic_uJ", "power_mW",
             "GOP/s/W", "fits")
-    console.print(_table("price per inference", [{k: r[k] for k in show} for r in rows]))
+    console.print(rows_table("price per inference", [{k: r[k] for k in show} for r in rows]))
     if "simulation" in report:
         s = report["simulation"]
         console.print(f"GHDL: {s['vectors']} timesteps, {s['mismatches']} mismatches vs the "
                       f"bit-true model; {s['cycles_simulated']} cycles/step simulated, "
                       f"{s['cycles_model']} modelled")
     if life:
-        console.print(_table(f"node lifetime at one inference per {period}", life))
+        console.print(rows_table(f"node lifetime at one inference per {period}", life))
     if "vhdl" in report:
         _say("VHDL written: " + ", ".join(report["vhdl"]))
 
@@ -374,7 +362,7 @@ def sensor(
         return
     keep = ("model", "mape_pct", "xc7s15_energy_uJ", "ice40up5k_energy_uJ",
             "ice40up5k_latency_us", "pareto")
-    console.print(_table(f"{task.name}: candidates (bit-true integer accuracy)",
+    console.print(rows_table(f"{task.name}: candidates (bit-true integer accuracy)",
                          [{k: r[k] for k in keep} for r in res.rows]))
     console.print(Text.assemble(f"chosen for {target}: ", (str(chosen["model"]), "bold"),
                                 f", MAPE {chosen['mape_pct']:.2f} %, "
@@ -383,7 +371,7 @@ def sensor(
         ex = report["export"]
         console.print(f"GHDL: {ex['vectors']} vectors, {ex['mismatches']} mismatches; cycles "
                       f"{ex['cycles_sim']} simulated vs {ex['cycles_model']} modelled")
-    console.print(_table(f"node lifetime, period {t:g} s, budget {e_budget:g} J", life))
+    console.print(rows_table(f"node lifetime, period {t:g} s, budget {e_budget:g} J", life))
 
 
 @app.command()
@@ -478,4 +466,4 @@ def idle(
     else:
         console.print("no crossover: idling costs no more than being off, so Idle-Waiting never "
                       "needs more energy per request than On-Off")
-    console.print(_table(f"budget {e_budget:g} J", rows))
+    console.print(rows_table(f"budget {e_budget:g} J", rows))

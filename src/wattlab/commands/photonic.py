@@ -19,19 +19,9 @@ app = typer.Typer(help="Homodyne photonic GEMM and LightMat-HP sliced BFP: what 
 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> None:
-    from rich.table import Table
+    from wattlab.commands._output import literal_console, rows_table
 
-    from wattlab.commands._output import literal_console
-
-    t = Table(title=title)
-    if not rows:
-        literal_console().print(f"{title}: (no rows)")
-        return
-    for col in rows[0]:
-        t.add_column(str(col))
-    for r in rows:
-        t.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r.values()))
-    literal_console().print(t)
+    literal_console().print(rows_table(title, rows))
 
 
 def _save(fig: Any, out: Path | None) -> None:

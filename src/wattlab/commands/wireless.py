@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from wattlab.commands._options import Seed, count, finite, out_file, parse_grid
-from wattlab.commands._output import literal_console
+from wattlab.commands._output import literal_console, rows_table
 from wattlab.errors import SpecError
 
 app = typer.Typer(
@@ -28,23 +27,12 @@ ParamsOpt = Annotated[
 ]
 
 
-def _table(title: str, rows: list[dict[str, Any]]) -> Table:
-    t = Table(title=title)
-    if not rows:
-        return t
-    for c in rows[0]:
-        t.add_column(str(c), justify="right")
-    for r in rows:
-        t.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r.values()))
-    return t
-
-
 def _emit(tables: dict[str, list[dict[str, Any]]], as_json: bool, notes: list[str] = ()) -> None:  # type: ignore[assignment]
     if as_json:
         typer.echo(json.dumps({"tables": tables, "notes": list(notes)}, default=float, indent=1))
         return
     for name, rows in tables.items():
-        console.print(_table(name, rows))
+        console.print(rows_table(name, rows, justify="right"))
     for n in notes:
         console.print(f"- {n}")
 
