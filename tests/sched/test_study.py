@@ -8,19 +8,22 @@ import numpy as np
 import pytest
 
 from wattlab.params import default_registry
-from wattlab.study import Outcome, RunContext, all_studies
+from wattlab.study import Outcome, RunContext, all_studies, seed_sequence
 
 # Quick-scale values with the runner's seed 0 (3 seeds x 400 synthetic jobs x H100/A100/V100).
 # They pin the simulator, the policies and the registry assumptions: a change to any of them
 # must update these numbers knowingly. Tolerance: 0.05 percentage points (the runs are
 # deterministic; the margin covers floating-point summation order only).
-PINNED = {"ecosched.energy": -0.074, "ecosched.makespan": 3.925, "ecosched.edp": 5.47}
+PINNED = {"ecosched.energy": -3.541, "ecosched.makespan": -20.124, "ecosched.edp": -26.019}
 
 
 @cache
 def _run(study_id: str) -> tuple[Outcome, str]:
     s = all_studies()[study_id]
-    out = s.run(RunContext("quick", np.random.default_rng(0), default_registry()))
+    # seeded as `wattlab reproduce --seed 0` seeds it: the study's own stream and the paper's
+    # (the three studies share the paper's simulations)
+    out = s.run(RunContext("quick", np.random.default_rng(seed_sequence(0, study_id)),
+                           default_registry(), seed_sequence(0, "ecosched")))
     return out, s.assess(out).verdict
 
 

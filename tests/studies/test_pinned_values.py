@@ -63,7 +63,7 @@ SLOW = {
     "homodyne-ptp.tops-per-w": (28.776888923218543, DET, "not-reproduced"),
     # value at the stated setting with LTE RRC promotion/tail, listening and HARQ (issue 10 p6)
     "fl-vs-central.energy-saving": (-3.7691038989392798, DET, "not-reproduced"),
-    "fl-vs-central.accuracy": (0.872, DET, "consistency"),
+    "fl-vs-central.accuracy": (0.888, DET, "consistency"),
     "homodyne-ptp.six-bit-accuracy": (0.537513148628571, DET, "not-reproduced"),
     "homodyne-ptp.near-digital-perplexity": (144.2264841488846, DET, "not-reproduced"),
     "homodyne-ptp.near-digital-embeddings": (0.007382020459834214, DET, "not-reproduced"),
@@ -84,8 +84,10 @@ TIMED = {
 
 
 def run(sid: str):
+    """The study as ``wattlab reproduce --seed 0`` runs it (its own stream and its paper's)."""
     s = all_studies()[sid]
-    out = s.run(RunContext("quick", np.random.default_rng(seed_sequence(0, sid)), P))
+    out = s.run(RunContext("quick", np.random.default_rng(seed_sequence(0, sid)), P,
+                           seed_sequence(0, sid.split(".", 1)[0])))
     return out, s.assess(out)
 
 
@@ -144,8 +146,8 @@ def test_timed_study_values_stay_in_their_band(sid):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sid, value", [("elmoe3d.speedup", 1.0375251414775195),
-                                        ("elmoe3d.energy", 1.0381426800700786)])
+@pytest.mark.parametrize("sid, value", [("elmoe3d.speedup", 1.0461205999081309),
+                                        ("elmoe3d.energy", 1.0580225937831291)])
 def test_elmoe3d_values_are_pinned(sid, value):
     pytest.importorskip("gguf", reason="loading the SmolLM2 GGUF needs gguf")
     out, j = run(sid)  # alpha comes from greedy decoding: deterministic on one machine
