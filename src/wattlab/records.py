@@ -333,7 +333,7 @@ def run_study(study: Study, scale: Scale, seed_seq: list[int], params: Registry,
               seed: int = 0, sensitivity: bool = True) -> StudyRecord:
     """Run ``study`` with ``params`` (untracked), judge it and run the sensitivity pass."""
     tracked = params.tracking()
-    paper_seed = seed_sequence(seed, study.id.split(".", 1)[0])
+    paper_seed = seed_sequence(seed, study.paper_id)
 
     def make_ctx(reg: Registry) -> RunContext:
         return RunContext(scale=scale, rng=np.random.default_rng(seed_seq), params=reg,

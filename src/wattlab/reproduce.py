@@ -371,9 +371,6 @@ def longest_first(todo: list[Study], cache: Cache) -> list[Study]:
     """Studies ordered paper by paper, the paper that takes longest first (and in it its longest
     study): a study's expected time is its last wall time, else (a first run) its declared
     ``expected_s``. With ``--jobs`` workers the run then ends soon after its longest paper."""
-    def paper(s: Study) -> str:
-        return s.id.split(".", 1)[0]
-
     def expected(s: Study) -> float:
         wall = last_wall_s(cache, s.id)
         return s.expected_s if wall is None else wall
@@ -381,8 +378,8 @@ def longest_first(todo: list[Study], cache: Cache) -> list[Study]:
     expect = {s.id: expected(s) for s in todo}
     per_paper: dict[str, float] = {}
     for s in todo:
-        per_paper[paper(s)] = per_paper.get(paper(s), 0.0) + expect[s.id]
-    return sorted(todo, key=lambda s: (-per_paper[paper(s)], -expect[s.id]))
+        per_paper[s.paper_id] = per_paper.get(s.paper_id, 0.0) + expect[s.id]
+    return sorted(todo, key=lambda s: (-per_paper[s.paper_id], -expect[s.id]))
 
 
 #: The queue a worker process sends each finished record to (set by the pool's initializer).
@@ -453,7 +450,7 @@ def paper_groups(todo: list[Study]) -> list[list[Study]]:
     their first study (so the order of :func:`longest_first` is kept)."""
     groups: dict[str, list[Study]] = {}
     for s in todo:
-        groups.setdefault(s.id.split(".", 1)[0], []).append(s)
+        groups.setdefault(s.paper_id, []).append(s)
     return list(groups.values())
 
 

@@ -282,6 +282,11 @@ class Study:
     version: int = 1
     expected_s: float = 0.0
 
+    @property
+    def paper_id(self) -> str:
+        """The id's paper part, before the first '.' (``--only`` selects a paper by it)."""
+        return self.id.split(".", 1)[0]
+
     def __post_init__(self) -> None:
         if not self.id or not all(c.isalnum() or c in "-_." for c in self.id) \
                 or self.id.startswith("."):
