@@ -429,11 +429,9 @@ def _init_worker(queue: Any, environ: dict[str, str], threads: int) -> None:
         return
     if "torch" in sys.modules:  # loaded by the fork server before the limit was known
         sys.modules["torch"].set_num_threads(threads)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    threadpool_limits(threads)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)  # BLAS libraries loaded before the variables were set
 
 
 def run_group(ids: Sequence[str], scale: Scale, seed: int, param_files: Sequence[str]) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy  # noqa: F401  (loads BLAS before the controller looks for it)
-import pytest
 
 from wattlab.kernels._threads import single_blas
 
@@ -18,7 +17,6 @@ def _blas_threads() -> int:
 
 
 def test_single_blas_limits_inside_and_restores_after(monkeypatch):
-    pytest.importorskip("threadpoolctl", reason="the limit needs threadpoolctl")
     monkeypatch.delenv("WATTLAB_BLAS_THREADS", raising=False)
     seen = []
 
@@ -40,7 +38,6 @@ def test_single_blas_limits_inside_and_restores_after(monkeypatch):
 
 
 def test_env_zero_leaves_blas_alone(monkeypatch):
-    pytest.importorskip("threadpoolctl", reason="the limit needs threadpoolctl")
     from threadpoolctl import threadpool_limits
 
     monkeypatch.setenv("WATTLAB_BLAS_THREADS", "0")
@@ -51,7 +48,6 @@ def test_env_zero_leaves_blas_alone(monkeypatch):
 
 
 def test_matrix_ntt_runs_with_one_blas_thread(monkeypatch):
-    pytest.importorskip("threadpoolctl", reason="the limit needs threadpoolctl")
     import numpy as np
 
     from wattlab.kernels import rns

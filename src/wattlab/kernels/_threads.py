@@ -3,7 +3,7 @@
 The matrix NTT and the RNS conversions run many small float64 GEMMs; OpenBLAS's thread pool
 costs more than it gives there, and on a shared machine it is 3–7× slower than one thread
 (``docs/benchmarks/face.md``). :func:`single_blas` runs a function with BLAS limited to one
-thread through ``threadpoolctl`` (a no-op without it); nested calls set the limit once.
+thread through ``threadpoolctl``; nested calls set the limit once.
 ``WATTLAB_BLAS_THREADS=N`` sets another limit, ``0`` leaves BLAS as it is.
 """
 
@@ -31,14 +31,9 @@ def _limit() -> AbstractContextManager[Any]:
     if _controller is None:
         with _lock:
             if _controller is None:
-                try:
-                    from threadpoolctl import ThreadpoolController
-                except ImportError:
-                    _controller = False
-                else:
-                    _controller = ThreadpoolController()
-    if _controller is False:
-        return nullcontext()
+                from threadpoolctl import ThreadpoolController
+
+                _controller = ThreadpoolController()  # scans the loaded libraries: once
     return _controller.limit(limits=n, user_api="blas")
 
 

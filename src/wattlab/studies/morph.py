@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import TYPE_CHECKING, Any
+
+from threadpoolctl import threadpool_limits
 
 from wattlab.kernels.engine_cost import gzkp_msm_cost, gzkp_ntt_cost, msm_cost, ntt_cost
 from wattlab.kernels.fields import BLS12_381_FQ, BLS12_381_FR
@@ -111,16 +112,6 @@ def _msm_vs_gpu(ctx: RunContext) -> Outcome:
         ])
 
 
-def _blas_single_thread() -> tuple[AbstractContextManager[object], str]:
-    """One BLAS thread for the measurement (threadpoolctl when installed): on a shared machine
-    a second BLAS thread mostly waits for a core and distorts the comparison."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return nullcontext(), "BLAS threads left at their default (threadpoolctl not installed)"
-    return threadpool_limits(1, user_api="blas"), "BLAS limited to one thread"
-
-
 def _flint_product(field: Any, x: Any, y: Any) -> Callable[[], object] | None:
     """The polynomial product of python-flint (where installed) as a timed callable."""
     try:
@@ -149,8 +140,9 @@ def _cpu_measured(ctx: RunContext) -> Outcome:
     exact["butterfly"] = bool((from_limbs32(bf.forward(x_limbs)) == ref).all())
     flint_mul = _flint_product(field, x, field.random(ctx.rng, 1 << log_n))
     best = dict.fromkeys(["ref", "butterfly", "flint", 3, 5], float("inf"))
-    limit, threads = _blas_single_thread()
-    with limit:
+    # one BLAS thread: on a shared machine a second one mostly waits for a core and distorts
+    # the comparison
+    with threadpool_limits(1, user_api="blas"):
         for _ in range(3):                    # interleaved, so load drift hits every kernel
             best["ref"] = min(best["ref"], _time(partial(ntt_reference, field, x)))
             best["butterfly"] = min(best["butterfly"], _time(partial(bf.forward, x_limbs)))
@@ -173,7 +165,7 @@ def _cpu_measured(ctx: RunContext) -> Outcome:
                      "exact": True})
     speedup = max(float(r["speedup_vs_butterfly"]) for r in rows[:2])
     all_exact = all(exact.values())
-    ci = _ratio_interval(ctx, plans, inputs, bf, x_limbs, limit)
+    ci = _ratio_interval(ctx, plans, inputs, bf, x_limbs)
     return Outcome(
         value=speedup if all_exact else None, evidence="measured",
         interval=(min(ci[0], speedup), max(ci[1], speedup)) if all_exact else None,
@@ -182,8 +174,8 @@ def _cpu_measured(ctx: RunContext) -> Outcome:
         notes=[
             f"Measured on this CPU in one run: forward NTT of 2^{log_n} over the BLS12-381 "
             f"scalar field, residues resident (conversion to/from RNS excluded), best of 3 "
-            f"interleaved repetitions; {threads}. The machine may be shared: wall times move "
-            "with its load, ratios much less.",
+            "interleaved repetitions; BLAS limited to one thread. The machine may be shared: "
+            "wall times move with its load, ratios much less.",
             "Baseline: a real butterfly NTT — every stage's n/2 butterflies as whole-array "
             "NumPy operations on 8 x 32-bit limbs in uint64 lanes with Montgomery products "
             "(wattlab.kernels.butterfly), checked equal to the reference. The Python-int radix-2 "
@@ -199,10 +191,11 @@ def _cpu_measured(ctx: RunContext) -> Outcome:
 
 
 def _ratio_interval(ctx: RunContext, plans: dict[int, Any], inputs: dict[int, Any], bf: Any,
-                    x_limbs: Any, limit: AbstractContextManager[object]) -> tuple[float, float]:
-    """Spread of the best matrix/butterfly speed ratio over paired repeats (timing noise)."""
+                    x_limbs: Any) -> tuple[float, float]:
+    """Spread of the best matrix/butterfly speed ratio over paired repeats (timing noise), with
+    one BLAS thread like the measurement."""
     ratios = []
-    with limit:
+    with threadpool_limits(1, user_api="blas"):
         for _ in range(3 if ctx.quick else 7):
             t_b = _time(partial(bf.forward, x_limbs))
             t_m = min(_time(partial(p.forward, inputs[s])) for s, p in plans.items())
