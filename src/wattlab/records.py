@@ -279,56 +279,6 @@ def sensitivity_pass(
     return points, decided, path_name, nominal, notes
 
 
-def tornado(record: StudyRecord) -> Any:
-    """A tornado plot of the sensitivity points: value at each key's low and high end."""
-    from matplotlib.figure import Figure
-
-    pts = sorted(record.sensitivity, key=lambda p: _swing(p))
-    fig = Figure(figsize=(6.5, 0.45 * len(pts) + 1.6))
-    ax = fig.subplots()
-    finite = [v for p in pts for v in (p.value_low, p.value_high) if v is not None]
-    for i, p in enumerate(pts):
-        for v, colour, label in ((p.value_low, "C0", "×0.5 / low end"),
-                                 (p.value_high, "C3", "×2 / high end")):
-            if v is None:
-                continue
-            ax.barh(i, v - _centre(record), left=_centre(record), color=colour, alpha=0.75,
-                    label=label if i == 0 else None)
-        flip = p.key in record.decided_by
-        ax.text(1.01, i, "flips" if flip else "", transform=ax.get_yaxis_transform(),
-                va="center", fontsize=8, color="C3")
-    ax.set_yticks(range(len(pts)), [p.key for p in pts], fontsize=8)
-    ax.axvline(_centre(record), color="k", lw=1, label="nominal")
-    if record.paper_value is not None:
-        ax.axvline(record.paper_value, color="gray", ls="--", lw=1, label="paper")
-        if record.tolerance and finite:
-            from wattlab.study import Claim
-
-            c = Claim("", "", "", record.paper_value, rel_tol=record.tolerance,
-                      kind=record.claim_kind)  # type: ignore[arg-type]
-            lo, hi = c.band()
-            span = (min([*finite, record.paper_value]), max([*finite, record.paper_value]))
-            ax.axvspan(max(lo, span[0] - abs(span[1] - span[0])),
-                       min(hi, span[1] + abs(span[1] - span[0])), color="green", alpha=0.1,
-                       label="tolerance band")
-    ax.set_xlabel(f"{record.metric} ({record.unit})")
-    ax.set_title(f"{record.id}: each assumed key at ×0.5 and ×2", fontsize=9)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.08, 1.0))
-    return fig
-
-
-def _centre(record: StudyRecord) -> float:
-    for v in (record.sensitivity_nominal, record.value):
-        if v is not None:
-            return float(v)
-    return 0.0
-
-
-def _swing(p: SensitivityPoint) -> float:
-    vals = [v for v in (p.value_low, p.value_high) if v is not None]
-    return max(vals) - min(vals) if len(vals) == 2 else 0.0
-
-
 def run_study(study: Study, scale: Scale, seed_seq: list[int], params: Registry,
               seed: int = 0, sensitivity: bool = True) -> StudyRecord:
     """Run ``study`` with ``params`` (untracked), judge it and run the sensitivity pass."""
@@ -395,16 +345,6 @@ def run_study(study: Study, scale: Scale, seed_seq: list[int], params: Registry,
         if decided:
             rec.notes.append("decided by assumed " + ", ".join(decided) + ": the verdict changes "
                              "when that key is halved or doubled (or set to its range ends)")
-        if pts:
-            import io
-
-            import matplotlib.pyplot as plt
-
-            buf = io.BytesIO()
-            fig = tornado(rec)
-            fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-            plt.close(fig)
-            rec.figures["sensitivity (tornado)"] = buf.getvalue().hex()
         rec.sensitivity_s = time.perf_counter() - t1
     rec.wall_s = time.perf_counter() - t0
     return rec
@@ -484,4 +424,4 @@ def json_schema() -> dict[str, Any]:
 
 
 __all__ = ["BUDGET_FRACTION", "BUDGET_MIN_S", "SensitivityPoint", "StudyRecord", "json_schema", "run_study",
-           "sensitivity_pass", "tornado"]
+           "sensitivity_pass"]

@@ -40,8 +40,9 @@ def test_report_results_and_verdicts(fake, tmp_path):
     assert pt["key"] == "phys.room_temperature" and (pt["low"], pt["high"]) == (150.0, 500.0)  # valid range
     assert pt["value_high"] == pytest.approx(4.1419 * 500 / 300, rel=1e-3)
     assert pt["verdict_low"] == pt["verdict_high"] == "not-reproduced"
-    assert "figures/fake.kt/sensitivity-tornado.png" in kt["figures"].values()
-    assert (out / "figures" / "fake.kt" / "sensitivity-tornado.png").exists()
+    html = (out / "report.html").read_text()
+    kt_section = html[html.index('id="fake.kt"'):html.index('id="fake.broken"')]
+    assert '<svg class="tornado"' in kt_section and ">flips</text>" in kt_section
     schema = json.loads((out / "results.schema.json").read_text())
     jsonschema = pytest.importorskip("jsonschema", reason="schema validation needs jsonschema")
     jsonschema.validate(results, schema)

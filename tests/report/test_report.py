@@ -13,7 +13,7 @@ import pytest
 
 from wattlab.params import default_registry
 from wattlab.report import unit_text, with_unit, write_report
-from wattlab.report.charts import cost_svg, ratio, summary_svg
+from wattlab.report.charts import cost_svg, ratio, summary_svg, tornado_svg
 
 from .records import records
 
@@ -133,3 +133,28 @@ def test_cost_chart_is_a_stacked_bar_per_cost():
                     "b": {"energy_j": {"x": 2.0}, "energy_total_j": 2.0}})
     assert svg.count("<title>") == 3 and "x: 1 J (25.0%)" in svg and "y: 3 J (75.0%)" in svg
     assert cost_svg({}) == "" and cost_svg({"z": {"energy_j": {"q": 0.0}}}) == ""
+
+
+def _point(key, low, high, v_low, v_high, verdict_low="reproduced", verdict_high="reproduced"):
+    return {"key": key, "nominal": 1.0, "low": low, "high": high, "value_low": v_low,
+            "value_high": v_high, "verdict_low": verdict_low, "verdict_high": verdict_high,
+            "unit": ""}
+
+
+def test_tornado_draws_every_key_largest_swing_first_and_marks_the_flips():
+    rec = {"id": "p.s", "metric": "gain", "unit": "x", "value": 2.0, "sensitivity_nominal": 2.0,
+           "paper_value": 2.2, "tolerance": 0.25, "claim_kind": "approx",
+           "decided_by": ["b.<big>"],
+           "sensitivity": [_point("a.small", 0.5, 2.0, 1.9, 2.1),
+                           _point("b.<big>", 0.5, 2.0, 1.0, 4.0, "not-reproduced", "not-reproduced"),
+                           _point("c.none", 0.5, 2.0, None, None)]}
+    svg = tornado_svg(rec)
+    assert svg.startswith('<svg class="tornado"') and svg.endswith("</svg>")
+    assert "b.&lt;big&gt;" in svg and "<big>" not in svg  # escaped
+    assert svg.index("b.&lt;big&gt;") < svg.index("a.small")  # largest swing on top
+    assert "c.none" not in svg  # no finite value: nothing to draw
+    assert svg.count(">flips</text>") == 1
+    assert svg.count('opacity="0.8"') == 4  # two ends for each drawn key
+    assert "tolerance band" in svg and "paper 2.2" in svg
+    assert tornado_svg({**rec, "sensitivity": []}) == ""
+

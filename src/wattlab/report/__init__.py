@@ -229,6 +229,7 @@ def _env(html: bool = True) -> Environment:
     env.globals["traceback_tail"] = traceback_tail
     env.globals["group_by_paper"] = charts.group_by_paper
     env.globals["cost_svg"] = charts.cost_svg
+    env.globals["tornado_svg"] = charts.tornado_svg
     env.globals["ratio"] = charts.ratio
     env.globals["cost_components"] = cost_components
     return env

@@ -7,6 +7,8 @@ self-contained and renders fast. Every text is XML-escaped.
   tolerance band around 1, colour by verdict, marker by evidence kind, grouped by paper.
 * :func:`cost_svg`: the energy of each cost of one study as a stacked bar by component
   (share of the bar's total; the total in joules at the bar's end).
+* :func:`tornado_svg`: one study's sensitivity pass, each assumed key's value at its low and
+  high end against the nominal, the paper's value and tolerance band.
 """
 
 from __future__ import annotations
@@ -246,4 +248,91 @@ def cost_svg(costs: dict[str, dict[str, Any]], width: int = 760) -> str:
     return "".join(out)
 
 
-__all__ = ["cost_svg", "group_by_paper", "ratio", "summary_svg"]
+def _value_band(r: dict[str, Any]) -> tuple[float, float] | None:
+    """The values the claim accepts (the study's ``Claim.band``), from the record's fields."""
+    from wattlab.study import Claim
+
+    p, tol = r.get("paper_value"), r.get("tolerance")
+    if p is None or tol is None:
+        return None
+    return Claim("", "", "", float(p), rel_tol=float(tol), kind=r.get("claim_kind", "approx")).band()
+
+
+def tornado_svg(r: dict[str, Any], width: int = 760) -> str:
+    """The sensitivity pass of one study record: per assumed key (largest swing on top) a bar
+    from the nominal to the value at the key's low end (×0.5 or range end) and one to its high
+    end, "flips" where the verdict changes; the nominal, the paper's value and its tolerance
+    band (clipped to the drawn range) as guides. '' when the pass has no finite value."""
+    pts = [p for p in r.get("sensitivity") or []
+           if any(isinstance(p.get(k), int | float) and math.isfinite(p[k])
+                  for k in ("value_low", "value_high"))]
+    centre = next((float(v) for v in (r.get("sensitivity_nominal"), r.get("value"))
+                   if isinstance(v, int | float) and math.isfinite(v)), None)
+    if not pts or centre is None:
+        return ""
+
+    def ends(p: dict[str, Any]) -> list[float]:
+        return [float(p[k]) for k in ("value_low", "value_high")
+                if isinstance(p.get(k), int | float) and math.isfinite(p[k])]
+
+    pts.sort(key=lambda p: -(max(ends(p)) - min(ends(p))))
+    values = [v for p in pts for v in ends(p)] + [centre]
+    paper = r.get("paper_value")
+    paper = float(paper) if isinstance(paper, int | float) and math.isfinite(paper) else None
+    lo, hi = min(values + ([paper] if paper is not None else [])), \
+        max(values + ([paper] if paper is not None else []))
+    if hi == lo:
+        lo, hi = lo - (abs(lo) or 1.0) * 0.1, hi + (abs(hi) or 1.0) * 0.1
+    pad = 0.04 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    label_w, flip_w, row_h, top = 240, 40, 16, 20
+    plot_w = width - label_w - flip_w
+    height = top + len(pts) * row_h + 52
+
+    def x(v: float) -> float:
+        return label_w + (min(max(v, lo), hi) - lo) / (hi - lo) * plot_w
+
+    unit = str(r.get("unit") or "")
+    out = [f'<svg class="tornado" xmlns="http://www.w3.org/2000/svg" role="img" '
+           f'viewBox="0 0 {width} {height}" width="100%" '
+           f'style="max-width:{width}px;font:11px system-ui,sans-serif">']
+    band = _value_band(r)
+    if band is not None and band[1] >= lo and band[0] <= hi:
+        out.append(f'<rect x="{x(band[0]):.1f}" y="{top - 4}" width="{x(band[1]) - x(band[0]):.1f}" '
+                   f'height="{len(pts) * row_h + 8}" fill="#2e8b3a" opacity="0.12">'
+                   f'<title>tolerance band</title></rect>')
+    decided = set(r.get("decided_by") or [])
+    for i, p in enumerate(pts):
+        y = top + i * row_h
+        key = str(p.get("key"))
+        out.append(f'<text x="{label_w - 6}" y="{y + 11}" text-anchor="end">'
+                   f'{escape(_short(key, 40))}<title>{escape(key)}</title></text>')
+        for end, colour in (("low", "#4e79a7"), ("high", "#e15759")):
+            v = p.get(f"value_{end}")
+            if not (isinstance(v, int | float) and math.isfinite(v)):
+                continue
+            a, b = sorted((x(centre), x(float(v))))
+            tip = (f"{key} = {p.get(end)} ({end} end): {float(v):.4g} {unit}, "
+                   f"{p.get(f'verdict_{end}')}")
+            out.append(f'<rect x="{a:.1f}" y="{y + 2}" width="{max(b - a, 1.0):.1f}" height="12" '
+                       f'fill="{colour}" opacity="0.8"><title>{escape(tip)}</title></rect>')
+        if key in decided:
+            out.append(f'<text x="{width - flip_w + 4}" y="{y + 11}" fill="#c0392b">flips</text>')
+    bottom = top + len(pts) * row_h + 4
+    out.append(f'<line x1="{x(centre):.1f}" y1="{top - 6}" x2="{x(centre):.1f}" y2="{bottom}" '
+               f'stroke="#222"><title>nominal {centre:.4g}</title></line>')
+    if paper is not None:
+        out.append(f'<line x1="{x(paper):.1f}" y1="{top - 6}" x2="{x(paper):.1f}" y2="{bottom}" '
+                   f'stroke="#777" stroke-dasharray="4 3"><title>paper {paper:.4g}</title></line>')
+    for k in range(5):
+        v = lo + k * (hi - lo) / 4
+        out.append(f'<text x="{x(v):.1f}" y="{bottom + 14}" text-anchor="middle" fill="#555">'
+                   f'{v:.3g}</text>')
+    legend = (f"{r.get('metric', '')} ({unit}): blue = key at its low end (×0.5), red = high end "
+              "(×2); black = nominal; dashed = paper; green = tolerance band")
+    out.append(f'<text x="0" y="{bottom + 34}" fill="#555">{escape(_short(legend, 130))}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+__all__ = ["cost_svg", "group_by_paper", "ratio", "summary_svg", "tornado_svg"]
