@@ -3,6 +3,9 @@ tracking registry (issue 18: shared simulations without losing the sensitivity p
 
 from __future__ import annotations
 
+import pytest
+
+from wattlab.errors import ParamError
 from wattlab.params import default_registry
 from wattlab.params.memo import memoized
 
@@ -48,10 +51,6 @@ def test_the_least_recently_used_result_is_dropped_first():
 
 
 def test_a_prefix_view_reads_only_its_keys_and_records_them():
-    import pytest
-
-    from wattlab.errors import ParamError
-
     reg = default_registry().tracking()
     phys = reg.only("phys.")
     assert phys.value("phys.boltzmann") == reg.value("phys.boltzmann")

@@ -143,6 +143,9 @@ def test_timed_study_values_stay_in_their_band(sid):
     assert out.value is not None and value / factor <= out.value <= value * factor, out.value
     if verdict is not None:
         assert j.verdict == verdict
+    if sid == "edge-eval.qlora-energy":  # the spread of its timed steps
+        lo, hi = out.interval
+        assert 0 < lo <= hi and hi / lo < factor
 
 
 @pytest.mark.slow

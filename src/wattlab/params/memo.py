@@ -59,7 +59,6 @@ def memoized(maxsize: int = 1024) -> Callable[[Callable[P, R]], Callable[P, R]]:
                     reg.used.update(used)
             return hit[0]
 
-        call.cache_clear = store.clear  # type: ignore[attr-defined]
         return call
 
     return wrap

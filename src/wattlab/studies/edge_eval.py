@@ -189,12 +189,15 @@ def _adaptation(ctx: RunContext) -> Outcome:
     shapes = [(2, 64)] if ctx.quick else [(1, 16), (2, 64), (4, 128)]
     steps = 2 if ctx.quick else 6
     rows: list[dict[str, Any]] = []
+    step_ratios: dict[str, list[float]] = {}  # QLoRA/LoRA step time over all pairs, per shape
     for batch, seq in shapes:
         res = {m: run_adaptation(m, steps=steps, seq_len=seq, batch=batch, model=model,
                                  tokenizer=tok, meter=lambda: meter("estimate", estimate_scope="process"),
                                  rng=ctx.rng)
                for m in ("lora", "qlora")}
         e = {m: r.meter.readings[0] for m, r in res.items()}
+        step_ratios[f"{batch}x{seq}"] = [q / lo for q in res["qlora"].step_s
+                                         for lo in res["lora"].step_s]
         rows.append({"batch x seq": f"{batch}x{seq}",
                      "LoRA s/step": res["lora"].mean_step_s, "QLoRA s/step": res["qlora"].mean_step_s,
                      "time ratio": res["qlora"].wall_s / res["lora"].wall_s,
@@ -202,12 +205,10 @@ def _adaptation(ctx: RunContext) -> Outcome:
                      "energy ratio": e["qlora"].energy_j / e["lora"].energy_j,
                      "power ratio": e["qlora"].mean_power_w / e["lora"].mean_power_w,
                      "QLoRA dequant share": res["qlora"].dequant_s / res["qlora"].wall_s,
-                     "_step_ratios": [q / lo for q in res["qlora"].step_s for lo in res["lora"].step_s],
                      "base MiB LoRA": res["lora"].base_bytes / 2**20,
                      "base MiB QLoRA": res["qlora"].base_bytes / 2**20})
-    step_ratios = [r.pop("_step_ratios") for r in rows]
     main = next(r for r in rows if r["batch x seq"] == "2x64")
-    pairs = step_ratios[rows.index(main)]
+    pairs = step_ratios["2x64"]
     interval = (min(pairs) * main["power ratio"], max(pairs) * main["power ratio"])
     t_lora = ctx.params.value("edge_eval.released.lora_train_time_llama1b_rag")
     t_qlora = ctx.params.value("edge_eval.released.qlora_train_time_llama1b_rag")
